@@ -1,0 +1,9 @@
+//===- KilnDialect.h - The kiln dialect -----------------------------------===//
+#ifndef KILN_DIALECT_KILNDIALECT_H
+#define KILN_DIALECT_KILNDIALECT_H
+
+#include "mlir/IR/Dialect.h"
+
+#include "Kiln/KilnDialect.h.inc"
+
+#endif // KILN_DIALECT_KILNDIALECT_H

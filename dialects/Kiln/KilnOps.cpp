@@ -1,0 +1,409 @@
+//===- KilnOps.cpp - Verifiers, shape inference and folders ---------------===//
+//
+// Type inference doubles as the verifier for the ops that declare it: the
+// InferTypeOpInterface trait checks the written result type against what is
+// inferred here, so every shape rule lives in exactly one place.
+//
+//===----------------------------------------------------------------------===//
+#include "Kiln/KilnOps.h"
+#include "kiln/Support/ShapeArithmetic.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/PatternMatch.h"
+
+using namespace mlir;
+using namespace kiln;
+
+namespace {
+using InferredTypes = SmallVectorImpl<Type>;
+
+RankedTensorType rankedType(Value value) {
+  return dyn_cast<RankedTensorType>(value.getType());
+}
+
+Shape shapeOf(RankedTensorType type) {
+  return Shape(type.getShape().begin(), type.getShape().end());
+}
+
+bool isStatic(RankedTensorType type) { return type && type.hasStaticShape(); }
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// ConstantOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult ConstantOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> loc, ValueRange operands,
+    DictionaryAttr attributes, OpaqueProperties properties, RegionRange regions,
+    InferredTypes &inferred) {
+  Adaptor adaptor(operands, attributes, properties, regions);
+  auto value = adaptor.getValue();
+  if (!value)
+    return emitOptionalError(loc, "requires a 'value' attribute");
+  inferred.push_back(value.getType());
+  return success();
+}
+
+OpFoldResult ConstantOp::fold(FoldAdaptor) { return getValue(); }
+
+//===----------------------------------------------------------------------===//
+// Broadcasting binary ops
+//===----------------------------------------------------------------------===//
+
+static LogicalResult inferBroadcastBinary(std::optional<Location> loc,
+                                          ValueRange operands,
+                                          InferredTypes &inferred) {
+  auto lhs = rankedType(operands[0]), rhs = rankedType(operands[1]);
+  if (!isStatic(lhs) || !isStatic(rhs))
+    return emitOptionalError(loc, "operands must have static shapes");
+  if (lhs.getElementType() != rhs.getElementType())
+    return emitOptionalError(loc, "operand element types differ: ",
+                             lhs.getElementType(), " vs ",
+                             rhs.getElementType());
+  auto shape = broadcastShapes(shapeOf(lhs), shapeOf(rhs));
+  if (!shape)
+    return emitOptionalError(loc, "operand shapes ", lhs, " and ", rhs,
+                             " are not broadcastable");
+  inferred.push_back(RankedTensorType::get(*shape, lhs.getElementType()));
+  return success();
+}
+
+#define KILN_BROADCAST_BINARY(Op)                                              \
+  LogicalResult Op::inferReturnTypes(                                          \
+      MLIRContext *, std::optional<Location> loc, ValueRange operands,         \
+      DictionaryAttr, OpaqueProperties, RegionRange, InferredTypes &inferred) { \
+    return inferBroadcastBinary(loc, operands, inferred);                      \
+  }
+KILN_BROADCAST_BINARY(AddOp)
+KILN_BROADCAST_BINARY(SubOp)
+KILN_BROADCAST_BINARY(MulOp)
+KILN_BROADCAST_BINARY(DivOp)
+#undef KILN_BROADCAST_BINARY
+
+//===----------------------------------------------------------------------===//
+// Unary ops
+//===----------------------------------------------------------------------===//
+
+LogicalResult ClipOp::verify() {
+  if (getMin().convertToFloat() > getMax().convertToFloat())
+    return emitOpError("min ") << getMin().convertToFloat()
+                               << " exceeds max " << getMax().convertToFloat();
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Windowed ops
+//===----------------------------------------------------------------------===//
+
+/// Checks the per-spatial-dimension attributes of conv and pooling ops.
+static LogicalResult verifyWindowAttrs(std::optional<Location> loc,
+                                       size_t spatialRank,
+                                       ArrayRef<int64_t> strides,
+                                       ArrayRef<int64_t> pads,
+                                       ArrayRef<int64_t> dilations) {
+  if (strides.size() != spatialRank || dilations.size() != spatialRank ||
+      pads.size() != 2 * spatialRank)
+    return emitOptionalError(
+        loc, "expects ", spatialRank, " strides and dilations and ",
+        2 * spatialRank, " pads, got ", strides.size(), ", ",
+        dilations.size(), " and ", pads.size());
+  for (size_t i = 0; i < spatialRank; ++i)
+    if (strides[i] <= 0 || dilations[i] <= 0)
+      return emitOptionalError(loc, "strides and dilations must be positive");
+  for (int64_t p : pads)
+    if (p < 0)
+      return emitOptionalError(loc, "pads must be non-negative");
+  return success();
+}
+
+LogicalResult ConvOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> loc, ValueRange operands,
+    DictionaryAttr attributes, OpaqueProperties properties, RegionRange regions,
+    InferredTypes &inferred) {
+  Adaptor adaptor(operands, attributes, properties, regions);
+  auto input = rankedType(adaptor.getInput());
+  auto weight = rankedType(adaptor.getWeight());
+  if (!isStatic(input) || !isStatic(weight))
+    return emitOptionalError(loc, "operands must have static shapes");
+  if (input.getRank() < 3 || weight.getRank() != input.getRank())
+    return emitOptionalError(loc, "expects input and weight of equal rank >= 3",
+                             ", got ", input, " and ", weight);
+  size_t spatial = input.getRank() - 2;
+  if (failed(verifyWindowAttrs(loc, spatial, adaptor.getStrides(),
+                               adaptor.getPads(), adaptor.getDilations())))
+    return failure();
+  int64_t group = adaptor.getGroup();
+  int64_t channels = input.getDimSize(1), filters = weight.getDimSize(0);
+  if (group <= 0 || channels % group != 0 || filters % group != 0)
+    return emitOptionalError(loc, "group ", group,
+                             " must divide input channels ", channels,
+                             " and output channels ", filters);
+  if (weight.getDimSize(1) * group != channels)
+    return emitOptionalError(loc, "weight has ", weight.getDimSize(1),
+                             " channels per group, expected ",
+                             channels / group);
+  if (Value bias = adaptor.getBias()) {
+    auto biasType = rankedType(bias);
+    if (!isStatic(biasType) || biasType.getNumElements() != filters)
+      return emitOptionalError(loc, "bias must have ", filters, " elements");
+  }
+  Shape out = {input.getDimSize(0), filters};
+  for (size_t i = 0; i < spatial; ++i) {
+    auto size = windowOutputSize(
+        input.getDimSize(2 + i), weight.getDimSize(2 + i),
+        adaptor.getStrides()[i], adaptor.getPads()[i],
+        adaptor.getPads()[spatial + i], adaptor.getDilations()[i], false);
+    if (!size)
+      return emitOptionalError(loc, "kernel does not fit spatial dimension ",
+                               i, " of the padded input");
+    out.push_back(*size);
+  }
+  inferred.push_back(RankedTensorType::get(out, input.getElementType()));
+  return success();
+}
+
+template <typename PoolAdaptor>
+static LogicalResult inferPool(std::optional<Location> loc,
+                               PoolAdaptor adaptor, InferredTypes &inferred) {
+  auto input = rankedType(adaptor.getInput());
+  if (!isStatic(input) || input.getRank() < 3)
+    return emitOptionalError(loc, "expects a static input of rank >= 3");
+  size_t spatial = input.getRank() - 2;
+  ArrayRef<int64_t> kernel = adaptor.getKernelShape();
+  if (kernel.size() != spatial)
+    return emitOptionalError(loc, "expects ", spatial, " kernel dimensions");
+  if (failed(verifyWindowAttrs(loc, spatial, adaptor.getStrides(),
+                               adaptor.getPads(), adaptor.getDilations())))
+    return failure();
+  Shape out = {input.getDimSize(0), input.getDimSize(1)};
+  for (size_t i = 0; i < spatial; ++i) {
+    if (adaptor.getPads()[i] >= kernel[i] ||
+        adaptor.getPads()[spatial + i] >= kernel[i])
+      return emitOptionalError(loc, "padding must be smaller than the kernel");
+    auto size = windowOutputSize(
+        input.getDimSize(2 + i), kernel[i], adaptor.getStrides()[i],
+        adaptor.getPads()[i], adaptor.getPads()[spatial + i],
+        adaptor.getDilations()[i], adaptor.getCeilMode());
+    if (!size)
+      return emitOptionalError(loc, "kernel does not fit spatial dimension ",
+                               i, " of the padded input");
+    out.push_back(*size);
+  }
+  inferred.push_back(RankedTensorType::get(out, input.getElementType()));
+  return success();
+}
+
+LogicalResult MaxPoolOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> loc, ValueRange operands,
+    DictionaryAttr attributes, OpaqueProperties properties, RegionRange regions,
+    InferredTypes &inferred) {
+  return inferPool(loc, Adaptor(operands, attributes, properties, regions),
+                   inferred);
+}
+
+LogicalResult AveragePoolOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> loc, ValueRange operands,
+    DictionaryAttr attributes, OpaqueProperties properties, RegionRange regions,
+    InferredTypes &inferred) {
+  return inferPool(loc, Adaptor(operands, attributes, properties, regions),
+                   inferred);
+}
+
+LogicalResult GlobalAveragePoolOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> loc, ValueRange operands,
+    DictionaryAttr, OpaqueProperties, RegionRange, InferredTypes &inferred) {
+  auto input = rankedType(operands[0]);
+  if (!isStatic(input) || input.getRank() < 3)
+    return emitOptionalError(loc, "expects a static input of rank >= 3");
+  Shape out = shapeOf(input);
+  std::fill(out.begin() + 2, out.end(), 1);
+  inferred.push_back(RankedTensorType::get(out, input.getElementType()));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Matrix products
+//===----------------------------------------------------------------------===//
+
+LogicalResult GemmOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> loc, ValueRange operands,
+    DictionaryAttr attributes, OpaqueProperties properties, RegionRange regions,
+    InferredTypes &inferred) {
+  Adaptor adaptor(operands, attributes, properties, regions);
+  auto a = rankedType(adaptor.getA()), b = rankedType(adaptor.getB());
+  if (!isStatic(a) || !isStatic(b) || a.getRank() != 2 || b.getRank() != 2)
+    return emitOptionalError(loc, "expects static 2-D operands");
+  int64_t m = a.getDimSize(adaptor.getTransA() ? 1 : 0);
+  int64_t k = a.getDimSize(adaptor.getTransA() ? 0 : 1);
+  int64_t kb = b.getDimSize(adaptor.getTransB() ? 1 : 0);
+  int64_t n = b.getDimSize(adaptor.getTransB() ? 0 : 1);
+  if (k != kb)
+    return emitOptionalError(loc, "inner dimensions differ: ", k, " vs ", kb);
+  if (Value c = adaptor.getC()) {
+    auto cType = rankedType(c);
+    auto shape = isStatic(cType) && cType.getRank() <= 2
+                     ? broadcastShapes(shapeOf(cType), {m, n})
+                     : std::nullopt;
+    if (!shape || *shape != Shape{m, n})
+      return emitOptionalError(loc, "C ", c.getType(),
+                               " does not broadcast to ", m, "x", n);
+  }
+  inferred.push_back(RankedTensorType::get({m, n}, a.getElementType()));
+  return success();
+}
+
+LogicalResult MatMulOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> loc, ValueRange operands,
+    DictionaryAttr, OpaqueProperties, RegionRange, InferredTypes &inferred) {
+  auto lhs = rankedType(operands[0]), rhs = rankedType(operands[1]);
+  if (!isStatic(lhs) || !isStatic(rhs) || lhs.getRank() < 2 ||
+      rhs.getRank() < 2)
+    return emitOptionalError(loc, "expects static operands of rank >= 2");
+  Shape l = shapeOf(lhs), r = shapeOf(rhs);
+  if (l.back() != r[r.size() - 2])
+    return emitOptionalError(loc, "contracting dimensions differ: ", l.back(),
+                             " vs ", r[r.size() - 2]);
+  auto batch = broadcastShapes(Shape(l.begin(), l.end() - 2),
+                               Shape(r.begin(), r.end() - 2));
+  if (!batch)
+    return emitOptionalError(loc, "batch dimensions are not broadcastable");
+  batch->push_back(l[l.size() - 2]);
+  batch->push_back(r.back());
+  inferred.push_back(RankedTensorType::get(*batch, lhs.getElementType()));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Normalization
+//===----------------------------------------------------------------------===//
+
+LogicalResult BatchNormOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> loc, ValueRange operands,
+    DictionaryAttr, OpaqueProperties, RegionRange, InferredTypes &inferred) {
+  auto input = rankedType(operands[0]);
+  if (!isStatic(input) || input.getRank() < 2)
+    return emitOptionalError(loc, "expects a static input of rank >= 2");
+  for (Value param : operands.drop_front()) {
+    auto type = rankedType(param);
+    if (!isStatic(type) || type.getRank() != 1 ||
+        type.getDimSize(0) != input.getDimSize(1))
+      return emitOptionalError(loc, "parameters must be 1-D with ",
+                               input.getDimSize(1), " elements, got ",
+                               param.getType());
+  }
+  inferred.push_back(input);
+  return success();
+}
+
+LogicalResult SoftmaxOp::verify() {
+  if (getAxis() < 0 || getAxis() >= getInput().getType().getRank())
+    return emitOpError("axis ") << getAxis() << " out of range for rank "
+                                << getInput().getType().getRank();
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Data movement
+//===----------------------------------------------------------------------===//
+
+LogicalResult ReshapeOp::verify() {
+  auto in = getInput().getType(), out = getResult().getType();
+  if (!in.hasStaticShape() || !out.hasStaticShape())
+    return emitOpError("requires static shapes");
+  if (in.getElementType() != out.getElementType())
+    return emitOpError("cannot change the element type");
+  if (in.getNumElements() != out.getNumElements())
+    return emitOpError("element count changes from ")
+           << in.getNumElements() << " to " << out.getNumElements();
+  return success();
+}
+
+OpFoldResult ReshapeOp::fold(FoldAdaptor adaptor) {
+  if (getInput().getType() == getType())
+    return getInput();
+  if (auto dense = dyn_cast_or_null<DenseElementsAttr>(adaptor.getInput()))
+    return dense.reshape(getType());
+  return {};
+}
+
+namespace {
+/// reshape(reshape(x)) -> reshape(x): only the final shape matters.
+struct ComposeReshapes : OpRewritePattern<ReshapeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ReshapeOp op,
+                                PatternRewriter &rewriter) const override {
+    auto producer = op.getInput().getDefiningOp<ReshapeOp>();
+    if (!producer)
+      return failure();
+    rewriter.replaceOpWithNewOp<ReshapeOp>(op, op.getType(),
+                                           producer.getInput());
+    return success();
+  }
+};
+} // namespace
+
+void ReshapeOp::getCanonicalizationPatterns(RewritePatternSet &results,
+                                            MLIRContext *context) {
+  results.add<ComposeReshapes>(context);
+}
+
+LogicalResult TransposeOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> loc, ValueRange operands,
+    DictionaryAttr attributes, OpaqueProperties properties, RegionRange regions,
+    InferredTypes &inferred) {
+  Adaptor adaptor(operands, attributes, properties, regions);
+  auto input = rankedType(adaptor.getInput());
+  ArrayRef<int64_t> perm = adaptor.getPerm();
+  if (!input || perm.size() != static_cast<size_t>(input.getRank()))
+    return emitOptionalError(loc, "perm must have one entry per dimension");
+  SmallVector<bool> seen(perm.size(), false);
+  Shape out;
+  for (int64_t p : perm) {
+    if (p < 0 || p >= input.getRank() || seen[p])
+      return emitOptionalError(loc, "perm is not a permutation");
+    seen[p] = true;
+    out.push_back(input.getDimSize(p));
+  }
+  inferred.push_back(RankedTensorType::get(out, input.getElementType()));
+  return success();
+}
+
+OpFoldResult TransposeOp::fold(FoldAdaptor) {
+  for (auto [i, p] : llvm::enumerate(getPerm()))
+    if (static_cast<int64_t>(i) != p)
+      return {};
+  return getInput();
+}
+
+LogicalResult ConcatOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> loc, ValueRange operands,
+    DictionaryAttr attributes, OpaqueProperties properties, RegionRange regions,
+    InferredTypes &inferred) {
+  Adaptor adaptor(operands, attributes, properties, regions);
+  if (operands.empty())
+    return emitOptionalError(loc, "expects at least one input");
+  auto first = rankedType(operands[0]);
+  if (!isStatic(first))
+    return emitOptionalError(loc, "inputs must have static shapes");
+  int64_t axis = adaptor.getAxis();
+  if (axis < 0 || axis >= first.getRank())
+    return emitOptionalError(loc, "axis ", axis, " out of range");
+  Shape out = shapeOf(first);
+  out[axis] = 0;
+  for (Value operand : operands) {
+    auto type = rankedType(operand);
+    if (!isStatic(type) || type.getRank() != first.getRank() ||
+        type.getElementType() != first.getElementType())
+      return emitOptionalError(loc, "inputs differ in rank or element type");
+    for (int64_t d = 0; d < type.getRank(); ++d)
+      if (d != axis && type.getDimSize(d) != first.getDimSize(d))
+        return emitOptionalError(loc, "inputs differ in dimension ", d);
+    out[axis] += type.getDimSize(axis);
+  }
+  inferred.push_back(RankedTensorType::get(out, first.getElementType()));
+  return success();
+}
+
+#define GET_OP_CLASSES
+#include "Kiln/KilnOps.cpp.inc"

@@ -1,0 +1,16 @@
+//===- KilnOps.h - Operations of the kiln dialect -------------------------===//
+#ifndef KILN_DIALECT_KILNOPS_H
+#define KILN_DIALECT_KILNOPS_H
+
+#include "Kiln/KilnDialect.h"
+#include "mlir/Bytecode/BytecodeOpInterface.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/OpDefinition.h"
+#include "mlir/IR/OpImplementation.h"
+#include "mlir/Interfaces/InferTypeOpInterface.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
+#define GET_OP_CLASSES
+#include "Kiln/KilnOps.h.inc"
+
+#endif // KILN_DIALECT_KILNOPS_H

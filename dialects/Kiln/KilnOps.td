@@ -1,0 +1,205 @@
+#ifndef KILN_OPS_TD
+#define KILN_OPS_TD
+
+include "Kiln/KilnBase.td"
+include "mlir/Interfaces/InferTypeOpInterface.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+include "mlir/IR/BuiltinAttributeInterfaces.td"
+include "mlir/IR/CommonAttrConstraints.td"
+
+def Kiln_Tensor : RankedTensorOf<[F32, I64, I32, I8, I1]>;
+def Kiln_FloatTensor : RankedTensorOf<[F32]>;
+
+//===----------------------------------------------------------------------===//
+// Constants
+//===----------------------------------------------------------------------===//
+
+def Kiln_ConstantOp : Kiln_Op<"constant",
+    [ConstantLike, Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = "A tensor constant (weights are dense resources, never text)";
+  let arguments = (ins ElementsAttr:$value);
+  let results = (outs Kiln_Tensor:$result);
+  let assemblyFormat = "attr-dict $value";
+  let hasFolder = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Elementwise
+//===----------------------------------------------------------------------===//
+
+class Kiln_BroadcastBinaryOp<string mnemonic, list<Trait> traits = []>
+    : Kiln_Op<mnemonic, !listconcat(traits, [Pure,
+        DeclareOpInterfaceMethods<InferTypeOpInterface>])> {
+  let description = [{
+    Elementwise with multidirectional (numpy) broadcasting of the operands.
+  }];
+  let arguments = (ins Kiln_Tensor:$lhs, Kiln_Tensor:$rhs);
+  let results = (outs Kiln_Tensor:$result);
+  let assemblyFormat =
+      "$lhs `,` $rhs attr-dict `:` functional-type(operands, results)";
+  }
+
+def Kiln_AddOp : Kiln_BroadcastBinaryOp<"add", [Commutative]> {
+  let summary = "Elementwise addition";
+}
+def Kiln_SubOp : Kiln_BroadcastBinaryOp<"sub"> {
+  let summary = "Elementwise subtraction";
+}
+def Kiln_MulOp : Kiln_BroadcastBinaryOp<"mul", [Commutative]> {
+  let summary = "Elementwise multiplication";
+}
+def Kiln_DivOp : Kiln_BroadcastBinaryOp<"div"> {
+  let summary = "Elementwise division";
+}
+
+class Kiln_UnaryOp<string mnemonic, dag attrs = (ins)>
+    : Kiln_Op<mnemonic, [Pure, SameOperandsAndResultType]> {
+  let arguments = !con((ins Kiln_FloatTensor:$input), attrs);
+  let results = (outs Kiln_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+}
+
+def Kiln_ReluOp : Kiln_UnaryOp<"relu"> {
+  let summary = "max(x, 0)";
+}
+def Kiln_SigmoidOp : Kiln_UnaryOp<"sigmoid"> {
+  let summary = "1 / (1 + exp(-x))";
+}
+def Kiln_ClipOp : Kiln_UnaryOp<"clip", (ins F32Attr:$min, F32Attr:$max)> {
+  let summary = "min(max(x, min), max)";
+  let hasVerifier = 1;
+}
+def Kiln_HardSigmoidOp
+    : Kiln_UnaryOp<"hard_sigmoid", (ins F32Attr:$alpha, F32Attr:$beta)> {
+  let summary = "max(0, min(1, alpha * x + beta))";
+}
+
+//===----------------------------------------------------------------------===//
+// Dense and windowed ops
+//===----------------------------------------------------------------------===//
+
+def Kiln_ConvOp : Kiln_Op<"conv",
+    [Pure,
+     DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = "N-d grouped convolution, NC[spatial] layout";
+  let description = [{
+    `input` is N x C x S1..Sk, `weight` is M x C/group x K1..Kk, the optional
+    `bias` has M elements. `pads` holds k begin paddings then k end paddings
+    (auto_pad is resolved by the importer).
+  }];
+  let arguments = (ins Kiln_FloatTensor:$input, Kiln_FloatTensor:$weight,
+      Optional<Kiln_FloatTensor>:$bias, DenseI64ArrayAttr:$strides,
+      DenseI64ArrayAttr:$pads, DenseI64ArrayAttr:$dilations,
+      I64Attr:$group);
+  let results = (outs Kiln_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $weight (`,` $bias^)? attr-dict `:` functional-type(operands, results)
+  }];
+  }
+
+def Kiln_GemmOp : Kiln_Op<"gemm",
+    [Pure,
+     DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = "alpha * op(A) * op(B) + beta * C, C broadcast to M x N";
+  let arguments = (ins Kiln_FloatTensor:$a, Kiln_FloatTensor:$b,
+      Optional<Kiln_FloatTensor>:$c, F32Attr:$alpha, F32Attr:$beta,
+      BoolAttr:$trans_a, BoolAttr:$trans_b);
+  let results = (outs Kiln_FloatTensor:$result);
+  let assemblyFormat = [{
+    $a `,` $b (`,` $c^)? attr-dict `:` functional-type(operands, results)
+  }];
+  }
+
+def Kiln_MatMulOp : Kiln_Op<"matmul",
+    [Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = "Batched matrix product with broadcast batch dimensions";
+  let description = [{
+    Both operands have rank >= 2; the importer turns ONNX's 1-D forms into
+    matrices with reshapes.
+  }];
+  let arguments = (ins Kiln_FloatTensor:$lhs, Kiln_FloatTensor:$rhs);
+  let results = (outs Kiln_FloatTensor:$result);
+  let assemblyFormat =
+      "$lhs `,` $rhs attr-dict `:` functional-type(operands, results)";
+  }
+
+class Kiln_PoolOp<string mnemonic, dag extraAttrs = (ins)>
+    : Kiln_Op<mnemonic, [Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let arguments = !con((ins Kiln_FloatTensor:$input,
+      DenseI64ArrayAttr:$kernel_shape, DenseI64ArrayAttr:$strides,
+      DenseI64ArrayAttr:$pads, DenseI64ArrayAttr:$dilations,
+      BoolAttr:$ceil_mode), extraAttrs);
+  let results = (outs Kiln_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  }
+
+def Kiln_MaxPoolOp : Kiln_PoolOp<"max_pool"> {
+  let summary = "N-d max pooling; padding never wins the max";
+}
+def Kiln_AveragePoolOp
+    : Kiln_PoolOp<"average_pool", (ins BoolAttr:$count_include_pad)> {
+  let summary = "N-d average pooling";
+}
+
+def Kiln_GlobalAveragePoolOp : Kiln_Op<"global_average_pool",
+    [Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = "Mean over all spatial dimensions, kept as size 1";
+  let arguments = (ins Kiln_FloatTensor:$input);
+  let results = (outs Kiln_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  }
+
+//===----------------------------------------------------------------------===//
+// Normalization
+//===----------------------------------------------------------------------===//
+
+def Kiln_BatchNormOp : Kiln_Op<"batch_norm",
+    [Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = "Inference-mode batch normalization over dimension 1";
+  let arguments = (ins Kiln_FloatTensor:$input, Kiln_FloatTensor:$scale,
+      Kiln_FloatTensor:$bias, Kiln_FloatTensor:$mean, Kiln_FloatTensor:$var,
+      F32Attr:$epsilon);
+  let results = (outs Kiln_FloatTensor:$result);
+  let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
+  }
+
+def Kiln_SoftmaxOp : Kiln_Op<"softmax", [Pure, SameOperandsAndResultType]> {
+  let summary = "Softmax along one axis";
+  let arguments = (ins Kiln_FloatTensor:$input, I64Attr:$axis);
+  let results = (outs Kiln_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Data movement
+//===----------------------------------------------------------------------===//
+
+def Kiln_ReshapeOp : Kiln_Op<"reshape", [Pure]> {
+  let summary = "Same elements, new static shape";
+  let arguments = (ins Kiln_Tensor:$input);
+  let results = (outs Kiln_Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+  let hasFolder = 1;
+  let hasCanonicalizer = 1;
+}
+
+def Kiln_TransposeOp : Kiln_Op<"transpose",
+    [Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = "Permutes dimensions: result dim i is input dim perm[i]";
+  let arguments = (ins Kiln_Tensor:$input, DenseI64ArrayAttr:$perm);
+  let results = (outs Kiln_Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+    let hasFolder = 1;
+}
+
+def Kiln_ConcatOp : Kiln_Op<"concat",
+    [Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = "Joins tensors along one axis";
+  let arguments = (ins Variadic<Kiln_Tensor>:$inputs, I64Attr:$axis);
+  let results = (outs Kiln_Tensor:$result);
+  let assemblyFormat = "$inputs attr-dict `:` functional-type(operands, results)";
+  }
+
+#endif // KILN_OPS_TD

@@ -1,0 +1,47 @@
+//===- ShapeArithmetic.h - Static shape rules shared by ops and importer --===//
+//
+// Plain integer rules, free of MLIR, so the dialect's shape inference, the
+// importer and the unit tests all use one definition.
+//
+//===----------------------------------------------------------------------===//
+#ifndef KILN_SUPPORT_SHAPEARITHMETIC_H
+#define KILN_SUPPORT_SHAPEARITHMETIC_H
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+namespace kiln {
+
+using Shape = std::vector<int64_t>;
+
+/// Numpy-style multidirectional broadcast; nullopt when incompatible.
+std::optional<Shape> broadcastShapes(const Shape &lhs, const Shape &rhs);
+
+/// Number of elements; nullopt on overflow of int64 or negative dims.
+std::optional<int64_t> numElements(const Shape &shape);
+
+/// Output extent of one windowed (conv/pool) dimension. Follows ONNX: with
+/// ceil_mode the last window must still start inside the padded-begin input.
+/// Returns nullopt when the window does not fit even once.
+std::optional<int64_t> windowOutputSize(int64_t input, int64_t kernel,
+                                        int64_t stride, int64_t padBegin,
+                                        int64_t padEnd, int64_t dilation,
+                                        bool ceilMode);
+
+/// Resolves ONNX auto_pad SAME_UPPER/SAME_LOWER into explicit begin/end pads.
+void samePadding(int64_t input, int64_t kernel, int64_t stride,
+                 int64_t dilation, bool upper, int64_t &padBegin,
+                 int64_t &padEnd);
+
+/// Normalizes a possibly negative axis into [0, rank); nullopt if out of range.
+std::optional<int64_t> normalizeAxis(int64_t axis, int64_t rank);
+
+/// Resolves an ONNX Reshape target (0 copies the input dim unless allowZero,
+/// one -1 is inferred). nullopt when the element counts cannot match.
+std::optional<Shape> resolveReshape(const Shape &input, const Shape &target,
+                                    bool allowZero);
+
+} // namespace kiln
+
+#endif // KILN_SUPPORT_SHAPEARITHMETIC_H

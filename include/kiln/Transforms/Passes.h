@@ -1,0 +1,35 @@
+//===- Passes.h - Kiln passes and pipelines -------------------------------===//
+#ifndef KILN_TRANSFORMS_PASSES_H
+#define KILN_TRANSFORMS_PASSES_H
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Pass/Pass.h"
+
+namespace kiln {
+
+#define GEN_PASS_DECL
+#include "kiln/Transforms/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "kiln/Transforms/Passes.h.inc"
+
+struct CpuPipelineOptions {
+  std::string entry = "main";
+  uint64_t arenaAlignment = 64;
+};
+
+/// The whole CPU path from kiln ops to the LLVM dialect, in order.
+void buildCpuPipeline(mlir::OpPassManager &pm, const CpuPipelineOptions &opts);
+
+/// Registers the passes and the `kiln-cpu-pipeline` pipeline for kiln-opt.
+void registerKilnPipelines();
+
+} // namespace kiln
+
+#endif // KILN_TRANSFORMS_PASSES_H

@@ -1,0 +1,64 @@
+#ifndef KILN_TRANSFORMS_PASSES_TD
+#define KILN_TRANSFORMS_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def KilnLowerToLinalg : Pass<"kiln-lower-to-linalg", "mlir::ModuleOp"> {
+  let summary = "Lower kiln ops to linalg, tensor, arith and math";
+  let description = [{
+    Every kiln op becomes value-semantic linalg/tensor IR: elementwise ops and
+    windowed ops as `linalg.generic` with broadcasting or strided/dilated
+    indexing maps, padding as `tensor.pad`, reshapes as collapse/expand.
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect",
+                           "mlir::tensor::TensorDialect",
+                           "mlir::arith::ArithDialect",
+                           "mlir::math::MathDialect"];
+}
+
+def KilnEntryToBuffers : Pass<"kiln-entry-to-buffers", "mlir::ModuleOp"> {
+  let summary = "Give the model entry function caller-owned input/output buffers";
+  let description = [{
+    Rewrites `func.func @<entry>(tensors) -> tensors` into a function taking
+    one memref per input and one per output and returning nothing. Inputs are
+    read-only (`bufferization.to_tensor restrict`); results are materialized
+    into the output memrefs so the last op writes there directly.
+  }];
+  let options = [
+    Option<"entry", "entry", "std::string", /*default=*/"\"main\"",
+           "Name of the model's entry function">
+  ];
+  let dependentDialects = ["mlir::bufferization::BufferizationDialect",
+                           "mlir::memref::MemRefDialect"];
+}
+
+def KilnExpandCopies : Pass<"kiln-expand-copies", "mlir::ModuleOp"> {
+  let summary = "Turn memref.copy into linalg.copy";
+  let description = [{
+    `memref.copy` between strided views lowers to a call into MLIR's C runner
+    library; as `linalg.copy` it becomes plain loops, so the object calls
+    nothing but memcpy/memset/libm.
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect"];
+}
+
+def KilnPlanArena : Pass<"kiln-plan-arena", "mlir::ModuleOp"> {
+  let summary = "Place every intermediate buffer at a static offset in one arena";
+  let description = [{
+    Replaces each `memref.alloc` in the entry function with a `memref.view`
+    into a new trailing `memref<Nxi8>` argument. Offsets come from live
+    intervals over the entry block, so buffers that are never alive together
+    share memory. Records `kiln.arena_bytes` and `kiln.naive_bytes` on the
+    function.
+  }];
+  let options = [
+    Option<"entry", "entry", "std::string", /*default=*/"\"main\"",
+           "Name of the model's entry function">,
+    Option<"alignment", "alignment", "uint64_t", /*default=*/"64",
+           "Alignment of every buffer in the arena">
+  ];
+  let dependentDialects = ["mlir::memref::MemRefDialect",
+                           "mlir::arith::ArithDialect"];
+}
+
+#endif // KILN_TRANSFORMS_PASSES_TD

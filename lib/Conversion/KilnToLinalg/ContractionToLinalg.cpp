@@ -1,0 +1,129 @@
+//===- ContractionToLinalg.cpp - MatMul and Gemm to linalg.generic --------===//
+#include "Kiln/KilnOps.h"
+#include "LoweringUtils.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+
+using namespace mlir;
+
+namespace kiln {
+namespace {
+
+/// Multiply-accumulate region shared by both contractions.
+void macBody(OpBuilder &b, Location loc, ValueRange args) {
+  Value prod = arith::MulFOp::create(b, loc, args[0], args[1]);
+  yieldValue(b, loc, arith::AddFOp::create(b, loc, args[2], prod));
+}
+
+SmallVector<utils::IteratorType> contractionIterators(unsigned parallel) {
+  SmallVector<utils::IteratorType> it(parallel, utils::IteratorType::parallel);
+  it.push_back(utils::IteratorType::reduction);
+  return it;
+}
+
+/// Loops (batch..., m, n, k); batch dims of each operand broadcast.
+struct MatMulLowering : OpConversionPattern<MatMulOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(MatMulOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rewriter.getContext();
+    auto outType = cast<RankedTensorType>(op.getType());
+    unsigned rank = outType.getRank(), numDims = rank + 1;
+    unsigned m = rank - 2, n = rank - 1, k = rank;
+    auto operandMap = [&](Value v, unsigned row, unsigned col) {
+      auto shape = cast<RankedTensorType>(v.getType()).getShape();
+      ArrayRef<int64_t> outBatch = outType.getShape().drop_back(2);
+      size_t batch = shape.size() - 2, offset = outBatch.size() - batch;
+      SmallVector<AffineExpr> exprs;
+      for (size_t i = 0; i < batch; ++i)
+        exprs.push_back(shape[i] == 1 && outBatch[offset + i] != 1
+                            ? getAffineConstantExpr(0, ctx)
+                            : getAffineDimExpr(offset + i, ctx));
+      exprs.push_back(getAffineDimExpr(row, ctx));
+      exprs.push_back(getAffineDimExpr(col, ctx));
+      return AffineMap::get(numDims, 0, exprs, ctx);
+    };
+    SmallVector<AffineExpr> outExprs;
+    for (unsigned d = 0; d < rank; ++d)
+      outExprs.push_back(getAffineDimExpr(d, ctx));
+    Type elem = outType.getElementType();
+    Value init = filledTensor(rewriter, loc, outType.getShape(), elem,
+                              rewriter.getFloatAttr(elem, 0));
+    auto generic = linalg::GenericOp::create(
+        rewriter, loc, outType, ValueRange{adaptor.getLhs(), adaptor.getRhs()},
+        init,
+        {operandMap(adaptor.getLhs(), m, k), operandMap(adaptor.getRhs(), k, n),
+         AffineMap::get(numDims, 0, outExprs, ctx)},
+        contractionIterators(rank), macBody);
+    rewriter.replaceOp(op, generic.getResult(0));
+    return success();
+  }
+};
+
+/// alpha * op(A) op(B) + beta * C as a contraction plus an epilogue.
+struct GemmLowering : OpConversionPattern<GemmOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(GemmOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rewriter.getContext();
+    auto outType = cast<RankedTensorType>(op.getType());
+    Type elem = outType.getElementType();
+    AffineExpr m = getAffineDimExpr(0, ctx), n = getAffineDimExpr(1, ctx),
+               k = getAffineDimExpr(2, ctx);
+    AffineMap aMap = AffineMap::get(3, 0,
+                                    op.getTransA() ? ArrayRef<AffineExpr>{k, m}
+                                                   : ArrayRef<AffineExpr>{m, k},
+                                    ctx);
+    AffineMap bMap = AffineMap::get(3, 0,
+                                    op.getTransB() ? ArrayRef<AffineExpr>{n, k}
+                                                   : ArrayRef<AffineExpr>{k, n},
+                                    ctx);
+    AffineMap outMap = AffineMap::get(3, 0, {m, n}, ctx);
+    Value init = filledTensor(rewriter, loc, outType.getShape(), elem,
+                              rewriter.getFloatAttr(elem, 0));
+    Value product =
+        linalg::GenericOp::create(rewriter, loc, outType,
+                                  ValueRange{adaptor.getA(), adaptor.getB()},
+                                  init, {aMap, bMap, outMap},
+                                  contractionIterators(2), macBody)
+            .getResult(0);
+    double alpha = op.getAlpha().convertToDouble();
+    double beta = op.getBeta().convertToDouble();
+    Value c = adaptor.getC();
+    if (alpha == 1.0 && (!c || beta == 0.0)) {
+      rewriter.replaceOp(op, product);
+      return success();
+    }
+    SmallVector<Value> inputs = {product};
+    if (c && beta != 0.0)
+      inputs.push_back(c);
+    Value result = buildElementwise(
+        rewriter, loc, outType, inputs,
+        [&](OpBuilder &b, Location l, ValueRange a) {
+          Value y = a[0];
+          if (alpha != 1.0)
+            y = arith::MulFOp::create(b, l, y, floatConst(b, l, elem, alpha));
+          if (a.size() > 2) {
+            Value cv = a[1];
+            if (beta != 1.0)
+              cv = arith::MulFOp::create(b, l, cv, floatConst(b, l, elem, beta));
+            y = arith::AddFOp::create(b, l, y, cv);
+          }
+          yieldValue(b, l, y);
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+} // namespace
+
+void populateContractionLoweringPatterns(RewritePatternSet &patterns) {
+  patterns.add<MatMulLowering, GemmLowering>(patterns.getContext());
+}
+
+} // namespace kiln

@@ -1,0 +1,152 @@
+//===- ElementwiseToLinalg.cpp - Pointwise kiln ops to linalg.generic -----===//
+#include "Kiln/KilnOps.h"
+#include "LoweringUtils.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+
+using namespace mlir;
+
+namespace kiln {
+namespace {
+
+/// Emits the scalar arithmetic of one broadcasting binary op.
+template <typename KilnOp, typename FloatOp, typename IntOp>
+struct BinaryLowering : OpConversionPattern<KilnOp> {
+  using OpConversionPattern<KilnOp>::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(KilnOp op, typename KilnOp::Adaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto outType = cast<RankedTensorType>(op.getType());
+    bool isFloat = isa<FloatType>(outType.getElementType());
+    Value result = buildElementwise(
+        rewriter, op.getLoc(), outType, {adaptor.getLhs(), adaptor.getRhs()},
+        [&](OpBuilder &b, Location loc, ValueRange args) {
+          Value v = isFloat ? FloatOp::create(b, loc, args[0], args[1]).getResult()
+                            : IntOp::create(b, loc, args[0], args[1]).getResult();
+          yieldValue(b, loc, v);
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+/// Unary float ops: the subclass supplies the scalar body.
+template <typename Op>
+struct UnaryLowering : OpConversionPattern<Op> {
+  using OpConversionPattern<Op>::OpConversionPattern;
+  virtual Value scalar(Op op, OpBuilder &b, Location loc, Value x) const = 0;
+  LogicalResult
+  matchAndRewrite(Op op, typename Op::Adaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto outType = cast<RankedTensorType>(op.getType());
+    Value result = buildElementwise(
+        rewriter, op.getLoc(), outType, {adaptor.getInput()},
+        [&](OpBuilder &b, Location loc, ValueRange args) {
+          yieldValue(b, loc, scalar(op, b, loc, args[0]));
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct ReluLowering : UnaryLowering<ReluOp> {
+  using UnaryLowering::UnaryLowering;
+  Value scalar(ReluOp, OpBuilder &b, Location loc, Value x) const override {
+    return arith::MaximumFOp::create(b, loc, x, floatConst(b, loc, x.getType(), 0));
+  }
+};
+
+struct SigmoidLowering : UnaryLowering<SigmoidOp> {
+  using UnaryLowering::UnaryLowering;
+  Value scalar(SigmoidOp, OpBuilder &b, Location loc, Value x) const override {
+    Value one = floatConst(b, loc, x.getType(), 1);
+    Value e = math::ExpOp::create(b, loc, arith::NegFOp::create(b, loc, x));
+    return arith::DivFOp::create(b, loc, one, arith::AddFOp::create(b, loc, one, e));
+  }
+};
+
+struct ClipLowering : UnaryLowering<ClipOp> {
+  using UnaryLowering::UnaryLowering;
+  Value scalar(ClipOp op, OpBuilder &b, Location loc, Value x) const override {
+    Type t = x.getType();
+    Value lo = floatConst(b, loc, t, op.getMin().convertToDouble());
+    Value hi = floatConst(b, loc, t, op.getMax().convertToDouble());
+    return arith::MinimumFOp::create(b, loc, arith::MaximumFOp::create(b, loc, x, lo), hi);
+  }
+};
+
+struct HardSigmoidLowering : UnaryLowering<HardSigmoidOp> {
+  using UnaryLowering::UnaryLowering;
+  Value scalar(HardSigmoidOp op, OpBuilder &b, Location loc,
+               Value x) const override {
+    Type t = x.getType();
+    Value alpha = floatConst(b, loc, t, op.getAlpha().convertToDouble());
+    Value beta = floatConst(b, loc, t, op.getBeta().convertToDouble());
+    Value y = math::FmaOp::create(b, loc, x, alpha, beta);
+    y = arith::MinimumFOp::create(b, loc, y, floatConst(b, loc, t, 1));
+    return arith::MaximumFOp::create(b, loc, y, floatConst(b, loc, t, 0));
+  }
+};
+
+/// y = (x - mean) * scale / sqrt(var + eps) + bias, parameters on dim 1.
+struct BatchNormLowering : OpConversionPattern<BatchNormOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(BatchNormOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto outType = cast<RankedTensorType>(op.getType());
+    MLIRContext *ctx = rewriter.getContext();
+    int64_t rank = outType.getRank();
+    AffineMap channel = AffineMap::get(rank, 0, getAffineDimExpr(1, ctx));
+    AffineMap identity = rewriter.getMultiDimIdentityMap(rank);
+    SmallVector<AffineMap> maps = {identity, channel, channel, channel, channel,
+                                   identity};
+    SmallVector<utils::IteratorType> iterators(rank, utils::IteratorType::parallel);
+    Value init = emptyTensor(rewriter, loc, outType.getShape(),
+                             outType.getElementType());
+    double eps = op.getEpsilon().convertToDouble();
+    auto generic = linalg::GenericOp::create(
+        rewriter, loc, outType,
+        ValueRange{adaptor.getInput(), adaptor.getScale(), adaptor.getBias(),
+                   adaptor.getMean(), adaptor.getVar()},
+        init, maps, iterators, [&](OpBuilder &b, Location l, ValueRange a) {
+          Value denom = math::SqrtOp::create(
+              b, l, arith::AddFOp::create(b, l, a[4], floatConst(b, l, a[4].getType(), eps)));
+          Value centered = arith::SubFOp::create(b, l, a[0], a[3]);
+          Value scaled = arith::DivFOp::create(
+              b, l, arith::MulFOp::create(b, l, centered, a[1]), denom);
+          yieldValue(b, l, arith::AddFOp::create(b, l, scaled, a[2]));
+        });
+    rewriter.replaceOp(op, generic.getResult(0));
+    return success();
+  }
+};
+
+struct ConstantLowering : OpConversionPattern<ConstantOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(ConstantOp op, OpAdaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto value = dyn_cast<TypedAttr>(op.getValue());
+    if (!value)
+      return rewriter.notifyMatchFailure(op, "constant is not a typed attribute");
+    rewriter.replaceOpWithNewOp<arith::ConstantOp>(op, value);
+    return success();
+  }
+};
+
+} // namespace
+
+void populateElementwiseLoweringPatterns(RewritePatternSet &patterns) {
+  MLIRContext *ctx = patterns.getContext();
+  patterns.add<BinaryLowering<AddOp, arith::AddFOp, arith::AddIOp>,
+               BinaryLowering<SubOp, arith::SubFOp, arith::SubIOp>,
+               BinaryLowering<MulOp, arith::MulFOp, arith::MulIOp>,
+               BinaryLowering<DivOp, arith::DivFOp, arith::DivSIOp>, ReluLowering,
+               SigmoidLowering, ClipLowering, HardSigmoidLowering,
+               BatchNormLowering, ConstantLowering>(ctx);
+}
+
+} // namespace kiln

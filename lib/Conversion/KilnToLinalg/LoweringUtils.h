@@ -1,0 +1,51 @@
+//===- LoweringUtils.h - Builders shared by the kiln-to-linalg patterns ---===//
+#ifndef KILN_CONVERSION_KILNTOLINALG_LOWERINGUTILS_H
+#define KILN_CONVERSION_KILNTOLINALG_LOWERINGUTILS_H
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/DialectConversion.h"
+
+namespace kiln {
+
+using BodyBuilder =
+    llvm::function_ref<void(mlir::OpBuilder &, mlir::Location, mlir::ValueRange)>;
+
+/// Map from the iteration space of a `outRank`-D elementwise op to an operand
+/// of `shape` under numpy broadcasting (right-aligned, size-1 dims pinned to 0).
+mlir::AffineMap broadcastMap(llvm::ArrayRef<int64_t> shape,
+                             llvm::ArrayRef<int64_t> outShape,
+                             mlir::MLIRContext *ctx);
+
+/// tensor.empty of the given shape, filled with `value` when provided.
+mlir::Value emptyTensor(mlir::OpBuilder &b, mlir::Location loc,
+                        llvm::ArrayRef<int64_t> shape, mlir::Type elementType);
+mlir::Value filledTensor(mlir::OpBuilder &b, mlir::Location loc,
+                         llvm::ArrayRef<int64_t> shape, mlir::Type elementType,
+                         mlir::TypedAttr value);
+
+/// An all-parallel linalg.generic over `outType`, broadcasting the inputs.
+mlir::Value buildElementwise(mlir::OpBuilder &b, mlir::Location loc,
+                             mlir::RankedTensorType outType,
+                             mlir::ValueRange inputs, BodyBuilder body);
+
+/// Terminates a linalg.generic body with one value.
+void yieldValue(mlir::OpBuilder &b, mlir::Location loc, mlir::Value value);
+
+mlir::Value floatConst(mlir::OpBuilder &b, mlir::Location loc, mlir::Type type,
+                       double value);
+
+/// Pads the spatial dimensions (2..rank) of an N x C x S... tensor.
+mlir::Value padSpatial(mlir::OpBuilder &b, mlir::Location loc,
+                       mlir::Value input, llvm::ArrayRef<int64_t> padBegin,
+                       llvm::ArrayRef<int64_t> padEnd, mlir::Value padValue);
+
+void populateElementwiseLoweringPatterns(mlir::RewritePatternSet &patterns);
+void populateWindowLoweringPatterns(mlir::RewritePatternSet &patterns);
+void populateContractionLoweringPatterns(mlir::RewritePatternSet &patterns);
+void populateDataMovementLoweringPatterns(mlir::RewritePatternSet &patterns);
+void populateSoftmaxLoweringPatterns(mlir::RewritePatternSet &patterns);
+
+} // namespace kiln
+
+#endif

@@ -1,0 +1,352 @@
+//===- WindowToLinalg.cpp - Conv and pooling to linalg.generic ------------===//
+//
+// All spatial ranks share one construction: the windowed operand is indexed
+// with `out * stride + tap * dilation`, padding is an explicit tensor.pad, and
+// grouped convolution splits the channel dimensions into (group, per-group).
+//
+//===----------------------------------------------------------------------===//
+#include "Kiln/KilnOps.h"
+#include "LoweringUtils.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+#include <limits>
+
+using namespace mlir;
+
+namespace kiln {
+namespace {
+
+SmallVector<ReassociationIndices> splitDim(int64_t rank, int64_t dim) {
+  SmallVector<ReassociationIndices> groups;
+  for (int64_t i = 0, j = 0; i < rank; ++i) {
+    if (i == dim) {
+      groups.push_back({j, j + 1});
+      j += 2;
+    } else {
+      groups.push_back({j++});
+    }
+  }
+  return groups;
+}
+
+/// Splits dimension `dim` of `value` into (outer, size / outer).
+Value expandDim(OpBuilder &b, Location loc, Value value, int64_t dim,
+                int64_t outer) {
+  auto type = cast<RankedTensorType>(value.getType());
+  SmallVector<int64_t> shape(type.getShape());
+  shape[dim] /= outer;
+  shape.insert(shape.begin() + dim, outer);
+  return tensor::ExpandShapeOp::create(
+      b, loc, RankedTensorType::get(shape, type.getElementType()), value,
+      splitDim(type.getRank(), dim));
+}
+
+/// Extra end padding so that ceil-mode windows never read past the buffer.
+SmallVector<int64_t> ceilModePadEnd(ArrayRef<int64_t> inShape,
+                                    ArrayRef<int64_t> outShape,
+                                    ArrayRef<int64_t> kernel,
+                                    ArrayRef<int64_t> strides,
+                                    ArrayRef<int64_t> pads,
+                                    ArrayRef<int64_t> dilations) {
+  size_t k = kernel.size();
+  SmallVector<int64_t> padEnd;
+  for (size_t i = 0; i < k; ++i) {
+    int64_t needed = (outShape[2 + i] - 1) * strides[i] +
+                     dilations[i] * (kernel[i] - 1) + 1;
+    int64_t have = inShape[2 + i] + pads[i] + pads[k + i];
+    padEnd.push_back(pads[k + i] + std::max<int64_t>(0, needed - have));
+  }
+  return padEnd;
+}
+
+/// Input index expressions `o * s + t * d` for the spatial dims, given where
+/// the output-position and tap loops start in the iteration space.
+SmallVector<AffineExpr> windowExprs(MLIRContext *ctx, size_t spatial,
+                                    unsigned outBase, unsigned tapBase,
+                                    ArrayRef<int64_t> strides,
+                                    ArrayRef<int64_t> dilations) {
+  SmallVector<AffineExpr> exprs;
+  for (size_t i = 0; i < spatial; ++i)
+    exprs.push_back(getAffineDimExpr(outBase + i, ctx) * strides[i] +
+                    getAffineDimExpr(tapBase + i, ctx) * dilations[i]);
+  return exprs;
+}
+
+AffineMap dimsMap(unsigned numDims, ArrayRef<unsigned> dims,
+                  ArrayRef<AffineExpr> tail, MLIRContext *ctx) {
+  SmallVector<AffineExpr> exprs;
+  for (unsigned d : dims)
+    exprs.push_back(getAffineDimExpr(d, ctx));
+  exprs.append(tail.begin(), tail.end());
+  return AffineMap::get(numDims, 0, exprs, ctx);
+}
+
+struct ConvLowering : OpConversionPattern<ConvOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(ConvOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rewriter.getContext();
+    auto outType = cast<RankedTensorType>(op.getType());
+    Type elem = outType.getElementType();
+    size_t spatial = outType.getRank() - 2;
+    int64_t group = op.getGroup();
+    int64_t filters = outType.getDimSize(1);
+    ArrayRef<int64_t> pads = op.getPads();
+
+    Value input = padSpatial(rewriter, loc, adaptor.getInput(),
+                             pads.take_front(spatial), pads.drop_front(spatial),
+                             floatConst(rewriter, loc, elem, 0));
+    input = expandDim(rewriter, loc, input, 1, group);           // N,G,Cg,S..
+    Value weight = expandDim(rewriter, loc, adaptor.getWeight(), 0, group);
+
+    // Accumulator N x G x Mg x O..., starting from the bias (or zero).
+    SmallVector<int64_t> accShape(outType.getShape());
+    accShape[1] = filters / group;
+    accShape.insert(accShape.begin() + 1, group);
+    auto accType = RankedTensorType::get(accShape, elem);
+    Value acc;
+    if (Value bias = adaptor.getBias()) {
+      bias = tensor::CollapseShapeOp::create(
+          rewriter, loc, RankedTensorType::get({filters}, elem), bias,
+          SmallVector<ReassociationIndices>{
+              llvm::to_vector(llvm::seq<int64_t>(
+                  0, cast<RankedTensorType>(bias.getType()).getRank()))});
+      bias = expandDim(rewriter, loc, bias, 0, group);
+      AffineMap biasMap = dimsMap(accType.getRank(), {1, 2}, {}, ctx);
+      Value init = emptyTensor(rewriter, loc, accShape, elem);
+      acc = linalg::GenericOp::create(
+                rewriter, loc, accType, bias, init,
+                {biasMap, rewriter.getMultiDimIdentityMap(accType.getRank())},
+                SmallVector<utils::IteratorType>(accType.getRank(),
+                                                 utils::IteratorType::parallel),
+                [](OpBuilder &b, Location l, ValueRange a) {
+                  yieldValue(b, l, a[0]);
+                })
+                .getResult(0);
+    } else {
+      acc = filledTensor(rewriter, loc, accShape, elem, rewriter.getFloatAttr(elem, 0));
+    }
+
+    // Loops: n, g, m, o_1..o_k, c, t_1..t_k.
+    unsigned numDims = 3 + spatial + 1 + spatial;
+    unsigned outBase = 3, cDim = 3 + spatial, tapBase = 4 + spatial;
+    auto taps = llvm::to_vector(llvm::seq<unsigned>(tapBase, tapBase + spatial));
+    AffineMap inputMap = dimsMap(
+        numDims, {0, 1, cDim},
+        windowExprs(ctx, spatial, outBase, tapBase, op.getStrides(),
+                    op.getDilations()),
+        ctx);
+    SmallVector<unsigned> weightDims = {1, 2, cDim};
+    weightDims.append(taps.begin(), taps.end());
+    AffineMap weightMap = dimsMap(numDims, weightDims, {}, ctx);
+    auto outDims = llvm::to_vector(llvm::seq<unsigned>(0, 3 + spatial));
+    AffineMap outMap = dimsMap(numDims, outDims, {}, ctx);
+    SmallVector<utils::IteratorType> iterators(numDims,
+                                               utils::IteratorType::parallel);
+    for (unsigned d = cDim; d < numDims; ++d)
+      iterators[d] = utils::IteratorType::reduction;
+
+    Value conv = linalg::GenericOp::create(
+                     rewriter, loc, accType, ValueRange{input, weight}, acc,
+                     {inputMap, weightMap, outMap}, iterators,
+                     [](OpBuilder &b, Location l, ValueRange a) {
+                       Value prod = arith::MulFOp::create(b, l, a[0], a[1]);
+                       yieldValue(b, l, arith::AddFOp::create(b, l, a[2], prod));
+                     })
+                     .getResult(0);
+    rewriter.replaceOpWithNewOp<tensor::CollapseShapeOp>(
+        op, outType, conv, splitDim(outType.getRank(), 1));
+    return success();
+  }
+};
+
+/// Shared by max and average pooling: a reduction over the window taps.
+/// `combine` folds one tap into the accumulator.
+Value buildPoolReduction(OpBuilder &b, Location loc, Value input,
+                         RankedTensorType outType, ArrayRef<int64_t> kernel,
+                         ArrayRef<int64_t> strides,
+                         ArrayRef<int64_t> dilations, TypedAttr initValue,
+                         function_ref<Value(OpBuilder &, Location, Value, Value)>
+                             combine) {
+  MLIRContext *ctx = b.getContext();
+  size_t spatial = kernel.size();
+  Type elem = outType.getElementType();
+  unsigned numDims = 2 + 2 * spatial;
+  unsigned tapBase = 2 + spatial;
+  AffineMap inputMap = dimsMap(
+      numDims, {0, 1}, windowExprs(ctx, spatial, 2, tapBase, strides, dilations),
+      ctx);
+  auto taps = llvm::to_vector(llvm::seq<unsigned>(tapBase, numDims));
+  AffineMap windowMap = dimsMap(numDims, taps, {}, ctx);
+  auto outDims = llvm::to_vector(llvm::seq<unsigned>(0, tapBase));
+  AffineMap outMap = dimsMap(numDims, outDims, {}, ctx);
+  SmallVector<utils::IteratorType> iterators(numDims,
+                                             utils::IteratorType::parallel);
+  for (unsigned d = tapBase; d < numDims; ++d)
+    iterators[d] = utils::IteratorType::reduction;
+  // The window operand only carries the tap loop bounds, like linalg's
+  // named pooling ops; its contents are never read.
+  Value window = emptyTensor(b, loc, kernel, elem);
+  Value init = filledTensor(b, loc, outType.getShape(), elem, initValue);
+  return linalg::GenericOp::create(
+             b, loc, outType, ValueRange{input, window}, init,
+             {inputMap, windowMap, outMap}, iterators,
+             [&](OpBuilder &nb, Location l, ValueRange a) {
+               yieldValue(nb, l, combine(nb, l, a[2], a[0]));
+             })
+      .getResult(0);
+}
+
+struct MaxPoolLowering : OpConversionPattern<MaxPoolOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(MaxPoolOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto outType = cast<RankedTensorType>(op.getType());
+    auto inType = cast<RankedTensorType>(adaptor.getInput().getType());
+    Type elem = outType.getElementType();
+    size_t spatial = op.getKernelShape().size();
+    TypedAttr lowest = rewriter.getFloatAttr(
+        elem, -std::numeric_limits<double>::infinity());
+    Value padValue = arith::ConstantOp::create(rewriter, loc, lowest);
+    Value input = padSpatial(
+        rewriter, loc, adaptor.getInput(), op.getPads().take_front(spatial),
+        ceilModePadEnd(inType.getShape(), outType.getShape(),
+                       op.getKernelShape(), op.getStrides(), op.getPads(),
+                       op.getDilations()),
+        padValue);
+    Value result = buildPoolReduction(
+        rewriter, loc, input, outType, op.getKernelShape(), op.getStrides(),
+        op.getDilations(), lowest,
+        [](OpBuilder &b, Location l, Value acc, Value x) -> Value {
+          return arith::MaximumFOp::create(b, l, acc, x);
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+/// Number of taps of each output position that ONNX counts in the average:
+/// real input elements, plus explicit padding when count_include_pad.
+DenseElementsAttr averageDivisors(AveragePoolOp op, ArrayRef<int64_t> inShape,
+                                  RankedTensorType outType) {
+  size_t spatial = op.getKernelShape().size();
+  ArrayRef<int64_t> outSpatial = outType.getShape().drop_front(2);
+  SmallVector<SmallVector<double>> perDim(spatial);
+  for (size_t i = 0; i < spatial; ++i) {
+    int64_t padBegin = op.getPads()[i], padEnd = op.getPads()[spatial + i];
+    int64_t lo = op.getCountIncludePad() ? -padBegin : 0;
+    int64_t hi = op.getCountIncludePad() ? inShape[2 + i] + padEnd
+                                         : inShape[2 + i];
+    for (int64_t o = 0; o < outSpatial[i]; ++o) {
+      int64_t count = 0;
+      for (int64_t t = 0; t < op.getKernelShape()[i]; ++t) {
+        int64_t pos = o * op.getStrides()[i] - padBegin + t * op.getDilations()[i];
+        count += pos >= lo && pos < hi;
+      }
+      perDim[i].push_back(static_cast<double>(std::max<int64_t>(count, 1)));
+    }
+  }
+  auto divType = RankedTensorType::get(outSpatial, outType.getElementType());
+  SmallVector<float> values(divType.getNumElements(), 1.0f);
+  for (int64_t flat = 0; flat < divType.getNumElements(); ++flat) {
+    int64_t rest = flat;
+    for (size_t i = spatial; i-- > 0;) {
+      values[flat] *= perDim[i][rest % outSpatial[i]];
+      rest /= outSpatial[i];
+    }
+  }
+  return DenseElementsAttr::get(divType, ArrayRef<float>(values));
+}
+
+struct AveragePoolLowering : OpConversionPattern<AveragePoolOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(AveragePoolOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto outType = cast<RankedTensorType>(op.getType());
+    auto inType = cast<RankedTensorType>(adaptor.getInput().getType());
+    Type elem = outType.getElementType();
+    if (!elem.isF32())
+      return rewriter.notifyMatchFailure(op, "only f32 average pooling");
+    size_t spatial = op.getKernelShape().size();
+    Value input = padSpatial(
+        rewriter, loc, adaptor.getInput(), op.getPads().take_front(spatial),
+        ceilModePadEnd(inType.getShape(), outType.getShape(),
+                       op.getKernelShape(), op.getStrides(), op.getPads(),
+                       op.getDilations()),
+        floatConst(rewriter, loc, elem, 0));
+    Value sum = buildPoolReduction(
+        rewriter, loc, input, outType, op.getKernelShape(), op.getStrides(),
+        op.getDilations(), rewriter.getFloatAttr(elem, 0),
+        [](OpBuilder &b, Location l, Value acc, Value x) -> Value {
+          return arith::AddFOp::create(b, l, acc, x);
+        });
+    Value divisors = arith::ConstantOp::create(
+        rewriter, loc, averageDivisors(op, inType.getShape(), outType));
+    Value result = buildElementwise(
+        rewriter, loc, outType, {sum, divisors},
+        [](OpBuilder &b, Location l, ValueRange a) {
+          yieldValue(b, l, arith::DivFOp::create(b, l, a[0], a[1]));
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct GlobalAveragePoolLowering : OpConversionPattern<GlobalAveragePoolOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(GlobalAveragePoolOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rewriter.getContext();
+    auto inType = cast<RankedTensorType>(adaptor.getInput().getType());
+    auto outType = cast<RankedTensorType>(op.getType());
+    Type elem = outType.getElementType();
+    int64_t rank = inType.getRank();
+    auto sumType = RankedTensorType::get(inType.getShape().take_front(2), elem);
+    Value init = filledTensor(rewriter, loc, sumType.getShape(), elem,
+                              rewriter.getFloatAttr(elem, 0));
+    SmallVector<utils::IteratorType> iterators(rank,
+                                               utils::IteratorType::reduction);
+    iterators[0] = iterators[1] = utils::IteratorType::parallel;
+    double count = static_cast<double>(inType.getNumElements() /
+                                       (inType.getDimSize(0) * inType.getDimSize(1)));
+    Value sum = linalg::GenericOp::create(
+                    rewriter, loc, sumType, adaptor.getInput(), init,
+                    {rewriter.getMultiDimIdentityMap(rank),
+                     dimsMap(rank, {0, 1}, {}, ctx)},
+                    iterators,
+                    [](OpBuilder &b, Location l, ValueRange a) {
+                      yieldValue(b, l, arith::AddFOp::create(b, l, a[1], a[0]));
+                    })
+                    .getResult(0);
+    Value mean = buildElementwise(
+        rewriter, loc, sumType, {sum},
+        [&](OpBuilder &b, Location l, ValueRange a) {
+          yieldValue(
+              b, l, arith::DivFOp::create(b, l, a[0], floatConst(b, l, elem, count)));
+        });
+    SmallVector<ReassociationIndices> reassoc = {{0}, {}};
+    for (int64_t d = 1; d < rank; ++d)
+      reassoc[1].push_back(d);
+    rewriter.replaceOpWithNewOp<tensor::ExpandShapeOp>(op, outType, mean, reassoc);
+    return success();
+  }
+};
+
+} // namespace
+
+void populateWindowLoweringPatterns(RewritePatternSet &patterns) {
+  patterns.add<ConvLowering, MaxPoolLowering, AveragePoolLowering,
+               GlobalAveragePoolLowering>(patterns.getContext());
+}
+
+} // namespace kiln

@@ -1,0 +1,47 @@
+//===- CpuPipeline.cpp - The compiler's CPU pass order, in one place ------===//
+#include "kiln/Transforms/Passes.h"
+
+#include "mlir/InitAllPasses.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
+
+#include "llvm/Support/FormatVariadic.h"
+
+using namespace mlir;
+
+namespace kiln {
+
+static std::string cpuPipelineText(const CpuPipelineOptions &opts) {
+  return llvm::formatv(
+             // Graph to value-semantic linalg.
+             "kiln-lower-to-linalg, canonicalize, "
+             // Buffers: caller-owned I/O, then everything else in one arena.
+             "kiln-entry-to-buffers{{entry={0}}, "
+             "one-shot-bufferize{{buffer-alignment={1}}, "
+             "kiln-expand-copies, "
+             "kiln-plan-arena{{entry={0} alignment={1}}, "
+             // Loops, then the LLVM dialect with bare-pointer arguments.
+             "convert-linalg-to-loops, expand-strided-metadata, lower-affine, "
+             "convert-scf-to-cf, finalize-memref-to-llvm, "
+             "convert-math-to-llvm, convert-arith-to-llvm, convert-cf-to-llvm, "
+             "convert-func-to-llvm{{use-bare-ptr-memref-call-conv=1}, "
+             "reconcile-unrealized-casts",
+             opts.entry, opts.arenaAlignment)
+      .str();
+}
+
+void buildCpuPipeline(OpPassManager &pm, const CpuPipelineOptions &opts) {
+  // Every pass named here is registered, so parsing cannot fail.
+  if (failed(parsePassPipeline(cpuPipelineText(opts), pm)))
+    llvm::report_fatal_error("kiln: malformed built-in CPU pipeline");
+}
+
+void registerKilnPipelines() {
+  registerAllPasses();
+  registerKilnPasses();
+  PassPipelineRegistration<>(
+      "kiln-cpu-pipeline", "Lower a kiln model to the LLVM dialect for CPUs",
+      [](OpPassManager &pm) { buildCpuPipeline(pm, CpuPipelineOptions()); });
+}
+
+} // namespace kiln

@@ -1,0 +1,106 @@
+//===- PlanArena.cpp - Intermediates into one caller-owned arena ----------===//
+//
+// After bufferization every intermediate is a static memref.alloc in the
+// entry block. A buffer is live from its alloc to the last entry-block op that
+// touches it or any view of it; ArenaPlanner turns those intervals into
+// offsets, and each alloc becomes a memref.view of the arena argument.
+//
+//===----------------------------------------------------------------------===//
+#include "kiln/Support/ArenaPlanner.h"
+#include "kiln/Transforms/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
+
+using namespace mlir;
+
+namespace kiln {
+#define GEN_PASS_DEF_KILNPLANARENA
+#include "kiln/Transforms/Passes.h.inc"
+
+namespace {
+
+uint64_t byteSize(MemRefType type) {
+  unsigned bits = type.getElementTypeBitWidth();
+  return type.getNumElements() * ((bits + 7) / 8);
+}
+
+/// Index in the entry block of the last op that uses `root` or a view of it.
+int64_t lastUse(Value root, Block &block,
+                const DenseMap<Operation *, int64_t> &position) {
+  int64_t last = position.lookup(root.getDefiningOp());
+  SmallVector<Value> worklist = {root};
+  while (!worklist.empty()) {
+    Value value = worklist.pop_back_val();
+    for (Operation *user : value.getUsers()) {
+      Operation *top = block.findAncestorOpInBlock(*user);
+      if (top)
+        last = std::max(last, position.lookup(top));
+      if (auto view = dyn_cast<ViewLikeOpInterface>(user))
+        if (view.getViewSource() == value)
+          for (Value result : user->getResults())
+            worklist.push_back(result);
+    }
+  }
+  return last;
+}
+
+struct KilnPlanArenaPass : impl::KilnPlanArenaBase<KilnPlanArenaPass> {
+  using Base::Base;
+  void runOnOperation() override {
+    auto func = getOperation().lookupSymbol<func::FuncOp>(entry);
+    if (!func) {
+      getOperation().emitError("no entry function '") << entry << "'";
+      return signalPassFailure();
+    }
+    Block &block = func.getBody().front();
+    DenseMap<Operation *, int64_t> position;
+    for (auto [i, op] : llvm::enumerate(block))
+      position[&op] = static_cast<int64_t>(i);
+
+    SmallVector<memref::AllocOp> allocs;
+    WalkResult walk = func.walk([&](memref::AllocOp alloc) {
+      if (alloc->getBlock() != &block || !alloc.getType().hasStaticShape() ||
+          !alloc.getType().getLayout().isIdentity()) {
+        alloc.emitError("cannot place this allocation in the arena: only "
+                        "static, identity-layout allocations of the entry "
+                        "block are supported");
+        return WalkResult::interrupt();
+      }
+      allocs.push_back(alloc);
+      return WalkResult::advance();
+    });
+    if (walk.wasInterrupted())
+      return signalPassFailure();
+    // Buffers are never freed: their memory belongs to the caller.
+    func.walk([](memref::DeallocOp dealloc) { dealloc.erase(); });
+
+    std::vector<BufferLifetime> lifetimes;
+    for (memref::AllocOp alloc : allocs)
+      lifetimes.push_back({byteSize(alloc.getType()), position[alloc],
+                           lastUse(alloc, block, position)});
+    ArenaPlan plan = planArena(lifetimes, alignment);
+
+    OpBuilder b(func.getContext());
+    auto arenaType = MemRefType::get(
+        {static_cast<int64_t>(std::max<uint64_t>(plan.arenaBytes, 1))},
+        b.getI8Type());
+    BlockArgument arena = block.addArgument(arenaType, func.getLoc());
+    SmallVector<Type> argTypes(func.getArgumentTypes());
+    argTypes.push_back(arenaType);
+    func.setFunctionType(b.getFunctionType(argTypes, func.getResultTypes()));
+
+    for (auto [alloc, offset] : llvm::zip(allocs, plan.offsets)) {
+      b.setInsertionPoint(alloc);
+      Value shift = arith::ConstantIndexOp::create(b, alloc.getLoc(), offset);
+      auto view = memref::ViewOp::create(b, alloc.getLoc(), alloc.getType(),
+                                         arena, shift, ValueRange{});
+      alloc.replaceAllUsesWith(view.getResult());
+      alloc.erase();
+    }
+    func->setAttr("kiln.arena_bytes", b.getI64IntegerAttr(plan.arenaBytes));
+    func->setAttr("kiln.naive_bytes", b.getI64IntegerAttr(plan.naiveBytes));
+  }
+};
+} // namespace
+} // namespace kiln
