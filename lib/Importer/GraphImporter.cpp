@@ -1,0 +1,150 @@
+//===- GraphImporter.cpp - Value, attribute and error plumbing ------------===//
+#include "GraphImporter.h"
+
+#include "Kiln/KilnOps.h"
+
+#include <onnx/onnx_pb.h>
+
+using namespace mlir;
+
+namespace kiln {
+
+GraphImporter::GraphImporter(MLIRContext *ctx, std::string modelPath,
+                             int64_t opset)
+    : ctx(ctx), builder(ctx), modelPath(std::move(modelPath)), opset(opset) {}
+
+bool GraphImporter::fail(const std::string &message) {
+  if (!error.empty())
+    return false;
+  if (node)
+    error = modelPath + ": node '" + node->name() + "' (" + node->op_type() +
+            ", opset " + std::to_string(opset) + "): " + message;
+  else
+    error = modelPath + ": " + message;
+  return false;
+}
+
+Location GraphImporter::loc() const {
+  Location file = FileLineColLoc::get(ctx, modelPath, 0, 0);
+  if (!node)
+    return file;
+  std::string name = node->name().empty() ? node->op_type() : node->name();
+  return NameLoc::get(StringAttr::get(ctx, name), file);
+}
+
+size_t GraphImporter::numInputs() const { return node->input_size(); }
+
+bool GraphImporter::hasInput(size_t i) const {
+  return i < numInputs() && !node->input(i).empty();
+}
+
+ImportedValue *GraphImporter::lookup(size_t i) {
+  if (!hasInput(i))
+    return nullptr;
+  auto it = values.find(node->input(i));
+  return it == values.end() ? nullptr : &it->second;
+}
+
+const ImportedValue *GraphImporter::lookup(size_t i) const {
+  return const_cast<GraphImporter *>(this)->lookup(i);
+}
+
+Value GraphImporter::input(size_t i) {
+  ImportedValue *v = lookup(i);
+  if (!v) {
+    fail(hasInput(i) ? "input '" + node->input(i) + "' is not defined"
+                     : "missing input " + std::to_string(i));
+    return {};
+  }
+  if (!v->value)
+    v->value = constant(*v->constant, node->input(i));
+  return v->value;
+}
+
+const HostTensor *GraphImporter::constantInput(size_t i) const {
+  const ImportedValue *v = lookup(i);
+  return v && v->constant ? v->constant.get() : nullptr;
+}
+
+RankedTensorType GraphImporter::inputType(size_t i) const {
+  const ImportedValue *v = lookup(i);
+  if (!v)
+    return {};
+  if (v->value)
+    return cast<RankedTensorType>(v->value.getType());
+  return RankedTensorType::get(v->constant->dims,
+                               elementTypeFor(ctx, v->constant->dtype));
+}
+
+bool GraphImporter::constantInts(size_t i, std::vector<int64_t> &out,
+                                 const char *what) {
+  const HostTensor *t = constantInput(i);
+  if (!t)
+    return fail(std::string(what) + " must be a compile-time constant");
+  out = t->asInt64();
+  return true;
+}
+
+const onnx::AttributeProto *GraphImporter::attr(const std::string &name) const {
+  for (const auto &a : node->attribute())
+    if (a.name() == name)
+      return &a;
+  return nullptr;
+}
+
+int64_t GraphImporter::attrInt(const std::string &name, int64_t fallback) const {
+  const auto *a = attr(name);
+  return a ? a->i() : fallback;
+}
+
+float GraphImporter::attrFloat(const std::string &name, float fallback) const {
+  const auto *a = attr(name);
+  return a ? a->f() : fallback;
+}
+
+std::vector<int64_t> GraphImporter::attrInts(const std::string &name,
+                                             std::vector<int64_t> fallback) const {
+  const auto *a = attr(name);
+  if (!a)
+    return fallback;
+  return std::vector<int64_t>(a->ints().begin(), a->ints().end());
+}
+
+std::string GraphImporter::attrString(const std::string &name,
+                                      const std::string &fallback) const {
+  const auto *a = attr(name);
+  return a ? a->s() : fallback;
+}
+
+size_t GraphImporter::numOutputs() const { return node->output_size(); }
+
+bool GraphImporter::hasOutput(size_t i) const {
+  return i < numOutputs() && !node->output(i).empty();
+}
+
+void GraphImporter::setOutput(size_t i, Value value) {
+  if (hasOutput(i))
+    values[node->output(i)] = ImportedValue{value, nullptr};
+}
+
+void GraphImporter::setOutput(size_t i, HostTensor constant) {
+  if (hasOutput(i))
+    values[node->output(i)] = ImportedValue{
+        nullptr, std::make_shared<const HostTensor>(std::move(constant))};
+}
+
+Value GraphImporter::constant(const HostTensor &tensor, const std::string &name) {
+  ElementsAttr attr = toElementsAttr(ctx, tensor, name);
+  return ConstantOp::create(builder, loc(), attr);
+}
+
+Value GraphImporter::reshape(Value value, ArrayRef<int64_t> shape) {
+  auto type = cast<RankedTensorType>(value.getType());
+  if (type.getShape() == shape)
+    return value;
+  return ReshapeOp::create(builder, loc(),
+                           RankedTensorType::get(shape, type.getElementType()),
+                           value);
+}
+
+} // namespace kiln

@@ -1,0 +1,294 @@
+//===- OnnxImporter.cpp - Load, bind shapes, infer, walk the graph --------===//
+//
+// The model file is untrusted: every field is checked before use, ONNX's
+// exceptions are caught here, and any problem becomes one error line.
+//
+//===----------------------------------------------------------------------===//
+#include "kiln/Importer/OnnxImporter.h"
+
+#include "GraphImporter.h"
+#include "Kiln/KilnDialect.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Verifier.h"
+
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+
+#include <onnx/onnx_pb.h>
+#include <onnx/shape_inference/implementation.h>
+
+#include <climits>
+#include <set>
+
+using namespace mlir;
+
+namespace kiln {
+
+bool parseShapeText(const std::string &text, std::vector<int64_t> &dims) {
+  dims.clear();
+  if (text.empty())
+    return true; // a scalar
+  size_t pos = 0;
+  while (pos <= text.size()) {
+    size_t end = text.find('x', pos);
+    if (end == std::string::npos)
+      end = text.size();
+    std::string part = text.substr(pos, end - pos);
+    if (part.empty() || part.size() > 12 ||
+        part.find_first_not_of("0123456789") != std::string::npos)
+      return false;
+    dims.push_back(std::stoll(part));
+    pos = end + 1;
+  }
+  return true;
+}
+
+namespace {
+
+std::string joinNames(const std::vector<std::string> &names) {
+  std::string out;
+  for (const std::string &n : names)
+    out += (out.empty() ? "" : ", ") + n;
+  return out;
+}
+
+std::string firstLine(const std::string &text) {
+  return text.substr(0, text.find('\n'));
+}
+
+/// Applies the user's --shape bindings to the graph inputs and checks that no
+/// dynamic dimension is left. Returns false with `error` set.
+bool bindInputShapes(onnx::GraphProto &graph,
+                     const std::set<std::string> &initializers,
+                     const ImportOptions &options, const std::string &path,
+                     std::string &error) {
+  std::vector<std::string> inputNames;
+  for (const auto &in : graph.input())
+    if (!initializers.count(in.name()))
+      inputNames.push_back(in.name());
+  for (const auto &[name, dims] : options.inputShapes)
+    if (std::find(inputNames.begin(), inputNames.end(), name) ==
+        inputNames.end()) {
+      error = path + ": --shape names '" + name +
+              "', which is not a model input (inputs: " +
+              joinNames(inputNames) + ")";
+      return false;
+    }
+
+  for (auto &in : *graph.mutable_input()) {
+    if (initializers.count(in.name()))
+      continue;
+    if (!in.type().has_tensor_type()) {
+      error = path + ": input '" + in.name() + "' is not a tensor";
+      return false;
+    }
+    auto *tensorType = in.mutable_type()->mutable_tensor_type();
+    auto bound = options.inputShapes.find(in.name());
+    if (bound != options.inputShapes.end()) {
+      const std::vector<int64_t> &dims = bound->second;
+      if (tensorType->has_shape() &&
+          tensorType->shape().dim_size() != static_cast<int>(dims.size())) {
+        error = path + ": --shape for '" + in.name() + "' has rank " +
+                std::to_string(dims.size()) + ", the model's input has rank " +
+                std::to_string(tensorType->shape().dim_size());
+        return false;
+      }
+      for (size_t d = 0; tensorType->has_shape() && d < dims.size(); ++d) {
+        const auto &dim = tensorType->shape().dim(d);
+        if (dim.has_dim_value() && dim.dim_value() != dims[d]) {
+          error = path + ": --shape for '" + in.name() + "' sets dimension " +
+                  std::to_string(d) + " to " + std::to_string(dims[d]) +
+                  ", but the model fixes it to " +
+                  std::to_string(dim.dim_value());
+          return false;
+        }
+      }
+      auto *shape = tensorType->mutable_shape();
+      shape->clear_dim();
+      for (int64_t d : dims)
+        shape->add_dim()->set_dim_value(d);
+      continue;
+    }
+    if (!tensorType->has_shape()) {
+      error = path + ": input '" + in.name() +
+              "' has no shape; bind it with --shape " + in.name() + "=D0xD1...";
+      return false;
+    }
+    for (int d = 0; d < tensorType->shape().dim_size(); ++d) {
+      const auto &dim = tensorType->shape().dim(d);
+      if (!dim.has_dim_value() || dim.dim_value() < 0) {
+        std::string label = dim.has_dim_param() && !dim.dim_param().empty()
+                                ? "'" + dim.dim_param() + "'"
+                                : "(unnamed)";
+        error = path + ": input '" + in.name() + "' has unbound dynamic dimension " +
+                label + " at index " + std::to_string(d) +
+                "; bind it with --shape " + in.name() + "=D0xD1...";
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
+int64_t defaultOpset(const onnx::ModelProto &model) {
+  for (const auto &opset : model.opset_import())
+    if (opset.domain().empty() || opset.domain() == "ai.onnx")
+      return opset.version();
+  return 1;
+}
+
+} // namespace
+
+OwningOpRef<ModuleOp> importOnnxFile(MLIRContext &context,
+                                     const std::string &path,
+                                     const ImportOptions &options,
+                                     std::string &error) {
+  context.loadDialect<KilnDialect, func::FuncDialect>();
+
+  auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
+                                            /*RequiresNullTerminator=*/false);
+  if (!buffer) {
+    error = path + ": cannot read file: " + buffer.getError().message();
+    return nullptr;
+  }
+  if ((*buffer)->getBufferSize() > static_cast<size_t>(INT_MAX)) {
+    error = path + ": file is larger than 2 GiB; store weights as external data";
+    return nullptr;
+  }
+  onnx::ModelProto model;
+  if (!model.ParseFromArray((*buffer)->getBufferStart(),
+                            static_cast<int>((*buffer)->getBufferSize()))) {
+    error = path + ": not a valid ONNX model (malformed or truncated protobuf)";
+    return nullptr;
+  }
+  if (!model.has_graph() || model.graph().output_size() == 0 ||
+      model.ir_version() <= 0) {
+    error = path + ": not a valid ONNX model (no graph outputs or IR version)";
+    return nullptr;
+  }
+  int64_t opset = defaultOpset(model);
+  constexpr int64_t kMaxOpset = 21;
+  if (opset < 1 || opset > kMaxOpset) {
+    error = path + ": opset " + std::to_string(opset) +
+            " is not supported (1 to " + std::to_string(kMaxOpset) + ")";
+    return nullptr;
+  }
+
+  onnx::GraphProto &graph = *model.mutable_graph();
+  std::set<std::string> initializerNames;
+  for (const auto &init : graph.initializer())
+    initializerNames.insert(init.name());
+  if (!bindInputShapes(graph, initializerNames, options, path, error))
+    return nullptr;
+
+  try {
+    onnx::shape_inference::InferShapes(
+        model, onnx::OpSchemaRegistry::Instance(),
+        onnx::ShapeInferenceOptions(/*check_type=*/false, /*error_mode=*/0,
+                                    /*data_prop=*/true));
+  } catch (const std::exception &e) {
+    error = path + ": shape inference failed: " + firstLine(e.what());
+    return nullptr;
+  }
+
+  std::string modelDir =
+      std::string(llvm::sys::path::parent_path(path));
+  GraphImporter importer(&context, path, opset);
+  for (const auto &init : graph.initializer()) {
+    HostTensor tensor;
+    if (!readTensorProto(init, modelDir, tensor, error)) {
+      error = path + ": initializer: " + error;
+      return nullptr;
+    }
+    importer.values[init.name()] =
+        ImportedValue{nullptr, std::make_shared<const HostTensor>(std::move(tensor))};
+  }
+
+  // The entry function: graph inputs (minus initializers) in order.
+  OpBuilder &b = importer.builder;
+  Location fileLoc = FileLineColLoc::get(&context, path, 0, 0);
+  OwningOpRef<ModuleOp> module = ModuleOp::create(fileLoc);
+  SmallVector<Type> argTypes;
+  SmallVector<Attribute> inputNames, outputNames;
+  std::vector<std::string> argValueNames;
+  for (const auto &in : graph.input()) {
+    if (initializerNames.count(in.name()))
+      continue;
+    int32_t dtype = in.type().tensor_type().elem_type();
+    Type elem = elementTypeFor(&context, dtype);
+    if (!elem) {
+      error = path + ": input '" + in.name() + "' has unsupported data type " +
+              dtypeName(dtype);
+      return nullptr;
+    }
+    std::vector<int64_t> dims;
+    for (const auto &dim : in.type().tensor_type().shape().dim())
+      dims.push_back(dim.dim_value());
+    argTypes.push_back(RankedTensorType::get(dims, elem));
+    inputNames.push_back(b.getStringAttr(in.name()));
+    argValueNames.push_back(in.name());
+  }
+  b.setInsertionPointToEnd(module->getBody());
+  auto func = func::FuncOp::create(b, fileLoc, options.entry,
+                                   b.getFunctionType(argTypes, {}));
+  Block *body = func.addEntryBlock();
+  for (auto [name, arg] : llvm::zip(argValueNames, body->getArguments()))
+    importer.values[name] = ImportedValue{arg, nullptr};
+  b.setInsertionPointToStart(body);
+
+  const auto &table = opImporters();
+  for (const auto &node : graph.node()) {
+    importer.node = &node;
+    bool ok;
+    if (!node.domain().empty() && node.domain() != "ai.onnx") {
+      ok = importer.fail("unsupported operator (domain '" + node.domain() + "')");
+    } else if (auto folded = foldOnHost(importer)) {
+      ok = *folded;
+    } else if (auto it = table.find(node.op_type()); it != table.end()) {
+      ok = it->second(importer);
+    } else {
+      ok = importer.fail("unsupported operator");
+    }
+    for (size_t i = 0; ok && i < importer.numOutputs(); ++i)
+      if (importer.hasOutput(i) && !importer.values.count(node.output(i)))
+        ok = importer.fail("output " + std::to_string(i) + " ('" +
+                           node.output(i) + "') is not supported");
+    if (!ok) {
+      error = importer.error;
+      return nullptr;
+    }
+  }
+  importer.node = nullptr;
+
+  SmallVector<Value> results;
+  for (const auto &out : graph.output()) {
+    auto it = importer.values.find(out.name());
+    if (it == importer.values.end()) {
+      error = path + ": graph output '" + out.name() + "' is never produced";
+      return nullptr;
+    }
+    if (!it->second.value)
+      it->second.value = importer.constant(*it->second.constant, out.name());
+    results.push_back(it->second.value);
+    outputNames.push_back(b.getStringAttr(out.name()));
+  }
+  func::ReturnOp::create(b, fileLoc, results);
+  func.setFunctionType(b.getFunctionType(argTypes, ValueRange(results).getTypes()));
+  func->setAttr("kiln.input_names", b.getArrayAttr(inputNames));
+  func->setAttr("kiln.output_names", b.getArrayAttr(outputNames));
+
+  std::string message;
+  ScopedDiagnosticHandler capture(&context, [&](Diagnostic &d) {
+    if (message.empty())
+      message = d.str();
+    return success();
+  });
+  if (failed(verify(*module))) {
+    error = path + ": imported graph is invalid: " + message;
+    return nullptr;
+  }
+  return module;
+}
+
+} // namespace kiln

@@ -1,0 +1,511 @@
+//===- OpImporters.cpp - One import function per ONNX operator ------------===//
+//
+// Each function reads the node's inputs and attributes (with the defaults
+// of the opset in use), rejects attribute values Kiln does not implement,
+// and emits kiln ops. Adding an operator is one function and one table row.
+//
+//===----------------------------------------------------------------------===//
+#include "GraphImporter.h"
+#include "Kiln/KilnOps.h"
+#include "kiln/Support/ShapeArithmetic.h"
+
+#include <onnx/onnx_pb.h>
+
+#include <limits>
+
+using namespace mlir;
+
+namespace kiln {
+namespace {
+
+using Dims = std::vector<int64_t>;
+
+Dims shapeOf(RankedTensorType type) {
+  return Dims(type.getShape().begin(), type.getShape().end());
+}
+
+FloatAttr f32(GraphImporter &g, double v) {
+  return g.builder.getF32FloatAttr(static_cast<float>(v));
+}
+
+//===----------------------------------------------------------------------===//
+// Elementwise
+//===----------------------------------------------------------------------===//
+
+template <typename OpT>
+bool importBinary(GraphImporter &g) {
+  Value lhs = g.input(0), rhs = g.input(1);
+  if (!lhs || !rhs)
+    return false;
+  // Opset < 7: `broadcast=1` aligns B with A starting at `axis`.
+  if (g.opset < 7 && g.attrInt("broadcast", 0) != 0) {
+    auto a = cast<RankedTensorType>(lhs.getType());
+    auto b = cast<RankedTensorType>(rhs.getType());
+    int64_t axis = g.attrInt("axis", a.getRank() - b.getRank());
+    if (axis < 0)
+      axis += a.getRank();
+    if (axis < 0 || axis + b.getRank() > a.getRank())
+      return g.fail("legacy broadcast axis out of range");
+    Dims shape = shapeOf(b);
+    shape.resize(a.getRank() - axis, 1);
+    rhs = g.reshape(rhs, shape);
+  }
+  Value result = g.make<OpT>(lhs, rhs);
+  if (!result)
+    return false;
+  g.setOutput(0, result);
+  return true;
+}
+
+bool requireFloat(GraphImporter &g, Value v) {
+  if (!cast<RankedTensorType>(v.getType()).getElementType().isF32())
+    return g.fail("only float32 tensors are supported");
+  return true;
+}
+
+template <typename OpT>
+bool importUnary(GraphImporter &g) {
+  Value x = g.input(0);
+  if (!x || !requireFloat(g, x))
+    return false;
+  g.setOutput(0, OpT::create(g.builder, g.loc(), x));
+  return true;
+}
+
+bool importClip(GraphImporter &g) {
+  Value x = g.input(0);
+  if (!x || !requireFloat(g, x))
+    return false;
+  double lo = -std::numeric_limits<float>::infinity();
+  double hi = std::numeric_limits<float>::infinity();
+  if (g.opset < 11) {
+    lo = g.attrFloat("min", static_cast<float>(lo));
+    hi = g.attrFloat("max", static_cast<float>(hi));
+  } else {
+    for (size_t i = 1; i <= 2; ++i) {
+      if (!g.hasInput(i))
+        continue;
+      const HostTensor *bound = g.constantInput(i);
+      if (!bound || bound->numElements() != 1)
+        return g.fail("min and max must be compile-time scalars");
+      (i == 1 ? lo : hi) = bound->asDouble()[0];
+    }
+  }
+  if (lo > hi)
+    return g.fail("min exceeds max");
+  g.setOutput(0, ClipOp::create(g.builder, g.loc(), x, f32(g, lo), f32(g, hi)));
+  return true;
+}
+
+bool importHardSigmoid(GraphImporter &g) {
+  Value x = g.input(0);
+  if (!x || !requireFloat(g, x))
+    return false;
+  g.setOutput(0, HardSigmoidOp::create(g.builder, g.loc(), x,
+                                       f32(g, g.attrFloat("alpha", 0.2f)),
+                                       f32(g, g.attrFloat("beta", 0.5f))));
+  return true;
+}
+
+bool importIdentity(GraphImporter &g) {
+  if (const HostTensor *c = g.constantInput(0)) {
+    g.setOutput(0, *c);
+    return true;
+  }
+  Value x = g.input(0);
+  if (!x)
+    return false;
+  g.setOutput(0, x);
+  return true;
+}
+
+//===----------------------------------------------------------------------===//
+// Windowed ops
+//===----------------------------------------------------------------------===//
+
+/// Kernel geometry common to Conv and the pooling ops, with auto_pad resolved.
+struct Window {
+  Dims kernel, strides, pads, dilations;
+};
+
+bool readWindow(GraphImporter &g, RankedTensorType input, Dims kernel,
+                bool ceilMode, Window &w) {
+  size_t k = input.getRank() - 2;
+  w.kernel = std::move(kernel);
+  w.strides = g.attrInts("strides", Dims(k, 1));
+  w.dilations = g.attrInts("dilations", Dims(k, 1));
+  w.pads = g.attrInts("pads", Dims(2 * k, 0));
+  if (w.kernel.size() != k || w.strides.size() != k ||
+      w.dilations.size() != k || w.pads.size() != 2 * k)
+    return g.fail("kernel_shape, strides, dilations or pads do not match the "
+                  "input's " + std::to_string(k) + " spatial dimensions");
+  std::string autoPad = g.attrString("auto_pad", "NOTSET");
+  if (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER") {
+    for (size_t i = 0; i < k; ++i)
+      samePadding(input.getDimSize(2 + i), w.kernel[i], w.strides[i],
+                  w.dilations[i], autoPad == "SAME_UPPER", w.pads[i],
+                  w.pads[k + i]);
+  } else if (autoPad == "VALID") {
+    std::fill(w.pads.begin(), w.pads.end(), 0);
+  } else if (autoPad != "NOTSET" && !autoPad.empty()) {
+    return g.fail("unsupported auto_pad value '" + autoPad + "'");
+  }
+  (void)ceilMode;
+  return true;
+}
+
+bool importConv(GraphImporter &g) {
+  Value x = g.input(0), w = g.input(1);
+  if (!x || !w || !requireFloat(g, x))
+    return false;
+  auto xType = cast<RankedTensorType>(x.getType());
+  auto wType = cast<RankedTensorType>(w.getType());
+  if (xType.getRank() < 3 || wType.getRank() != xType.getRank())
+    return g.fail("expects input and weight of equal rank >= 3");
+  Dims kernel(wType.getShape().begin() + 2, wType.getShape().end());
+  Dims given = g.attrInts("kernel_shape", kernel);
+  if (given != kernel)
+    return g.fail("kernel_shape does not match the weight's shape");
+  Window win;
+  if (!readWindow(g, xType, kernel, false, win))
+    return false;
+  Value bias = g.hasInput(2) ? g.input(2) : Value();
+  if (g.hasInput(2) && !bias)
+    return false;
+  Value y = g.make<ConvOp>(x, w, bias, win.strides, win.pads, win.dilations,
+                           g.attrInt("group", 1));
+  if (!y)
+    return false;
+  g.setOutput(0, y);
+  return true;
+}
+
+template <typename OpT>
+bool importPool(GraphImporter &g) {
+  Value x = g.input(0);
+  if (!x || !requireFloat(g, x))
+    return false;
+  auto xType = cast<RankedTensorType>(x.getType());
+  if (xType.getRank() < 3)
+    return g.fail("expects an input of rank >= 3");
+  if (!g.attr("kernel_shape"))
+    return g.fail("missing kernel_shape");
+  if (g.attrInt("storage_order", 0) != 0)
+    return g.fail("unsupported attribute value storage_order=1");
+  if (g.hasOutput(1))
+    return g.fail("the Indices output is not supported");
+  bool ceilMode = g.attrInt("ceil_mode", 0) != 0;
+  Window win;
+  if (!readWindow(g, xType, g.attrInts("kernel_shape"), ceilMode, win))
+    return false;
+  Value y;
+  if constexpr (std::is_same_v<OpT, AveragePoolOp>)
+    y = g.make<OpT>(x, win.kernel, win.strides, win.pads, win.dilations,
+                    ceilMode, g.attrInt("count_include_pad", 0) != 0);
+  else
+    y = g.make<OpT>(x, win.kernel, win.strides, win.pads, win.dilations,
+                    ceilMode);
+  if (!y)
+    return false;
+  g.setOutput(0, y);
+  return true;
+}
+
+bool importGlobalAveragePool(GraphImporter &g) {
+  Value x = g.input(0);
+  if (!x || !requireFloat(g, x))
+    return false;
+  Value y = g.make<GlobalAveragePoolOp>(x);
+  if (!y)
+    return false;
+  g.setOutput(0, y);
+  return true;
+}
+
+//===----------------------------------------------------------------------===//
+// Matrix products, normalization
+//===----------------------------------------------------------------------===//
+
+bool importGemm(GraphImporter &g) {
+  Value a = g.input(0), b = g.input(1);
+  if (!a || !b || !requireFloat(g, a))
+    return false;
+  Value c;
+  if (g.hasInput(2) && !(c = g.input(2)))
+    return false;
+  Value y = g.make<GemmOp>(a, b, c, llvm::APFloat(g.attrFloat("alpha", 1.0f)),
+                           llvm::APFloat(g.attrFloat("beta", 1.0f)),
+                           g.attrInt("transA", 0) != 0,
+                           g.attrInt("transB", 0) != 0);
+  if (!y)
+    return false;
+  g.setOutput(0, y);
+  return true;
+}
+
+bool importMatMul(GraphImporter &g) {
+  Value a = g.input(0), b = g.input(1);
+  if (!a || !b || !requireFloat(g, a))
+    return false;
+  // ONNX (numpy) promotes 1-D operands to matrices and drops that dim after.
+  Dims aShape = shapeOf(cast<RankedTensorType>(a.getType()));
+  Dims bShape = shapeOf(cast<RankedTensorType>(b.getType()));
+  if (aShape.empty() || bShape.empty())
+    return g.fail("operands must have rank >= 1");
+  bool aVector = aShape.size() == 1, bVector = bShape.size() == 1;
+  if (aVector)
+    a = g.reshape(a, {1, aShape[0]});
+  if (bVector)
+    b = g.reshape(b, {bShape[0], 1});
+  Value y = g.make<MatMulOp>(a, b);
+  if (!y)
+    return false;
+  if (aVector || bVector) {
+    Dims shape = shapeOf(cast<RankedTensorType>(y.getType()));
+    if (bVector)
+      shape.pop_back();
+    if (aVector)
+      shape.erase(shape.end() - (bVector ? 1 : 2));
+    y = g.reshape(y, shape);
+  }
+  g.setOutput(0, y);
+  return true;
+}
+
+bool importBatchNorm(GraphImporter &g) {
+  if (g.attrInt("training_mode", 0) != 0)
+    return g.fail("unsupported attribute value training_mode=1");
+  if (g.opset < 9 && g.attrInt("spatial", 1) != 1)
+    return g.fail("unsupported attribute value spatial=0");
+  for (size_t i = 1; i < g.numOutputs(); ++i)
+    if (g.hasOutput(i))
+      return g.fail("training outputs (running mean/var) are not supported");
+  SmallVector<Value> in;
+  for (size_t i = 0; i < 5; ++i) {
+    in.push_back(g.input(i));
+    if (!in.back())
+      return false;
+  }
+  if (!requireFloat(g, in[0]))
+    return false;
+  Value y = g.make<BatchNormOp>(in[0], in[1], in[2], in[3], in[4],
+                                llvm::APFloat(g.attrFloat("epsilon", 1e-5f)));
+  if (!y)
+    return false;
+  g.setOutput(0, y);
+  return true;
+}
+
+bool importSoftmax(GraphImporter &g) {
+  Value x = g.input(0);
+  if (!x || !requireFloat(g, x))
+    return false;
+  Dims shape = shapeOf(cast<RankedTensorType>(x.getType()));
+  int64_t rank = static_cast<int64_t>(shape.size());
+  auto axis = normalizeAxis(g.attrInt("axis", g.opset < 13 ? 1 : -1), rank);
+  if (!axis)
+    return g.fail("axis out of range");
+  if (g.opset >= 13) {
+    g.setOutput(0, SoftmaxOp::create(g.builder, g.loc(), x, *axis));
+    return true;
+  }
+  // Before opset 13 the input is coerced to 2-D at `axis`.
+  int64_t outer = 1, inner = 1;
+  for (int64_t i = 0; i < rank; ++i)
+    (i < *axis ? outer : inner) *= shape[i];
+  Value flat = g.reshape(x, {outer, inner});
+  Value y = SoftmaxOp::create(g.builder, g.loc(), flat, 1);
+  g.setOutput(0, g.reshape(y, shape));
+  return true;
+}
+
+//===----------------------------------------------------------------------===//
+// Shapes and data movement (runtime tensors; constants fold on the host)
+//===----------------------------------------------------------------------===//
+
+/// Sets output 0 to the input with a new shape, on the host when constant.
+bool setReshaped(GraphImporter &g, const Dims &shape) {
+  if (const HostTensor *c = g.constantInput(0)) {
+    HostTensor t = *c;
+    t.dims = shape;
+    g.setOutput(0, std::move(t));
+    return true;
+  }
+  Value x = g.input(0);
+  if (!x)
+    return false;
+  g.setOutput(0, g.reshape(x, shape));
+  return true;
+}
+
+bool importReshape(GraphImporter &g) {
+  RankedTensorType type = g.inputType(0);
+  if (!type)
+    return g.fail("input is not defined");
+  Dims target;
+  if (g.opset < 5)
+    target = g.attrInts("shape");
+  else if (!g.constantInts(1, target, "the target shape"))
+    return false;
+  auto shape = resolveReshape(shapeOf(type), target, g.attrInt("allowzero", 0) != 0);
+  if (!shape)
+    return g.fail("cannot reshape " + std::to_string(type.getNumElements()) +
+                  " elements to the requested shape");
+  return setReshaped(g, *shape);
+}
+
+bool importFlatten(GraphImporter &g) {
+  RankedTensorType type = g.inputType(0);
+  if (!type)
+    return g.fail("input is not defined");
+  int64_t rank = type.getRank();
+  int64_t axis = g.attrInt("axis", 1);
+  if (axis < 0)
+    axis += rank;
+  if (axis < 0 || axis > rank)
+    return g.fail("axis out of range");
+  int64_t outer = 1, inner = 1;
+  for (int64_t i = 0; i < rank; ++i)
+    (i < axis ? outer : inner) *= type.getDimSize(i);
+  return setReshaped(g, {outer, inner});
+}
+
+bool readAxes(GraphImporter &g, Dims &axes) {
+  if (g.opset < 13) {
+    axes = g.attrInts("axes");
+    return true;
+  }
+  return !g.hasInput(1) || g.constantInts(1, axes, "axes");
+}
+
+bool importUnsqueeze(GraphImporter &g) {
+  RankedTensorType type = g.inputType(0);
+  Dims axes;
+  if (!type)
+    return g.fail("input is not defined");
+  if (!readAxes(g, axes))
+    return false;
+  int64_t outRank = type.getRank() + static_cast<int64_t>(axes.size());
+  Dims shape(outRank, -1);
+  for (int64_t a : axes) {
+    auto axis = normalizeAxis(a, outRank);
+    if (!axis || shape[*axis] == 1)
+      return g.fail("invalid or repeated axis " + std::to_string(a));
+    shape[*axis] = 1;
+  }
+  for (int64_t i = 0, j = 0; i < outRank; ++i)
+    if (shape[i] == -1)
+      shape[i] = type.getDimSize(j++);
+  return setReshaped(g, shape);
+}
+
+bool importSqueeze(GraphImporter &g) {
+  RankedTensorType type = g.inputType(0);
+  Dims axes;
+  if (!type)
+    return g.fail("input is not defined");
+  if (!readAxes(g, axes))
+    return false;
+  int64_t rank = type.getRank();
+  std::vector<bool> drop(rank, false);
+  if (axes.empty())
+    for (int64_t i = 0; i < rank; ++i)
+      drop[i] = type.getDimSize(i) == 1;
+  for (int64_t a : axes) {
+    auto axis = normalizeAxis(a, rank);
+    if (!axis || type.getDimSize(*axis) != 1)
+      return g.fail("cannot squeeze axis " + std::to_string(a));
+    drop[*axis] = true;
+  }
+  Dims shape;
+  for (int64_t i = 0; i < rank; ++i)
+    if (!drop[i])
+      shape.push_back(type.getDimSize(i));
+  return setReshaped(g, shape);
+}
+
+bool importTranspose(GraphImporter &g) {
+  Value x = g.input(0);
+  if (!x)
+    return false;
+  int64_t rank = cast<RankedTensorType>(x.getType()).getRank();
+  Dims perm;
+  for (int64_t i = rank - 1; i >= 0; --i)
+    perm.push_back(i);
+  Value y = g.make<TransposeOp>(x, g.attrInts("perm", perm));
+  if (!y)
+    return false;
+  g.setOutput(0, y);
+  return true;
+}
+
+bool importConcat(GraphImporter &g) {
+  SmallVector<Value> inputs;
+  for (size_t i = 0; i < g.numInputs(); ++i) {
+    inputs.push_back(g.input(i));
+    if (!inputs.back())
+      return false;
+  }
+  if (inputs.empty())
+    return g.fail("expects at least one input");
+  int64_t rank = cast<RankedTensorType>(inputs[0].getType()).getRank();
+  auto axis = normalizeAxis(g.attrInt("axis", 0), rank);
+  if (!axis)
+    return g.fail("axis out of range");
+  Value y = g.make<ConcatOp>(ValueRange(inputs), *axis);
+  if (!y)
+    return false;
+  g.setOutput(0, y);
+  return true;
+}
+
+bool importCast(GraphImporter &g) {
+  Value x = g.input(0);
+  if (!x)
+    return false;
+  int32_t to = static_cast<int32_t>(g.attrInt("to", 0));
+  if (dtypeFor(cast<RankedTensorType>(x.getType()).getElementType()) != to)
+    return g.fail("casting a runtime tensor between data types is not supported");
+  g.setOutput(0, x);
+  return true;
+}
+
+bool constantOnly(GraphImporter &g) {
+  return g.fail("only supported on compile-time constant inputs");
+}
+
+} // namespace
+
+const std::unordered_map<std::string, OpImporter> &opImporters() {
+  static const std::unordered_map<std::string, OpImporter> table = {
+      {"Add", importBinary<AddOp>},
+      {"Sub", importBinary<SubOp>},
+      {"Mul", importBinary<MulOp>},
+      {"Div", importBinary<DivOp>},
+      {"Relu", importUnary<ReluOp>},
+      {"Sigmoid", importUnary<SigmoidOp>},
+      {"Clip", importClip},
+      {"HardSigmoid", importHardSigmoid},
+      {"Identity", importIdentity},
+      {"Conv", importConv},
+      {"MaxPool", importPool<MaxPoolOp>},
+      {"AveragePool", importPool<AveragePoolOp>},
+      {"GlobalAveragePool", importGlobalAveragePool},
+      {"Gemm", importGemm},
+      {"MatMul", importMatMul},
+      {"BatchNormalization", importBatchNorm},
+      {"Softmax", importSoftmax},
+      {"Reshape", importReshape},
+      {"Flatten", importFlatten},
+      {"Unsqueeze", importUnsqueeze},
+      {"Squeeze", importSqueeze},
+      {"Transpose", importTranspose},
+      {"Concat", importConcat},
+      {"Cast", importCast},
+      {"Gather", constantOnly},
+      {"Slice", constantOnly},
+  };
+  return table;
+}
+
+} // namespace kiln

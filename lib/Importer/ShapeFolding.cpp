@@ -1,0 +1,302 @@
+//===- ShapeFolding.cpp - Host evaluation of constant subgraphs -----------===//
+//
+// Once input shapes are bound, Shape/Gather/Slice/Concat/Cast chains and the
+// arithmetic on their results are plain compile-time values. Evaluating them
+// here keeps them out of the compiled model entirely.
+//
+//===----------------------------------------------------------------------===//
+#include "GraphImporter.h"
+#include "kiln/Support/ShapeArithmetic.h"
+
+#include <onnx/onnx_pb.h>
+
+#include <cmath>
+#include <cstring>
+
+namespace kiln {
+namespace {
+
+using Dims = std::vector<int64_t>;
+
+int64_t product(const Dims &dims, size_t begin, size_t end) {
+  int64_t p = 1;
+  for (size_t i = begin; i < end; ++i)
+    p *= dims[i];
+  return p;
+}
+
+/// Row-major strides (in elements).
+Dims stridesOf(const Dims &dims) {
+  Dims strides(dims.size(), 1);
+  for (size_t i = dims.size(); i-- > 1;)
+    strides[i - 1] = strides[i] * dims[i];
+  return strides;
+}
+
+bool foldConstant(GraphImporter &g) {
+  const auto *value = g.attr("value");
+  if (value && value->has_t()) {
+    HostTensor t;
+    std::string error;
+    if (!readTensorProto(value->t(), "", t, error))
+      return g.fail(error);
+    g.setOutput(0, std::move(t));
+    return true;
+  }
+  if (const auto *a = g.attr("value_float")) {
+    g.setOutput(0, HostTensor::fromDouble({a->f()}, {}, kFloat));
+    return true;
+  }
+  if (const auto *a = g.attr("value_floats")) {
+    std::vector<double> v(a->floats().begin(), a->floats().end());
+    g.setOutput(0, HostTensor::fromDouble(v, {static_cast<int64_t>(v.size())}, kFloat));
+    return true;
+  }
+  if (const auto *a = g.attr("value_int")) {
+    g.setOutput(0, HostTensor::fromInt64({a->i()}, {}));
+    return true;
+  }
+  if (const auto *a = g.attr("value_ints")) {
+    Dims v(a->ints().begin(), a->ints().end());
+    g.setOutput(0, HostTensor::fromInt64(v, {static_cast<int64_t>(v.size())}));
+    return true;
+  }
+  return g.fail("only tensor, float and int constants are supported");
+}
+
+bool foldShape(GraphImporter &g) {
+  auto type = g.inputType(0);
+  if (!type)
+    return g.fail("input is not defined");
+  int64_t rank = type.getRank();
+  int64_t start = g.attrInt("start", 0), end = g.attrInt("end", rank);
+  start = std::clamp<int64_t>(start < 0 ? start + rank : start, 0, rank);
+  end = std::clamp<int64_t>(end < 0 ? end + rank : end, 0, rank);
+  Dims dims;
+  for (int64_t i = start; i < end; ++i)
+    dims.push_back(type.getDimSize(i));
+  int64_t n = static_cast<int64_t>(dims.size());
+  g.setOutput(0, HostTensor::fromInt64(dims, {n}));
+  return true;
+}
+
+bool foldCast(GraphImporter &g) {
+  const HostTensor &in = *g.constantInput(0);
+  int32_t to = static_cast<int32_t>(g.attrInt("to", 0));
+  if (HostTensor::elementSize(to) == 0)
+    return g.fail(std::string("cast to unsupported data type ") + dtypeName(to));
+  if (to == kFloat)
+    g.setOutput(0, HostTensor::fromDouble(in.asDouble(), in.dims, to));
+  else if (in.dtype == kFloat) {
+    std::vector<double> v = in.asDouble();
+    for (double &x : v)
+      x = std::trunc(x);
+    g.setOutput(0, HostTensor::fromDouble(v, in.dims, to));
+  } else
+    g.setOutput(0, HostTensor::fromInt64(in.asInt64(), in.dims, to));
+  return true;
+}
+
+bool foldGather(GraphImporter &g) {
+  const HostTensor &data = *g.constantInput(0);
+  const HostTensor &indices = *g.constantInput(1);
+  int64_t rank = static_cast<int64_t>(data.dims.size());
+  auto axis = normalizeAxis(g.attrInt("axis", 0), rank);
+  if (!axis)
+    return g.fail("axis out of range");
+  int64_t extent = data.dims[*axis];
+  Dims idx = indices.asInt64();
+  for (int64_t &i : idx) {
+    if (i < -extent || i >= extent)
+      return g.fail("index " + std::to_string(i) + " out of range [" +
+                    std::to_string(-extent) + ", " + std::to_string(extent) + ")");
+    if (i < 0)
+      i += extent;
+  }
+  Dims outDims(data.dims.begin(), data.dims.begin() + *axis);
+  outDims.insert(outDims.end(), indices.dims.begin(), indices.dims.end());
+  outDims.insert(outDims.end(), data.dims.begin() + *axis + 1, data.dims.end());
+  size_t es = HostTensor::elementSize(data.dtype);
+  int64_t outer = product(data.dims, 0, *axis);
+  size_t inner = product(data.dims, *axis + 1, rank) * es;
+  HostTensor out;
+  out.dtype = data.dtype;
+  out.dims = outDims;
+  out.bytes.reserve(outer * idx.size() * inner);
+  for (int64_t o = 0; o < outer; ++o)
+    for (int64_t i : idx) {
+      const uint8_t *src = data.bytes.data() + (o * extent + i) * inner;
+      out.bytes.insert(out.bytes.end(), src, src + inner);
+    }
+  g.setOutput(0, std::move(out));
+  return true;
+}
+
+bool foldSlice(GraphImporter &g) {
+  const HostTensor &data = *g.constantInput(0);
+  int64_t rank = static_cast<int64_t>(data.dims.size());
+  Dims starts, ends, axes, steps;
+  if (g.opset < 10) {
+    starts = g.attrInts("starts");
+    ends = g.attrInts("ends");
+    axes = g.attrInts("axes");
+  } else {
+    if (!g.constantInts(1, starts, "starts") || !g.constantInts(2, ends, "ends"))
+      return false;
+    if (g.hasInput(3) && !g.constantInts(3, axes, "axes"))
+      return false;
+    if (g.hasInput(4) && !g.constantInts(4, steps, "steps"))
+      return false;
+  }
+  if (axes.empty())
+    for (size_t i = 0; i < starts.size(); ++i)
+      axes.push_back(static_cast<int64_t>(i));
+  if (steps.empty())
+    steps.assign(starts.size(), 1);
+  if (ends.size() != starts.size() || axes.size() != starts.size() ||
+      steps.size() != starts.size())
+    return g.fail("starts, ends, axes and steps differ in length");
+
+  Dims begin(rank, 0), step(rank, 1), outDims = data.dims;
+  for (size_t i = 0; i < starts.size(); ++i) {
+    auto axis = normalizeAxis(axes[i], rank);
+    if (!axis || steps[i] == 0)
+      return g.fail("invalid axis or zero step");
+    int64_t dim = data.dims[*axis], s = starts[i], e = ends[i], st = steps[i];
+    if (s < 0)
+      s += dim;
+    if (e < 0)
+      e += dim;
+    if (st > 0) {
+      s = std::clamp<int64_t>(s, 0, dim);
+      e = std::clamp<int64_t>(e, 0, dim);
+    } else {
+      s = std::clamp<int64_t>(s, 0, dim - 1);
+      e = std::clamp<int64_t>(e, -1, dim - 1);
+    }
+    int64_t count = st > 0 ? (e - s + st - 1) / st : (s - e + (-st) - 1) / (-st);
+    begin[*axis] = s;
+    step[*axis] = st;
+    outDims[*axis] = std::max<int64_t>(count, 0);
+  }
+  size_t es = HostTensor::elementSize(data.dtype);
+  Dims inStrides = stridesOf(data.dims);
+  HostTensor out;
+  out.dtype = data.dtype;
+  out.dims = outDims;
+  int64_t total = product(outDims, 0, outDims.size());
+  out.bytes.resize(total * es);
+  Dims index(rank, 0);
+  for (int64_t flat = 0; flat < total; ++flat) {
+    int64_t rest = flat, src = 0;
+    for (int64_t d = rank; d-- > 0;) {
+      int64_t i = rest % outDims[d];
+      rest /= outDims[d];
+      src += (begin[d] + i * step[d]) * inStrides[d];
+    }
+    std::memcpy(out.bytes.data() + flat * es, data.bytes.data() + src * es, es);
+  }
+  g.setOutput(0, std::move(out));
+  return true;
+}
+
+bool foldConcat(GraphImporter &g) {
+  const HostTensor &first = *g.constantInput(0);
+  int64_t rank = static_cast<int64_t>(first.dims.size());
+  auto axis = normalizeAxis(g.attrInt("axis", 0), rank);
+  if (!axis)
+    return g.fail("axis out of range");
+  HostTensor out;
+  out.dtype = first.dtype;
+  out.dims = first.dims;
+  out.dims[*axis] = 0;
+  for (size_t i = 0; i < g.numInputs(); ++i) {
+    const HostTensor &t = *g.constantInput(i);
+    if (t.dtype != first.dtype || t.dims.size() != first.dims.size())
+      return g.fail("inputs differ in rank or data type");
+    out.dims[*axis] += t.dims[*axis];
+  }
+  size_t es = HostTensor::elementSize(first.dtype);
+  int64_t outer = product(first.dims, 0, *axis);
+  for (int64_t o = 0; o < outer; ++o)
+    for (size_t i = 0; i < g.numInputs(); ++i) {
+      const HostTensor &t = *g.constantInput(i);
+      size_t block = product(t.dims, *axis, rank) * es;
+      const uint8_t *src = t.bytes.data() + o * block;
+      out.bytes.insert(out.bytes.end(), src, src + block);
+    }
+  g.setOutput(0, std::move(out));
+  return true;
+}
+
+/// Elementwise arithmetic with broadcasting, in int64 for integer tensors.
+bool foldArithmetic(GraphImporter &g) {
+  const HostTensor &a = *g.constantInput(0), &b = *g.constantInput(1);
+  if (a.dtype != b.dtype)
+    return g.fail("operand data types differ");
+  auto outDims = broadcastShapes(a.dims, b.dims);
+  if (!outDims)
+    return g.fail("operand shapes are not broadcastable");
+  const std::string &op = g.node->op_type();
+  int64_t rank = static_cast<int64_t>(outDims->size());
+  auto index = [&](const Dims &dims, int64_t flat) {
+    int64_t rest = flat, idx = 0, stride = 1;
+    for (int64_t d = rank; d-- > 0;) {
+      int64_t i = rest % (*outDims)[d];
+      rest /= (*outDims)[d];
+      int64_t k = d - (rank - static_cast<int64_t>(dims.size()));
+      if (k >= 0) {
+        idx += (dims[k] == 1 ? 0 : i) * stride;
+        stride *= dims[k];
+      }
+    }
+    return idx;
+  };
+  int64_t total = product(*outDims, 0, outDims->size());
+  if (a.dtype == kFloat) {
+    std::vector<double> x = a.asDouble(), y = b.asDouble(), r(total);
+    for (int64_t i = 0; i < total; ++i) {
+      double p = x[index(a.dims, i)], q = y[index(b.dims, i)];
+      r[i] = op == "Add" ? p + q : op == "Sub" ? p - q : op == "Mul" ? p * q : p / q;
+    }
+    g.setOutput(0, HostTensor::fromDouble(r, *outDims, a.dtype));
+    return true;
+  }
+  Dims x = a.asInt64(), y = b.asInt64(), r(total);
+  for (int64_t i = 0; i < total; ++i) {
+    int64_t p = x[index(a.dims, i)], q = y[index(b.dims, i)];
+    if (op == "Div" && q == 0)
+      return g.fail("integer division by zero");
+    r[i] = op == "Add" ? p + q : op == "Sub" ? p - q : op == "Mul" ? p * q : p / q;
+  }
+  g.setOutput(0, HostTensor::fromInt64(r, *outDims, a.dtype));
+  return true;
+}
+
+} // namespace
+
+std::optional<bool> foldOnHost(GraphImporter &g) {
+  static const std::unordered_map<std::string, bool (*)(GraphImporter &)> rules = {
+      {"Constant", foldConstant}, {"Shape", foldShape},
+      {"Cast", foldCast},         {"Gather", foldGather},
+      {"Slice", foldSlice},       {"Concat", foldConcat},
+      {"Add", foldArithmetic},    {"Sub", foldArithmetic},
+      {"Mul", foldArithmetic},    {"Div", foldArithmetic}};
+  auto it = rules.find(g.node->op_type());
+  if (it == rules.end())
+    return std::nullopt;
+  const std::string &op = g.node->op_type();
+  if (op == "Shape")
+    return foldShape(g);
+  if (g.numInputs() == 0 && op != "Constant")
+    return std::nullopt;
+  // Every data input must be known; for Slice (opset >= 10) the index
+  // inputs are read by the rule itself.
+  size_t dataInputs = op == "Slice" ? 1 : g.numInputs();
+  for (size_t i = 0; i < dataInputs; ++i)
+    if (g.hasInput(i) && !g.constantInput(i))
+      return std::nullopt;
+  return it->second(g);
+}
+
+} // namespace kiln

@@ -1,0 +1,150 @@
+//===- ObjectEmitter.cpp - LLVM IR, O3 and code generation in process -----===//
+#include "kiln/Target/ObjectEmitter.h"
+
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Export.h"
+
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/IR/Module.h"
+#include "llvm/IR/Verifier.h"
+#include "llvm/MC/MCSubtargetInfo.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/Passes/PassBuilder.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Target/TargetMachine.h"
+#include "llvm/Target/TargetOptions.h"
+#include "llvm/TargetParser/Host.h"
+#include "llvm/TargetParser/SubtargetFeature.h"
+
+#include <mutex>
+
+namespace kiln {
+
+/// Functions the object may call: memory primitives and libm. Anything else
+/// (malloc in particular) would break the no-allocation, no-runtime contract.
+static bool isAllowedExternal(llvm::StringRef name) {
+  static const char *allowed[] = {
+      "memcpy", "memset", "memmove", "expf", "logf", "sqrtf", "powf",
+      "tanhf", "erff", "fmaf", "floorf", "ceilf", "roundf", "fabsf",
+      "fminf", "fmaxf", "exp2f", "log2f", "sinf", "cosf", "nearbyintf",
+      "rintf", "truncf", "fmodf", "exp", "log", "sqrt", "pow", "tanh"};
+  return llvm::is_contained(allowed, name);
+}
+
+static void initializeTargets() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    llvm::InitializeAllTargetInfos();
+    llvm::InitializeAllTargets();
+    llvm::InitializeAllTargetMCs();
+    llvm::InitializeAllAsmPrinters();
+  });
+}
+
+static std::unique_ptr<llvm::TargetMachine>
+createTargetMachine(const CodegenOptions &options, std::string &error) {
+  initializeTargets();
+  std::string tripleText = options.triple.empty()
+                               ? llvm::sys::getDefaultTargetTriple()
+                               : options.triple;
+  llvm::Triple triple(llvm::Triple::normalize(tripleText));
+  const llvm::Target *target = llvm::TargetRegistry::lookupTarget(triple, error);
+  if (!target) {
+    error = "unknown target '" + tripleText + "'";
+    return nullptr;
+  }
+  std::string cpu = options.cpu.empty() ? "generic" : options.cpu;
+  std::string features;
+  if (cpu == "native") {
+    if (triple.getArch() != llvm::Triple(llvm::sys::getProcessTriple()).getArch()) {
+      error = "--cpu native is only valid for the host target";
+      return nullptr;
+    }
+    cpu = llvm::sys::getHostCPUName().str();
+    llvm::SubtargetFeatures f;
+    for (auto &[name, enabled] : llvm::sys::getHostCPUFeatures())
+      f.AddFeature(name, enabled);
+    features = f.getString();
+  }
+  llvm::TargetOptions targetOptions;
+  std::unique_ptr<llvm::TargetMachine> tm(target->createTargetMachine(
+      triple, cpu, features, targetOptions, llvm::Reloc::PIC_, std::nullopt,
+      llvm::CodeGenOptLevel::Aggressive));
+  if (!tm) {
+    error = "cannot create a code generator for '" + tripleText + "'";
+    return nullptr;
+  }
+  if (cpu != "generic" &&
+      !tm->getMCSubtargetInfo()->isCPUStringValid(cpu)) {
+    error = "unknown CPU '" + options.cpu + "' for target '" + tripleText + "'";
+    return nullptr;
+  }
+  return tm;
+}
+
+static void optimize(llvm::Module &module, llvm::TargetMachine &tm) {
+  llvm::LoopAnalysisManager lam;
+  llvm::FunctionAnalysisManager fam;
+  llvm::CGSCCAnalysisManager cgam;
+  llvm::ModuleAnalysisManager mam;
+  llvm::PassBuilder pb(&tm);
+  pb.registerModuleAnalyses(mam);
+  pb.registerCGSCCAnalyses(cgam);
+  pb.registerFunctionAnalyses(fam);
+  pb.registerLoopAnalyses(lam);
+  pb.crossRegisterProxies(lam, fam, cgam, mam);
+  pb.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O3).run(module, mam);
+}
+
+bool emitModel(mlir::ModuleOp module, const ModelInterface &model,
+               const std::string &implName, const CodegenOptions &options,
+               EmitKind kind, llvm::raw_pwrite_stream &os, std::string &error) {
+  std::unique_ptr<llvm::TargetMachine> tm = createTargetMachine(options, error);
+  if (!tm)
+    return false;
+
+  mlir::DialectRegistry registry;
+  mlir::registerBuiltinDialectTranslation(registry);
+  mlir::registerLLVMDialectTranslation(registry);
+  module->getContext()->appendDialectRegistry(registry);
+
+  llvm::LLVMContext llvmContext;
+  std::unique_ptr<llvm::Module> llvmModule =
+      mlir::translateModuleToLLVMIR(module, llvmContext, model.name);
+  if (!llvmModule) {
+    error = "internal: translation to LLVM IR failed";
+    return false;
+  }
+  llvmModule->setTargetTriple(tm->getTargetTriple());
+  llvmModule->setDataLayout(tm->createDataLayout());
+  if (!addCInterface(*llvmModule, model, implName, error))
+    return false;
+  for (llvm::Function &fn : *llvmModule)
+    if (fn.isDeclaration() && !fn.isIntrinsic() &&
+        !isAllowedExternal(fn.getName())) {
+      error = "internal: generated code calls '" + fn.getName().str() + "'";
+      return false;
+    }
+  if (llvm::verifyModule(*llvmModule, &llvm::errs())) {
+    error = "internal: generated LLVM IR is invalid";
+    return false;
+  }
+  optimize(*llvmModule, *tm);
+
+  if (kind == EmitKind::LLVMIR) {
+    llvmModule->print(os, nullptr);
+    return true;
+  }
+  llvm::legacy::PassManager codegen;
+  auto fileType = kind == EmitKind::Object ? llvm::CodeGenFileType::ObjectFile
+                                           : llvm::CodeGenFileType::AssemblyFile;
+  if (tm->addPassesToEmitFile(codegen, os, nullptr, fileType)) {
+    error = "target cannot emit this file type";
+    return false;
+  }
+  codegen.run(*llvmModule);
+  return true;
+}
+
+} // namespace kiln
