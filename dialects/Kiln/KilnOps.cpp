@@ -79,6 +79,8 @@ KILN_BROADCAST_BINARY(AddOp)
 KILN_BROADCAST_BINARY(SubOp)
 KILN_BROADCAST_BINARY(MulOp)
 KILN_BROADCAST_BINARY(DivOp)
+KILN_BROADCAST_BINARY(MaxOp)
+KILN_BROADCAST_BINARY(MinOp)
 #undef KILN_BROADCAST_BINARY
 
 //===----------------------------------------------------------------------===//
@@ -374,6 +376,33 @@ OpFoldResult TransposeOp::fold(FoldAdaptor) {
     if (static_cast<int64_t>(i) != p)
       return {};
   return getInput();
+}
+
+LogicalResult SliceOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> loc, ValueRange operands,
+    DictionaryAttr attributes, OpaqueProperties properties, RegionRange regions,
+    InferredTypes &inferred) {
+  Adaptor adaptor(operands, attributes, properties, regions);
+  auto input = rankedType(adaptor.getInput());
+  ArrayRef<int64_t> offsets = adaptor.getOffsets(), sizes = adaptor.getSizes(),
+                    strides = adaptor.getStrides();
+  if (!isStatic(input))
+    return emitOptionalError(loc, "input must have a static shape");
+  size_t rank = input.getRank();
+  if (offsets.size() != rank || sizes.size() != rank || strides.size() != rank)
+    return emitOptionalError(loc, "expects one offset, size and stride per "
+                                  "dimension");
+  for (size_t i = 0; i < rank; ++i) {
+    if (offsets[i] < 0 || sizes[i] < 0 || strides[i] <= 0)
+      return emitOptionalError(loc, "offsets and sizes must be non-negative "
+                                    "and strides positive");
+    if (sizes[i] > 0 &&
+        offsets[i] + (sizes[i] - 1) * strides[i] >= input.getDimSize(i))
+      return emitOptionalError(loc, "slice exceeds dimension ", i, " of ",
+                               input);
+  }
+  inferred.push_back(RankedTensorType::get(sizes, input.getElementType()));
+  return success();
 }
 
 LogicalResult ConcatOp::inferReturnTypes(

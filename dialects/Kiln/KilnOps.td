@@ -51,6 +51,12 @@ def Kiln_MulOp : Kiln_BroadcastBinaryOp<"mul", [Commutative]> {
 def Kiln_DivOp : Kiln_BroadcastBinaryOp<"div"> {
   let summary = "Elementwise division";
 }
+def Kiln_MaxOp : Kiln_BroadcastBinaryOp<"max", [Commutative]> {
+  let summary = "Elementwise maximum (NaN propagates)";
+}
+def Kiln_MinOp : Kiln_BroadcastBinaryOp<"min", [Commutative]> {
+  let summary = "Elementwise minimum (NaN propagates)";
+}
 
 class Kiln_UnaryOp<string mnemonic, dag attrs = (ins)>
     : Kiln_Op<mnemonic, [Pure, SameOperandsAndResultType]> {
@@ -192,6 +198,20 @@ def Kiln_TransposeOp : Kiln_Op<"transpose",
   let results = (outs Kiln_Tensor:$result);
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
     let hasFolder = 1;
+}
+
+def Kiln_SliceOp : Kiln_Op<"slice",
+    [Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = "Strided window of a tensor with static bounds";
+  let description = [{
+    Result dim i holds `sizes[i]` elements of input dim i starting at
+    `offsets[i]` with step `strides[i]` (positive). The importer resolves
+    ONNX's negative and out-of-range starts/ends into these.
+  }];
+  let arguments = (ins Kiln_Tensor:$input, DenseI64ArrayAttr:$offsets,
+      DenseI64ArrayAttr:$sizes, DenseI64ArrayAttr:$strides);
+  let results = (outs Kiln_Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
 }
 
 def Kiln_ConcatOp : Kiln_Op<"concat",

@@ -10,6 +10,7 @@
 #define KILN_IMPORTER_GRAPHIMPORTER_H
 
 #include "HostTensor.h"
+#include "kiln/Support/ShapeArithmetic.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinTypes.h"
@@ -117,6 +118,11 @@ private:
 using OpImporter = std::function<bool(GraphImporter &)>;
 /// The table from ONNX op type to its importer.
 const std::unordered_map<std::string, OpImporter> &opImporters();
+
+/// Reads Slice's starts/ends/axes/steps (attributes before opset 10,
+/// constant inputs from 10 on) and resolves them against `dims`.
+bool readSlice(GraphImporter &g, const std::vector<int64_t> &dims,
+               SliceBounds &bounds);
 
 /// Evaluates the node on the host when every input is a constant and the op
 /// has a host rule. Returns nullopt when it does not apply, else the result

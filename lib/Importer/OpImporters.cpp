@@ -82,14 +82,24 @@ bool importClip(GraphImporter &g) {
     lo = g.attrFloat("min", static_cast<float>(lo));
     hi = g.attrFloat("max", static_cast<float>(hi));
   } else {
+    // Bounds are optional inputs; runtime bounds become max/min ops.
+    Value y = x;
     for (size_t i = 1; i <= 2; ++i) {
       if (!g.hasInput(i))
         continue;
       const HostTensor *bound = g.constantInput(i);
-      if (!bound || bound->numElements() != 1)
-        return g.fail("min and max must be compile-time scalars");
-      (i == 1 ? lo : hi) = bound->asDouble()[0];
+      if (bound && bound->numElements() == 1) {
+        (i == 1 ? lo : hi) = bound->asDouble()[0];
+        continue;
+      }
+      Value v = g.input(i);
+      if (!v)
+        return false;
+      y = i == 1 ? g.make<MaxOp>(y, v) : g.make<MinOp>(y, v);
+      if (!y)
+        return false;
     }
+    x = y;
   }
   if (lo > hi)
     return g.fail("min exceeds max");
@@ -470,6 +480,37 @@ bool importCast(GraphImporter &g) {
   return true;
 }
 
+bool importSlice(GraphImporter &g) {
+  Value x = g.input(0);
+  if (!x)
+    return false;
+  SliceBounds bounds;
+  if (!readSlice(g, shapeOf(cast<RankedTensorType>(x.getType())), bounds))
+    return false;
+  for (int64_t step : bounds.step)
+    if (step < 0)
+      return g.fail("negative steps on a runtime tensor are not supported");
+  Value y = g.make<SliceOp>(x, bounds.begin, bounds.size, bounds.step);
+  if (!y)
+    return false;
+  g.setOutput(0, y);
+  return true;
+}
+
+/// Max, Min and Sum take any number of inputs; fold them pairwise.
+template <typename OpT>
+bool importVariadic(GraphImporter &g) {
+  Value acc = g.input(0);
+  for (size_t i = 1; acc && i < g.numInputs(); ++i) {
+    Value next = g.input(i);
+    acc = next ? g.make<OpT>(acc, next) : Value();
+  }
+  if (!acc)
+    return false;
+  g.setOutput(0, acc);
+  return true;
+}
+
 bool constantOnly(GraphImporter &g) {
   return g.fail("only supported on compile-time constant inputs");
 }
@@ -503,7 +544,10 @@ const std::unordered_map<std::string, OpImporter> &opImporters() {
       {"Concat", importConcat},
       {"Cast", importCast},
       {"Gather", constantOnly},
-      {"Slice", constantOnly},
+      {"Slice", importSlice},
+      {"Max", importVariadic<MaxOp>},
+      {"Min", importVariadic<MinOp>},
+      {"Sum", importVariadic<AddOp>},
   };
   return table;
 }

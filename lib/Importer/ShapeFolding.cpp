@@ -134,65 +134,23 @@ bool foldGather(GraphImporter &g) {
 
 bool foldSlice(GraphImporter &g) {
   const HostTensor &data = *g.constantInput(0);
+  SliceBounds bounds;
+  if (!readSlice(g, data.dims, bounds))
+    return false;
   int64_t rank = static_cast<int64_t>(data.dims.size());
-  Dims starts, ends, axes, steps;
-  if (g.opset < 10) {
-    starts = g.attrInts("starts");
-    ends = g.attrInts("ends");
-    axes = g.attrInts("axes");
-  } else {
-    if (!g.constantInts(1, starts, "starts") || !g.constantInts(2, ends, "ends"))
-      return false;
-    if (g.hasInput(3) && !g.constantInts(3, axes, "axes"))
-      return false;
-    if (g.hasInput(4) && !g.constantInts(4, steps, "steps"))
-      return false;
-  }
-  if (axes.empty())
-    for (size_t i = 0; i < starts.size(); ++i)
-      axes.push_back(static_cast<int64_t>(i));
-  if (steps.empty())
-    steps.assign(starts.size(), 1);
-  if (ends.size() != starts.size() || axes.size() != starts.size() ||
-      steps.size() != starts.size())
-    return g.fail("starts, ends, axes and steps differ in length");
-
-  Dims begin(rank, 0), step(rank, 1), outDims = data.dims;
-  for (size_t i = 0; i < starts.size(); ++i) {
-    auto axis = normalizeAxis(axes[i], rank);
-    if (!axis || steps[i] == 0)
-      return g.fail("invalid axis or zero step");
-    int64_t dim = data.dims[*axis], s = starts[i], e = ends[i], st = steps[i];
-    if (s < 0)
-      s += dim;
-    if (e < 0)
-      e += dim;
-    if (st > 0) {
-      s = std::clamp<int64_t>(s, 0, dim);
-      e = std::clamp<int64_t>(e, 0, dim);
-    } else {
-      s = std::clamp<int64_t>(s, 0, dim - 1);
-      e = std::clamp<int64_t>(e, -1, dim - 1);
-    }
-    int64_t count = st > 0 ? (e - s + st - 1) / st : (s - e + (-st) - 1) / (-st);
-    begin[*axis] = s;
-    step[*axis] = st;
-    outDims[*axis] = std::max<int64_t>(count, 0);
-  }
   size_t es = HostTensor::elementSize(data.dtype);
   Dims inStrides = stridesOf(data.dims);
   HostTensor out;
   out.dtype = data.dtype;
-  out.dims = outDims;
-  int64_t total = product(outDims, 0, outDims.size());
+  out.dims = bounds.size;
+  int64_t total = product(bounds.size, 0, bounds.size.size());
   out.bytes.resize(total * es);
-  Dims index(rank, 0);
   for (int64_t flat = 0; flat < total; ++flat) {
     int64_t rest = flat, src = 0;
     for (int64_t d = rank; d-- > 0;) {
-      int64_t i = rest % outDims[d];
-      rest /= outDims[d];
-      src += (begin[d] + i * step[d]) * inStrides[d];
+      int64_t i = rest % bounds.size[d];
+      rest /= bounds.size[d];
+      src += (bounds.begin[d] + i * bounds.step[d]) * inStrides[d];
     }
     std::memcpy(out.bytes.data() + flat * es, data.bytes.data() + src * es, es);
   }
@@ -274,6 +232,28 @@ bool foldArithmetic(GraphImporter &g) {
 }
 
 } // namespace
+
+bool readSlice(GraphImporter &g, const std::vector<int64_t> &dims,
+               SliceBounds &bounds) {
+  Dims starts, ends, axes, steps;
+  if (g.opset < 10) {
+    starts = g.attrInts("starts");
+    ends = g.attrInts("ends");
+    axes = g.attrInts("axes");
+  } else {
+    if (!g.constantInts(1, starts, "starts") || !g.constantInts(2, ends, "ends"))
+      return false;
+    if (g.hasInput(3) && !g.constantInts(3, axes, "axes"))
+      return false;
+    if (g.hasInput(4) && !g.constantInts(4, steps, "steps"))
+      return false;
+  }
+  auto resolved = resolveSlice(dims, starts, ends, axes, steps);
+  if (!resolved)
+    return g.fail("invalid starts, ends, axes or steps");
+  bounds = *resolved;
+  return true;
+}
 
 std::optional<bool> foldOnHost(GraphImporter &g) {
   static const std::unordered_map<std::string, bool (*)(GraphImporter &)> rules = {

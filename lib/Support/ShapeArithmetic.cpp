@@ -104,4 +104,46 @@ std::optional<Shape> resolveReshape(const Shape &input, const Shape &target,
   return result;
 }
 
+std::optional<SliceBounds> resolveSlice(const Shape &dims, const Shape &starts,
+                                        const Shape &ends, Shape axes,
+                                        Shape steps) {
+  int64_t rank = static_cast<int64_t>(dims.size());
+  if (axes.empty())
+    for (size_t i = 0; i < starts.size(); ++i)
+      axes.push_back(static_cast<int64_t>(i));
+  if (steps.empty())
+    steps.assign(starts.size(), 1);
+  if (ends.size() != starts.size() || axes.size() != starts.size() ||
+      steps.size() != starts.size())
+    return std::nullopt;
+  SliceBounds b{Shape(rank, 0), Shape(rank, 1), dims};
+  std::vector<bool> seen(rank, false);
+  for (size_t i = 0; i < starts.size(); ++i) {
+    auto axis = normalizeAxis(axes[i], rank);
+    if (!axis || steps[i] == 0 || seen[*axis])
+      return std::nullopt;
+    seen[*axis] = true;
+    int64_t dim = dims[*axis], s = starts[i], e = ends[i], st = steps[i];
+    // Saturate huge sentinel values (INT64_MAX, INT64_MIN) before shifting.
+    s = std::clamp<int64_t>(s, -dim - 1, dim + 1);
+    e = std::clamp<int64_t>(e, -dim - 1, dim + 1);
+    if (s < 0)
+      s += dim;
+    if (e < 0)
+      e += dim;
+    if (st > 0) {
+      s = std::clamp<int64_t>(s, 0, dim);
+      e = std::clamp<int64_t>(e, 0, dim);
+    } else {
+      s = std::clamp<int64_t>(s, 0, dim - 1);
+      e = std::clamp<int64_t>(e, -1, dim - 1);
+    }
+    int64_t count = st > 0 ? (e - s + st - 1) / st : (s - e - st - 1) / -st;
+    b.begin[*axis] = s;
+    b.step[*axis] = st;
+    b.size[*axis] = std::max<int64_t>(count, 0);
+  }
+  return b;
+}
+
 } // namespace kiln

@@ -42,6 +42,17 @@ std::optional<int64_t> normalizeAxis(int64_t axis, int64_t rank);
 std::optional<Shape> resolveReshape(const Shape &input, const Shape &target,
                                     bool allowZero);
 
+/// ONNX Slice with its clamping rules resolved: per dimension the first
+/// index, the step and the number of elements taken.
+struct SliceBounds {
+  Shape begin, step, size;
+};
+/// `axes` and `steps` may be empty (all leading axes, unit steps). nullopt
+/// for a bad axis, a zero step or mismatched list lengths.
+std::optional<SliceBounds> resolveSlice(const Shape &dims, const Shape &starts,
+                                        const Shape &ends, Shape axes,
+                                        Shape steps);
+
 } // namespace kiln
 
 #endif // KILN_SUPPORT_SHAPEARITHMETIC_H

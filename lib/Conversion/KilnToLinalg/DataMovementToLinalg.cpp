@@ -91,10 +91,24 @@ struct ConcatLowering : OpConversionPattern<ConcatOp> {
   }
 };
 
+struct SliceLowering : OpConversionPattern<SliceOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(SliceOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    rewriter.replaceOpWithNewOp<tensor::ExtractSliceOp>(
+        op, cast<RankedTensorType>(op.getType()), adaptor.getInput(),
+        ValueRange{}, ValueRange{}, ValueRange{}, op.getOffsets(),
+        op.getSizes(), op.getStrides());
+    return success();
+  }
+};
+
 } // namespace
 
 void populateDataMovementLoweringPatterns(RewritePatternSet &patterns) {
-  patterns.add<ReshapeLowering, TransposeLowering, ConcatLowering>(
+  patterns.add<ReshapeLowering, TransposeLowering, ConcatLowering,
+               SliceLowering>(
       patterns.getContext());
 }
 

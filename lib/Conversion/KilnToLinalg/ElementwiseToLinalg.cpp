@@ -144,7 +144,10 @@ void populateElementwiseLoweringPatterns(RewritePatternSet &patterns) {
   patterns.add<BinaryLowering<AddOp, arith::AddFOp, arith::AddIOp>,
                BinaryLowering<SubOp, arith::SubFOp, arith::SubIOp>,
                BinaryLowering<MulOp, arith::MulFOp, arith::MulIOp>,
-               BinaryLowering<DivOp, arith::DivFOp, arith::DivSIOp>, ReluLowering,
+               BinaryLowering<DivOp, arith::DivFOp, arith::DivSIOp>,
+               BinaryLowering<MaxOp, arith::MaximumFOp, arith::MaxSIOp>,
+               BinaryLowering<MinOp, arith::MinimumFOp, arith::MinSIOp>,
+               ReluLowering,
                SigmoidLowering, ClipLowering, HardSigmoidLowering,
                BatchNormLowering, ConstantLowering>(ctx);
 }

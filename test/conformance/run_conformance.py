@@ -1,0 +1,172 @@
+#!/usr/bin/python3
+"""Conformance runner over the ONNX backend test suite (Debian libonnx-testdata).
+
+For every test in scope it compiles model.onnx with kilnc, links the generic
+C harness (which uses only the generated header), feeds each data set's
+input_*.pb and compares with output_*.pb (rtol 1e-3, atol 1e-5).
+
+A test is in scope when every op it uses is in SUPPORTED_OPS and all of its
+inputs and outputs are float32. Out-of-scope tests are listed as unsupported
+with the reason. Prints 'N passed, M failed' and writes a Markdown table.
+Exit status is non-zero when any in-scope test fails.
+"""
+import argparse
+import collections
+import concurrent.futures
+import os
+import pathlib
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+import onnx
+from onnx import numpy_helper
+
+SUITES = ["node", "pytorch-converted", "pytorch-operator"]
+
+# Operators Kiln implements (graph ops plus shape-only ops folded at compile
+# time). Keep in sync with lib/Importer/OpImporters.cpp.
+SUPPORTED_OPS = {
+    "Add", "Sub", "Mul", "Div", "Relu", "Sigmoid", "Clip", "HardSigmoid",
+    "Identity", "Conv", "MaxPool", "AveragePool", "GlobalAveragePool", "Gemm",
+    "MatMul", "BatchNormalization", "Softmax", "Reshape", "Flatten",
+    "Unsqueeze", "Squeeze", "Transpose", "Concat", "Constant", "Shape",
+    "Cast", "Slice", "Gather", "Max", "Min", "Sum",
+}
+RTOL, ATOL = 1e-3, 1e-5
+
+
+def scope(model):
+    """Returns None when the test is in scope, else the reason it is not."""
+    ops = sorted({n.op_type for n in model.graph.node})
+    missing = [op for op in ops if op not in SUPPORTED_OPS]
+    if missing:
+        return "op " + ", ".join(missing)
+    for node in model.graph.node:
+        for a in node.attribute:
+            if node.op_type == "BatchNormalization" and a.name == "training_mode" and a.i:
+                return "training mode"
+    inits = {i.name for i in model.graph.initializer}
+    for value in list(model.graph.input) + list(model.graph.output):
+        if value.name in inits:
+            continue
+        if value.type.tensor_type.elem_type != onnx.TensorProto.FLOAT:
+            return "non-float32 input or output '%s'" % value.name
+    return None
+
+
+def run(cmd, **kw):
+    return subprocess.run(cmd, capture_output=True, text=True, **kw)
+
+
+def check_test(test_dir, kilnc, harness, cc, work):
+    """Returns (status, detail)."""
+    model_path = test_dir / "model.onnx"
+    try:
+        model = onnx.load(str(model_path))
+    except Exception as e:  # a test we cannot even read is not ours to judge
+        return "unsupported", "unreadable model: %s" % e
+    reason = scope(model)
+    if reason:
+        return "unsupported", reason
+    data_sets = sorted(test_dir.glob("test_data_set_*"))
+    if not data_sets:
+        return "unsupported", "no test data"
+    inits = {i.name for i in model.graph.initializer}
+    inputs = [i.name for i in model.graph.input if i.name not in inits]
+    out_dir = pathlib.Path(tempfile.mkdtemp(dir=work))
+    obj = out_dir / "model.o"
+
+    first = data_sets[0]
+    shapes = []
+    for i, name in enumerate(inputs):
+        t = onnx.TensorProto()
+        t.ParseFromString((first / ("input_%d.pb" % i)).read_bytes())
+        shapes += ["--shape", "%s=%s" % (name, "x".join(str(d) for d in t.dims))]
+    r = run([kilnc, str(model_path), "-o", str(obj), "--name", "model"] + shapes)
+    if r.returncode != 0:
+        return "failed", "kilnc: " + (r.stderr.strip().splitlines() or ["?"])[-1]
+    exe = out_dir / "run"
+    r = run([cc, "-O1", "-I", str(out_dir), '-DKILN_HEADER="model.h"',
+             "-DKILN_NAME=model", harness, str(obj), "-lm", "-o", str(exe)])
+    if r.returncode != 0:
+        return "failed", "link: " + r.stderr.strip()[:200]
+
+    for ds in data_sets:
+        in_files, expected = [], []
+        for i in range(len(inputs)):
+            t = onnx.TensorProto()
+            t.ParseFromString((ds / ("input_%d.pb" % i)).read_bytes())
+            f = out_dir / ("in%d.bin" % i)
+            numpy_helper.to_array(t).astype(np.float32).tofile(f)
+            in_files.append(str(f))
+        out_files = []
+        for i in range(len(model.graph.output)):
+            t = onnx.TensorProto()
+            t.ParseFromString((ds / ("output_%d.pb" % i)).read_bytes())
+            expected.append(numpy_helper.to_array(t))
+            out_files.append(str(out_dir / ("out%d.bin" % i)))
+        r = run([str(exe)] + in_files + ["--"] + out_files, timeout=120)
+        if r.returncode != 0:
+            return "failed", "run: exit %d %s" % (r.returncode, r.stderr.strip()[:200])
+        for i, want in enumerate(expected):
+            got = np.fromfile(out_files[i], dtype=np.float32)
+            want = want.astype(np.float32).reshape(-1)
+            if got.shape != want.shape:
+                return "failed", "output %d has %d elements, expected %d" % (
+                    i, got.size, want.size)
+            if not np.allclose(got, want, rtol=RTOL, atol=ATOL, equal_nan=True):
+                err = np.max(np.abs(got - want))
+                return "failed", "%s output %d: max abs error %.3g" % (ds.name, i, err)
+    return "passed", ""
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--kilnc", required=True)
+    ap.add_argument("--harness", required=True)
+    ap.add_argument("--data", default="/usr/share/libonnx-testdata/data")
+    ap.add_argument("--cc", default="cc")
+    ap.add_argument("--report", default="conformance.md")
+    ap.add_argument("--filter", default="", help="substring of test names to run")
+    ap.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
+    args = ap.parse_args()
+
+    data = pathlib.Path(args.data)
+    if not data.is_dir():
+        print("conformance: %s not found; install libonnx-testdata" % data)
+        return 77
+    tests = [(suite, d) for suite in SUITES if (data / suite).is_dir()
+             for d in sorted((data / suite).iterdir())
+             if (d / "model.onnx").exists() and args.filter in d.name]
+
+    results = {}
+    with tempfile.TemporaryDirectory(prefix="kiln-conformance-") as work, \
+            concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
+        futures = {pool.submit(check_test, d, args.kilnc, args.harness, args.cc,
+                               work): (suite, d.name) for suite, d in tests}
+        for fut in concurrent.futures.as_completed(futures):
+            key = futures[fut]
+            try:
+                results[key] = fut.result()
+            except Exception as e:  # a crash of the runner itself is a failure
+                results[key] = ("failed", "runner: %r" % e)
+
+    counts = collections.Counter(status for status, _ in results.values())
+    lines = ["# ONNX backend conformance", "",
+             "| suite | test | status | detail |", "|---|---|---|---|"]
+    for (suite, name), (status, detail) in sorted(results.items()):
+        lines.append("| %s | %s | %s | %s |" % (suite, name, status,
+                                               detail.replace("|", "\\|")))
+        if status == "failed":
+            print("FAILED %s/%s: %s" % (suite, name, detail))
+    pathlib.Path(args.report).write_text("\n".join(lines) + "\n")
+    print("%d unsupported (out of scope); report: %s" % (
+        counts["unsupported"], args.report))
+    print("%d passed, %d failed" % (counts["passed"], counts["failed"]))
+    return 1 if counts["failed"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
