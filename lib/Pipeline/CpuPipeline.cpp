@@ -17,7 +17,8 @@ static std::string cpuPipelineText(const CpuPipelineOptions &opts) {
              "kiln-lower-to-linalg, canonicalize, "
              // Buffers: caller-owned I/O, then everything else in one arena.
              "kiln-entry-to-buffers{{entry={0}}, "
-             "one-shot-bufferize{{buffer-alignment={1}}, "
+             "eliminate-empty-tensors, one-shot-bufferize{{buffer-alignment={1}}, "
+             "canonicalize, "
              "kiln-expand-copies, "
              "kiln-plan-arena{{entry={0} alignment={1}}, "
              // Loops, then the LLVM dialect with bare-pointer arguments.

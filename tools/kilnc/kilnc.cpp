@@ -108,6 +108,8 @@ std::string parseArgs(int argc, char **argv, Options &o) {
     return "no output file given (-o OUT.o)";
   if (o.emit != "obj" && o.emit != "asm" && o.emit != "llvm" && o.emit != "mlir")
     return "--emit must be obj, asm, llvm or mlir, not '" + o.emit + "'";
+  if (o.output == "-" && o.emit == "obj")
+    return "-o - is only for textual output (--emit asm|llvm|mlir)";
   if (o.name.empty())
     o.name = kiln::sanitizeSymbol(llvm::sys::path::stem(o.model).str());
   else if (kiln::sanitizeSymbol(o.name) != o.name)
@@ -135,6 +137,10 @@ public:
       llvm::sys::fs::remove(temp);
   }
   llvm::raw_pwrite_stream *open(std::string &error) {
+    if (path == "-") { // textual output to stdout, for tests and pipes
+      stream = std::make_unique<llvm::raw_fd_ostream>(1, /*shouldClose=*/false);
+      return stream.get();
+    }
     llvm::SmallString<256> model(path + ".tmp-%%%%%%");
     int fd;
     if (auto ec = llvm::sys::fs::createUniqueFile(model, fd, model)) {
@@ -152,6 +158,10 @@ public:
       stream->clear_error();
       return false;
     }
+    if (path == "-") {
+      committed = true;
+      return true;
+    }
     if (auto ec = llvm::sys::fs::rename(temp, path)) {
       error = "cannot write '" + path + "': " + ec.message();
       return false;
@@ -160,7 +170,7 @@ public:
     return true;
   }
   void discard() {
-    if (committed)
+    if (committed && path != "-")
       llvm::sys::fs::remove(path);
     committed = false;
   }
@@ -237,6 +247,8 @@ int main(int argc, char **argv) {
     return fail(o.model + ": " + error);
   if (!output.commit(error))
     return fail(error);
+  if (o.output == "-")
+    return 0;
 
   llvm::SmallString<256> headerPath(o.output);
   llvm::sys::path::replace_extension(headerPath, "h");
