@@ -176,6 +176,14 @@ OwningOpRef<ModuleOp> importOnnxFile(MLIRContext &context,
   }
 
   onnx::GraphProto &graph = *model.mutable_graph();
+  // Ops of other domains are unknown to ONNX's shape inference too; name
+  // them before it gets a chance to fail on them.
+  for (const auto &node : graph.node())
+    if (!node.domain().empty() && node.domain() != "ai.onnx") {
+      error = path + ": node '" + node.name() + "' (" + node.op_type() +
+              "): unsupported operator (domain '" + node.domain() + "')";
+      return nullptr;
+    }
   std::set<std::string> initializerNames;
   for (const auto &init : graph.initializer())
     initializerNames.insert(init.name());
@@ -241,9 +249,7 @@ OwningOpRef<ModuleOp> importOnnxFile(MLIRContext &context,
   for (const auto &node : graph.node()) {
     importer.node = &node;
     bool ok;
-    if (!node.domain().empty() && node.domain() != "ai.onnx") {
-      ok = importer.fail("unsupported operator (domain '" + node.domain() + "')");
-    } else if (auto folded = foldOnHost(importer)) {
+    if (auto folded = foldOnHost(importer)) {
       ok = *folded;
     } else if (auto it = table.find(node.op_type()); it != table.end()) {
       ok = it->second(importer);

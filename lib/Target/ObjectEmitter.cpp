@@ -49,12 +49,36 @@ createTargetMachine(const CodegenOptions &options, std::string &error) {
                                ? llvm::sys::getDefaultTargetTriple()
                                : options.triple;
   llvm::Triple triple(llvm::Triple::normalize(tripleText));
+  switch (triple.getArch()) {
+  case llvm::Triple::x86_64:
+  case llvm::Triple::aarch64:
+  case llvm::Triple::arm:
+  case llvm::Triple::riscv64:
+    break;
+  case llvm::Triple::nvptx64:
+    error = "GPU target '" + tripleText + "' is not supported yet";
+    return nullptr;
+  default:
+    error = "unknown target '" + tripleText +
+            "' (supported: x86_64-linux-gnu, aarch64-linux-gnu, "
+            "armv7a-linux-gnueabihf, riscv64-linux-gnu)";
+    return nullptr;
+  }
   const llvm::Target *target = llvm::TargetRegistry::lookupTarget(triple, error);
   if (!target) {
     error = "unknown target '" + tripleText + "'";
     return nullptr;
   }
   std::string cpu = options.cpu.empty() ? "generic" : options.cpu;
+  if (cpu != "generic" && cpu != "native") {
+    // Ask before building the target machine, which would only warn.
+    std::unique_ptr<llvm::MCSubtargetInfo> sti(
+        target->createMCSubtargetInfo(triple, "", ""));
+    if (!sti || !sti->isCPUStringValid(cpu)) {
+      error = "unknown CPU '" + cpu + "' for target '" + tripleText + "'";
+      return nullptr;
+    }
+  }
   std::string features;
   if (cpu == "native") {
     if (triple.getArch() != llvm::Triple(llvm::sys::getProcessTriple()).getArch()) {
@@ -73,11 +97,6 @@ createTargetMachine(const CodegenOptions &options, std::string &error) {
       llvm::CodeGenOptLevel::Aggressive));
   if (!tm) {
     error = "cannot create a code generator for '" + tripleText + "'";
-    return nullptr;
-  }
-  if (cpu != "generic" &&
-      !tm->getMCSubtargetInfo()->isCPUStringValid(cpu)) {
-    error = "unknown CPU '" + options.cpu + "' for target '" + tripleText + "'";
     return nullptr;
   }
   return tm;

@@ -1,0 +1,156 @@
+#!/usr/bin/python3
+"""Bad input never crashes kilnc: each case must exit 1 with exactly one
+`error:` line on stderr naming the problem, and leave no output behind.
+
+usage: bad_inputs.py KILNC
+"""
+import os
+import pathlib
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+
+def model(nodes, inputs, outputs, inits=(), opset=13):
+    graph = helper.make_graph(nodes, "g", inputs, outputs, list(inits))
+    m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
+    m.ir_version = 7
+    return m
+
+
+def vi(name, shape):
+    return helper.make_tensor_value_info(name, TensorProto.FLOAT, shape)
+
+
+def relu_model():
+    return model([helper.make_node("Relu", ["x"], ["y"], name="r")],
+                 [vi("x", [1, 4])], [vi("y", [1, 4])])
+
+
+def external_model(location):
+    w = numpy_helper.from_array(np.ones((4,), np.float32), "w")
+    w.ClearField("raw_data")
+    w.data_location = TensorProto.EXTERNAL
+    w.external_data.add(key="location", value=location)
+    return model([helper.make_node("Add", ["x", "w"], ["y"], name="add")],
+                 [vi("x", [4])], [vi("y", [4])], [w])
+
+
+def write(work, name, data):
+    path = work / name
+    if isinstance(data, onnx.ModelProto):
+        data = data.SerializeToString()
+    path.write_bytes(data)
+    return str(path)
+
+
+def cases(work):
+    good = relu_model().SerializeToString()
+    (work / "outside.bin").write_bytes(np.ones(4, np.float32).tobytes())
+    sub = work / "models"
+    sub.mkdir()
+    yield "missing file", [str(work / "nope.onnx")], "cannot read file"
+    yield "empty file", [write(work, "empty.onnx", b"")], "not a valid ONNX model"
+    yield "truncated", [write(work, "trunc.onnx", good[: len(good) // 2])], \
+        "not a valid ONNX model"
+    yield "garbage", [write(work, "garbage.onnx", os.urandom(4096))], \
+        "not a valid ONNX model"
+    yield "unknown op", [write(work, "op.onnx", model(
+        [helper.make_node("FancyOp", ["x"], ["y"], name="fancy")],
+        [vi("x", [2])], [vi("y", [2])]))], \
+        "node 'fancy' (FancyOp, opset 13): unsupported operator"
+    yield "custom domain", [write(work, "dom.onnx", model(
+        [helper.make_node("Relu", ["x"], ["y"], name="r", domain="com.acme")],
+        [vi("x", [2])], [vi("y", [2])]))], "domain 'com.acme'"
+    yield "bad attribute value", [write(work, "attr.onnx", model(
+        [helper.make_node("MaxPool", ["x"], ["y"], name="pool",
+                          kernel_shape=[2, 2], storage_order=1)],
+        [vi("x", [1, 1, 4, 4])], [vi("y", None)]))], \
+        "node 'pool' (MaxPool, opset 13): unsupported attribute value storage_order=1"
+    yield "bad auto_pad", [write(work, "autopad.onnx", model(
+        [helper.make_node("AveragePool", ["x"], ["y"], name="avg",
+                          kernel_shape=[2, 2], auto_pad="WEIRD")],
+        [vi("x", [1, 1, 4, 4])], [vi("y", None)]))], "unsupported auto_pad value 'WEIRD'"
+    yield "shape mismatch", [write(work, "mismatch.onnx", model(
+        [helper.make_node("Conv", ["x", "w"], ["y"], name="conv")],
+        [vi("x", [1, 3, 8, 8])], [vi("y", None)],
+        [numpy_helper.from_array(np.ones((4, 2, 3, 3), np.float32), "w")]))], \
+        "node 'conv' (Conv, opset 13): weight has 2 channels per group, expected 3"
+    yield "undefined input", [write(work, "undef.onnx", model(
+        [helper.make_node("Relu", ["ghost"], ["y"], name="r")],
+        [vi("x", [2])], [vi("y", [2])]))], "input 'ghost' is not defined"
+    dyn = model([helper.make_node("Relu", ["x"], ["y"])],
+                [vi("x", ["batch", 4])], [vi("y", ["batch", 4])])
+    dyn_path = write(work, "dyn.onnx", dyn)
+    yield "unbound dynamic dim", [dyn_path], \
+        "input 'x' has unbound dynamic dimension 'batch' at index 0"
+    yield "bad --shape syntax", [dyn_path, "--shape", "x=2xAx4"], "bad --shape 'x=2xAx4'"
+    yield "--shape without =", [dyn_path, "--shape", "x"], "bad --shape 'x'"
+    yield "--shape unknown input", [dyn_path, "--shape", "z=1x4"], \
+        "--shape names 'z', which is not a model input (inputs: x)"
+    yield "--shape wrong rank", [dyn_path, "--shape", "x=1x2x4"], "has rank 3"
+    yield "--shape conflicts", [dyn_path, "--shape", "x=2x5"], \
+        "sets dimension 1 to 5, but the model fixes it to 4"
+    yield "external data outside", [write(sub, "ext1.onnx", external_model("../outside.bin"))], \
+        "external data location '../outside.bin' points outside the model's folder"
+    yield "external data absolute", [write(sub, "ext2.onnx", external_model(str(work / "outside.bin")))], \
+        "must be a relative path inside the model's folder"
+    yield "external data missing", [write(sub, "ext3.onnx", external_model("nothere.bin"))], \
+        "external data file 'nothere.bin' not found"
+    relu = write(work, "relu.onnx", good)
+    yield "unknown target", [relu, "--target", "sparc-sun-solaris"], "unknown target"
+    yield "unknown cpu", [relu, "--cpu", "pentium9000"], "unknown CPU 'pentium9000'"
+    yield "unknown option", [relu, "--frobnicate"], "unknown option '--frobnicate'"
+    yield "bad --emit", [relu, "--emit", "exe"], "--emit must be obj, asm, llvm or mlir"
+    yield "bad --name", [relu, "--name", "my-net"], "is not a C identifier"
+
+
+def main():
+    kilnc = sys.argv[1]
+    failures = 0
+    count = 0
+    with tempfile.TemporaryDirectory(prefix="kiln-bad-") as tmp:
+        work = pathlib.Path(tmp)
+        out_dir = work / "out"
+        out_dir.mkdir()
+        for name, args, expected in cases(work):
+            count += 1
+            r = subprocess.run([kilnc] + args + ["-o", str(out_dir / "m.o")],
+                               capture_output=True, text=True, timeout=120)
+            lines = r.stderr.splitlines()
+            problems = []
+            if r.returncode != 1:
+                problems.append("exit code %d (want 1)" % r.returncode)
+            if len(lines) != 1 or not lines[0].startswith("error: "):
+                problems.append("stderr is not one 'error:' line: %r" % r.stderr)
+            elif expected not in lines[0]:
+                problems.append("message %r lacks %r" % (lines[0], expected))
+            left = sorted(p.name for p in out_dir.iterdir())
+            if left:
+                problems.append("left files behind: %s" % left)
+                for p in out_dir.iterdir():
+                    p.unlink()
+            status = "ok" if not problems else "FAIL"
+            print("%-4s %-24s %s" % (status, name, lines[0] if lines else ""))
+            for p in problems:
+                print("     " + p)
+            failures += bool(problems)
+        # An output folder that does not exist is an error, not a crash.
+        count += 1
+        r = subprocess.run([kilnc, str(work / "relu.onnx"), "-o",
+                            str(work / "no" / "such" / "dir" / "m.o")],
+                           capture_output=True, text=True)
+        ok = r.returncode == 1 and r.stderr.startswith("error: cannot write")
+        print("%-4s %-24s %s" % ("ok" if ok else "FAIL", "unwritable output",
+                                 r.stderr.strip()))
+        failures += not ok
+    print("%d passed, %d failed" % (count - failures, failures))
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,86 @@
+#!/usr/bin/python3
+"""Writes small ONNX models for the importer's lit tests.
+
+usage: make_model.py NAME OUT.onnx
+"""
+import sys
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+F = TensorProto.FLOAT
+
+
+def tensor(name, shape, dtype=F):
+    return helper.make_tensor_value_info(name, dtype, shape)
+
+
+def init(name, array):
+    return numpy_helper.from_array(np.asarray(array), name)
+
+
+def model(nodes, inputs, outputs, inits=(), opset=13):
+    graph = helper.make_graph(nodes, "g", inputs, outputs, list(inits))
+    m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
+    m.ir_version = 7
+    return m
+
+
+rng = np.random.default_rng(0)
+MODELS = {
+    # SAME_UPPER with stride 2 on 7x7: output 4x4 needs 2 pad rows, 1 + 1.
+    "conv_same": lambda: model(
+        [helper.make_node("Conv", ["x", "w", "b"], ["y"], name="conv1",
+                          auto_pad="SAME_UPPER", strides=[2, 2])],
+        [tensor("x", [1, 3, 7, 7])], [tensor("y", [1, 4, 4, 4])],
+        [init("w", rng.standard_normal((4, 3, 3, 3)).astype(np.float32)),
+         init("b", np.zeros(4, np.float32))]),
+    # A shape computation that must fold away once x's shape is bound.
+    "shape_chain": lambda: model(
+        [helper.make_node("Shape", ["x"], ["s"]),
+         helper.make_node("Gather", ["s", "zero"], ["n"], axis=0),
+         helper.make_node("Unsqueeze", ["n", "axes"], ["n1"]),
+         helper.make_node("Concat", ["n1", "minus_one"], ["shape"], axis=0),
+         helper.make_node("Reshape", ["x", "shape"], ["y"], name="flatten")],
+        [tensor("x", ["batch", 3, 4, 4])], [tensor("y", None)],
+        [init("zero", np.array(0, np.int64)), init("axes", np.array([0], np.int64)),
+         init("minus_one", np.array([-1], np.int64))]),
+    "matmul_vector": lambda: model(
+        [helper.make_node("MatMul", ["v", "m"], ["y"])],
+        [tensor("v", [3]), tensor("m", [2, 3, 5])], [tensor("y", [2, 5])]),
+    "softmax_v11": lambda: model(
+        [helper.make_node("Softmax", ["x"], ["y"], axis=1)],
+        [tensor("x", [2, 3, 4])], [tensor("y", [2, 3, 4])], opset=11),
+    "gemm": lambda: model(
+        [helper.make_node("Gemm", ["a", "b", "c"], ["y"], transB=1, alpha=0.5)],
+        [tensor("a", [2, 3])], [tensor("y", [2, 4])],
+        [init("b", np.ones((4, 3), np.float32)), init("c", np.ones(4, np.float32))]),
+    "clip_v6": lambda: model(
+        [helper.make_node("Clip", ["x"], ["y"], min=0.0, max=6.0)],
+        [tensor("x", [4])], [tensor("y", [4])], opset=6),
+    "clip_v13": lambda: model(
+        [helper.make_node("Clip", ["x", "lo", ""], ["y"])],
+        [tensor("x", [4])], [tensor("y", [4])],
+        [init("lo", np.array(-1.0, np.float32))]),
+    "batchnorm_flatten": lambda: model(
+        [helper.make_node("BatchNormalization", ["x", "s", "b", "m", "v"], ["t"],
+                          epsilon=1e-3),
+         helper.make_node("Flatten", ["t"], ["y"], axis=1)],
+        [tensor("x", [2, 3, 2, 2])], [tensor("y", [2, 12])],
+        [init(n, np.ones(3, np.float32)) for n in "sbmv"]),
+    "pool_ceil": lambda: model(
+        [helper.make_node("MaxPool", ["x"], ["y"], kernel_shape=[3, 3],
+                          strides=[2, 2], ceil_mode=1),
+         helper.make_node("AveragePool", ["y"], ["z"], kernel_shape=[2, 2],
+                          pads=[1, 1, 0, 0], count_include_pad=1)],
+        [tensor("x", [1, 2, 6, 6])], [tensor("z", None)]),
+    "legacy_broadcast": lambda: model(
+        [helper.make_node("Add", ["x", "b"], ["y"], broadcast=1, axis=1)],
+        [tensor("x", [2, 3, 4])], [tensor("y", [2, 3, 4])],
+        [init("b", np.ones(3, np.float32))], opset=6),
+}
+
+if __name__ == "__main__":
+    name, out = sys.argv[1], sys.argv[2]
+    onnx.save(MODELS[name](), out)
