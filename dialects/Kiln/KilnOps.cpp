@@ -81,6 +81,8 @@ KILN_BROADCAST_BINARY(MulOp)
 KILN_BROADCAST_BINARY(DivOp)
 KILN_BROADCAST_BINARY(MaxOp)
 KILN_BROADCAST_BINARY(MinOp)
+KILN_BROADCAST_BINARY(PowOp)
+KILN_BROADCAST_BINARY(PReluOp)
 #undef KILN_BROADCAST_BINARY
 
 //===----------------------------------------------------------------------===//
@@ -160,6 +162,52 @@ LogicalResult ConvOp::inferReturnTypes(
       return emitOptionalError(loc, "kernel does not fit spatial dimension ",
                                i, " of the padded input");
     out.push_back(*size);
+  }
+  inferred.push_back(RankedTensorType::get(out, input.getElementType()));
+  return success();
+}
+
+LogicalResult ConvTransposeOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> loc, ValueRange operands,
+    DictionaryAttr attributes, OpaqueProperties properties, RegionRange regions,
+    InferredTypes &inferred) {
+  Adaptor adaptor(operands, attributes, properties, regions);
+  auto input = rankedType(adaptor.getInput());
+  auto weight = rankedType(adaptor.getWeight());
+  if (!isStatic(input) || !isStatic(weight))
+    return emitOptionalError(loc, "operands must have static shapes");
+  if (input.getRank() < 3 || weight.getRank() != input.getRank())
+    return emitOptionalError(loc, "expects input and weight of equal rank >= 3");
+  size_t spatial = input.getRank() - 2;
+  if (failed(verifyWindowAttrs(loc, spatial, adaptor.getStrides(),
+                               adaptor.getPads(), adaptor.getDilations())))
+    return failure();
+  ArrayRef<int64_t> outputPadding = adaptor.getOutputPadding();
+  if (outputPadding.size() != spatial)
+    return emitOptionalError(loc, "expects ", spatial, " output_padding values");
+  int64_t group = adaptor.getGroup();
+  int64_t channels = input.getDimSize(1);
+  if (group <= 0 || channels % group != 0 || weight.getDimSize(0) != channels)
+    return emitOptionalError(loc, "weight must have ", channels,
+                             " input channels divisible by group ", group);
+  int64_t filters = weight.getDimSize(1) * group;
+  if (Value bias = adaptor.getBias()) {
+    auto biasType = rankedType(bias);
+    if (!isStatic(biasType) || biasType.getNumElements() != filters)
+      return emitOptionalError(loc, "bias must have ", filters, " elements");
+  }
+  Shape out = {input.getDimSize(0), filters};
+  for (size_t i = 0; i < spatial; ++i) {
+    int64_t stride = adaptor.getStrides()[i], dilation = adaptor.getDilations()[i];
+    int64_t size = stride * (input.getDimSize(2 + i) - 1) + outputPadding[i] +
+                   dilation * (weight.getDimSize(2 + i) - 1) + 1 -
+                   adaptor.getPads()[i] - adaptor.getPads()[spatial + i];
+    if (outputPadding[i] < 0 || outputPadding[i] >= std::max(stride, dilation))
+      return emitOptionalError(loc, "output_padding must be smaller than the "
+                                    "stride or the dilation");
+    if (size <= 0)
+      return emitOptionalError(loc, "padding leaves no output in dimension ", i);
+    out.push_back(size);
   }
   inferred.push_back(RankedTensorType::get(out, input.getElementType()));
   return success();
@@ -275,6 +323,45 @@ LogicalResult MatMulOp::inferReturnTypes(
   inferred.push_back(RankedTensorType::get(*batch, lhs.getElementType()));
   return success();
 }
+
+//===----------------------------------------------------------------------===//
+// Reductions
+//===----------------------------------------------------------------------===//
+
+template <typename ReduceAdaptor>
+static LogicalResult inferReduce(std::optional<Location> loc,
+                                 ReduceAdaptor adaptor, InferredTypes &inferred) {
+  auto input = rankedType(adaptor.getInput());
+  if (!isStatic(input))
+    return emitOptionalError(loc, "input must have a static shape");
+  ArrayRef<int64_t> axes = adaptor.getAxes();
+  for (size_t i = 0; i < axes.size(); ++i)
+    if (axes[i] < 0 || axes[i] >= input.getRank() || (i && axes[i] <= axes[i - 1]))
+      return emitOptionalError(loc, "axes must be sorted, unique and in [0, ",
+                               input.getRank(), ")");
+  Shape out;
+  for (int64_t d = 0; d < input.getRank(); ++d) {
+    if (!llvm::is_contained(axes, d))
+      out.push_back(input.getDimSize(d));
+    else if (adaptor.getKeepdims())
+      out.push_back(1);
+  }
+  inferred.push_back(RankedTensorType::get(out, input.getElementType()));
+  return success();
+}
+
+#define KILN_REDUCE(Op)                                                        \
+  LogicalResult Op::inferReturnTypes(                                          \
+      MLIRContext *, std::optional<Location> loc, ValueRange operands,         \
+      DictionaryAttr attributes, OpaqueProperties properties,                  \
+      RegionRange regions, InferredTypes &inferred) {                          \
+    return inferReduce(loc, Adaptor(operands, attributes, properties, regions), \
+                       inferred);                                              \
+  }
+KILN_REDUCE(ReduceSumOp)
+KILN_REDUCE(ReduceMeanOp)
+KILN_REDUCE(ReduceMaxOp)
+#undef KILN_REDUCE
 
 //===----------------------------------------------------------------------===//
 // Normalization

@@ -80,6 +80,56 @@ def Kiln_HardSigmoidOp
   let summary = "max(0, min(1, alpha * x + beta))";
 }
 
+def Kiln_SqrtOp : Kiln_UnaryOp<"sqrt"> { let summary = "Square root"; }
+def Kiln_ExpOp : Kiln_UnaryOp<"exp"> { let summary = "e^x"; }
+def Kiln_LogOp : Kiln_UnaryOp<"log"> { let summary = "Natural logarithm"; }
+def Kiln_TanhOp : Kiln_UnaryOp<"tanh"> { let summary = "Hyperbolic tangent"; }
+def Kiln_ErfOp : Kiln_UnaryOp<"erf"> { let summary = "Gauss error function"; }
+def Kiln_NegOp : Kiln_UnaryOp<"neg"> { let summary = "-x"; }
+def Kiln_AbsOp : Kiln_UnaryOp<"abs"> { let summary = "|x|"; }
+def Kiln_ReciprocalOp : Kiln_UnaryOp<"reciprocal"> { let summary = "1 / x"; }
+def Kiln_FloorOp : Kiln_UnaryOp<"floor"> { let summary = "Round down"; }
+def Kiln_CeilOp : Kiln_UnaryOp<"ceil"> { let summary = "Round up"; }
+def Kiln_SoftplusOp : Kiln_UnaryOp<"softplus"> { let summary = "log(1 + e^x)"; }
+def Kiln_HardSwishOp : Kiln_UnaryOp<"hard_swish"> {
+  let summary = "x * max(0, min(1, x / 6 + 1 / 2))";
+}
+def Kiln_LeakyReluOp : Kiln_UnaryOp<"leaky_relu", (ins F32Attr:$alpha)> {
+  let summary = "x < 0 ? alpha * x : x";
+}
+def Kiln_EluOp : Kiln_UnaryOp<"elu", (ins F32Attr:$alpha)> {
+  let summary = "x < 0 ? alpha * (e^x - 1) : x";
+}
+def Kiln_SeluOp : Kiln_UnaryOp<"selu", (ins F32Attr:$alpha, F32Attr:$gamma)> {
+  let summary = "gamma * (x <= 0 ? alpha * (e^x - 1) : x)";
+}
+
+def Kiln_PowOp : Kiln_BroadcastBinaryOp<"pow"> {
+  let summary = "Elementwise power (float)";
+}
+def Kiln_PReluOp : Kiln_BroadcastBinaryOp<"prelu"> {
+  let summary = "x < 0 ? slope * x : x, slope broadcast to x";
+}
+
+//===----------------------------------------------------------------------===//
+// Reductions
+//===----------------------------------------------------------------------===//
+
+class Kiln_ReduceOp<string mnemonic>
+    : Kiln_Op<mnemonic, [Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let description = [{
+    Reduces over `axes` (sorted, non-negative, unique); with `keepdims` the
+    reduced dimensions stay as size 1.
+  }];
+  let arguments = (ins Kiln_FloatTensor:$input, DenseI64ArrayAttr:$axes,
+      BoolAttr:$keepdims);
+  let results = (outs Kiln_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+}
+def Kiln_ReduceSumOp : Kiln_ReduceOp<"reduce_sum"> { let summary = "Sum"; }
+def Kiln_ReduceMeanOp : Kiln_ReduceOp<"reduce_mean"> { let summary = "Mean"; }
+def Kiln_ReduceMaxOp : Kiln_ReduceOp<"reduce_max"> { let summary = "Maximum"; }
+
 //===----------------------------------------------------------------------===//
 // Dense and windowed ops
 //===----------------------------------------------------------------------===//
@@ -102,6 +152,24 @@ def Kiln_ConvOp : Kiln_Op<"conv",
     $input `,` $weight (`,` $bias^)? attr-dict `:` functional-type(operands, results)
   }];
   }
+
+def Kiln_ConvTransposeOp : Kiln_Op<"conv_transpose",
+    [Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = "N-d grouped transposed convolution, NC[spatial] layout";
+  let description = [{
+    `input` is N x C x S1..Sk, `weight` is C x M/group x K1..Kk. Output
+    extent: stride * (S - 1) + output_padding + dilation * (K - 1) + 1 -
+    pad_begin - pad_end. `pads` holds k begin then k end paddings.
+  }];
+  let arguments = (ins Kiln_FloatTensor:$input, Kiln_FloatTensor:$weight,
+      Optional<Kiln_FloatTensor>:$bias, DenseI64ArrayAttr:$strides,
+      DenseI64ArrayAttr:$pads, DenseI64ArrayAttr:$dilations,
+      DenseI64ArrayAttr:$output_padding, I64Attr:$group);
+  let results = (outs Kiln_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $weight (`,` $bias^)? attr-dict `:` functional-type(operands, results)
+  }];
+}
 
 def Kiln_GemmOp : Kiln_Op<"gemm",
     [Pure,

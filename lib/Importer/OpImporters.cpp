@@ -72,6 +72,92 @@ bool importUnary(GraphImporter &g) {
   return true;
 }
 
+/// Unary ops with float attributes (alpha, beta, gamma ...) by name.
+template <typename OpT>
+bool importUnaryWithAttrs(GraphImporter &g,
+                          std::initializer_list<std::pair<const char *, float>> attrs) {
+  Value x = g.input(0);
+  if (!x || !requireFloat(g, x))
+    return false;
+  SmallVector<NamedAttribute> named;
+  for (auto [name, fallback] : attrs)
+    named.push_back(g.builder.getNamedAttr(name, f32(g, g.attrFloat(name, fallback))));
+  g.setOutput(0, OpT::create(g.builder, g.loc(), x.getType(), ValueRange{x}, named)
+                     .getResult());
+  return true;
+}
+
+/// Pow with a constant scalar exponent becomes cheaper ops where exact.
+bool importPow(GraphImporter &g) {
+  Value x = g.input(0);
+  if (!x || !requireFloat(g, x))
+    return false;
+  if (const HostTensor *e = g.constantInput(1); e && e->numElements() == 1) {
+    double p = e->asDouble()[0];
+    if (p == 1.0) {
+      g.setOutput(0, x);
+      return true;
+    }
+    if (p == 2.0) {
+      Value y = g.make<MulOp>(x, x);
+      g.setOutput(0, y);
+      return static_cast<bool>(y);
+    }
+    if (p == 0.5) {
+      g.setOutput(0, SqrtOp::create(g.builder, g.loc(), x));
+      return true;
+    }
+  }
+  Value e = g.input(1);
+  if (!e)
+    return false;
+  if (!cast<RankedTensorType>(e.getType()).getElementType().isF32())
+    return g.fail("only float32 exponents are supported");
+  Value y = g.make<PowOp>(x, e);
+  if (!y)
+    return false;
+  g.setOutput(0, y);
+  return true;
+}
+
+template <typename OpT>
+bool importReduce(GraphImporter &g) {
+  Value x = g.input(0);
+  if (!x || !requireFloat(g, x))
+    return false;
+  int64_t rank = cast<RankedTensorType>(x.getType()).getRank();
+  // Axes moved from an attribute to an input: ReduceSum at 13, others at 18.
+  bool axesInput = g.node->op_type() == "ReduceSum" ? g.opset >= 13 : g.opset >= 18;
+  Dims axes;
+  if (axesInput) {
+    if (g.hasInput(1) && !g.constantInts(1, axes, "axes"))
+      return false;
+  } else {
+    axes = g.attrInts("axes");
+  }
+  if (axes.empty()) {
+    if (g.attrInt("noop_with_empty_axes", 0)) {
+      g.setOutput(0, x);
+      return true;
+    }
+    for (int64_t d = 0; d < rank; ++d)
+      axes.push_back(d);
+  }
+  for (int64_t &a : axes) {
+    auto axis = normalizeAxis(a, rank);
+    if (!axis)
+      return g.fail("axis " + std::to_string(a) + " out of range");
+    a = *axis;
+  }
+  llvm::sort(axes);
+  axes.erase(std::unique(axes.begin(), axes.end()), axes.end());
+  Value y = g.make<OpT>(x, axes, g.attrInt("keepdims", 1) != 0);
+  if (!y)
+    return false;
+  g.setOutput(0, y);
+  return true;
+}
+
 bool importClip(GraphImporter &g) {
   Value x = g.input(0);
   if (!x || !requireFloat(g, x))
@@ -184,6 +270,63 @@ bool importConv(GraphImporter &g) {
     return false;
   Value y = g.make<ConvOp>(x, w, bias, win.strides, win.pads, win.dilations,
                            g.attrInt("group", 1));
+  if (!y)
+    return false;
+  g.setOutput(0, y);
+  return true;
+}
+
+bool importConvTranspose(GraphImporter &g) {
+  Value x = g.input(0), w = g.input(1);
+  if (!x || !w || !requireFloat(g, x))
+    return false;
+  auto xType = cast<RankedTensorType>(x.getType());
+  auto wType = cast<RankedTensorType>(w.getType());
+  if (xType.getRank() < 3 || wType.getRank() != xType.getRank())
+    return g.fail("expects input and weight of equal rank >= 3");
+  size_t k = xType.getRank() - 2;
+  Dims kernel(wType.getShape().begin() + 2, wType.getShape().end());
+  if (g.attrInts("kernel_shape", kernel) != kernel)
+    return g.fail("kernel_shape does not match the weight's shape");
+  Dims strides = g.attrInts("strides", Dims(k, 1));
+  Dims dilations = g.attrInts("dilations", Dims(k, 1));
+  Dims outPad = g.attrInts("output_padding", Dims(k, 0));
+  Dims pads = g.attrInts("pads", Dims(2 * k, 0));
+  Dims outShape = g.attrInts("output_shape");
+  if (strides.size() != k || dilations.size() != k || outPad.size() != k ||
+      pads.size() != 2 * k)
+    return g.fail("strides, dilations, output_padding or pads do not match "
+                  "the input's " + std::to_string(k) + " spatial dimensions");
+  std::string autoPad = g.attrString("auto_pad", "NOTSET");
+  if (autoPad != "NOTSET" && autoPad != "VALID" && autoPad != "SAME_UPPER" &&
+      autoPad != "SAME_LOWER" && !autoPad.empty())
+    return g.fail("unsupported auto_pad value '" + autoPad + "'");
+  if (outShape.size() > k)
+    outShape.erase(outShape.begin(), outShape.end() - k); // full N,C,... form
+  bool same = autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER";
+  if (same && outShape.empty())
+    for (size_t i = 0; i < k; ++i)
+      outShape.push_back(xType.getDimSize(2 + i) * strides[i]);
+  if (!outShape.empty()) {
+    if (outShape.size() != k)
+      return g.fail("output_shape does not match the spatial rank");
+    // ONNX puts the odd padding at the end only for SAME_UPPER.
+    for (size_t i = 0; i < k; ++i) {
+      int64_t total = strides[i] * (xType.getDimSize(2 + i) - 1) + outPad[i] +
+                      (kernel[i] - 1) * dilations[i] + 1 - outShape[i];
+      if (total < 0)
+        return g.fail("output_shape is larger than the input allows");
+      pads[i] = autoPad == "SAME_UPPER" ? total / 2 : total - total / 2;
+      pads[k + i] = total - pads[i];
+    }
+  } else if (autoPad == "VALID") {
+    std::fill(pads.begin(), pads.end(), 0);
+  }
+  Value bias;
+  if (g.hasInput(2) && !(bias = g.input(2)))
+    return false;
+  Value y = g.make<ConvTransposeOp>(x, w, bias, strides, pads, dilations,
+                                    outPad, g.attrInt("group", 1));
   if (!y)
     return false;
   g.setOutput(0, y);
@@ -529,6 +672,7 @@ const std::unordered_map<std::string, OpImporter> &opImporters() {
       {"HardSigmoid", importHardSigmoid},
       {"Identity", importIdentity},
       {"Conv", importConv},
+      {"ConvTranspose", importConvTranspose},
       {"MaxPool", importPool<MaxPoolOp>},
       {"AveragePool", importPool<AveragePoolOp>},
       {"GlobalAveragePool", importGlobalAveragePool},
@@ -545,6 +689,37 @@ const std::unordered_map<std::string, OpImporter> &opImporters() {
       {"Cast", importCast},
       {"Gather", constantOnly},
       {"Slice", importSlice},
+      {"Sqrt", importUnary<SqrtOp>},
+      {"Exp", importUnary<ExpOp>},
+      {"Log", importUnary<LogOp>},
+      {"Tanh", importUnary<TanhOp>},
+      {"Erf", importUnary<ErfOp>},
+      {"Neg", importUnary<NegOp>},
+      {"Abs", importUnary<AbsOp>},
+      {"Reciprocal", importUnary<ReciprocalOp>},
+      {"Floor", importUnary<FloorOp>},
+      {"Ceil", importUnary<CeilOp>},
+      {"Softplus", importUnary<SoftplusOp>},
+      {"HardSwish", importUnary<HardSwishOp>},
+      {"LeakyRelu",
+       [](GraphImporter &g) {
+         return importUnaryWithAttrs<LeakyReluOp>(g, {{"alpha", 0.01f}});
+       }},
+      {"Elu",
+       [](GraphImporter &g) {
+         return importUnaryWithAttrs<EluOp>(g, {{"alpha", 1.0f}});
+       }},
+      {"Selu",
+       [](GraphImporter &g) {
+         return importUnaryWithAttrs<SeluOp>(
+             g, {{"alpha", 1.67326319217681884765625f},
+                 {"gamma", 1.05070102214813232421875f}});
+       }},
+      {"Pow", importPow},
+      {"PRelu", importBinary<PReluOp>},
+      {"ReduceSum", importReduce<ReduceSumOp>},
+      {"ReduceMean", importReduce<ReduceMeanOp>},
+      {"ReduceMax", importReduce<ReduceMaxOp>},
       {"Max", importVariadic<MaxOp>},
       {"Min", importVariadic<MinOp>},
       {"Sum", importVariadic<AddOp>},

@@ -21,6 +21,7 @@ static std::string cpuPipelineText(const CpuPipelineOptions &opts) {
              "canonicalize, "
              "kiln-expand-copies, "
              "kiln-plan-arena{{entry={0} alignment={1}}, "
+             "kiln-outline-kernels{{entry={0}}, "
              // Loops, then the LLVM dialect with bare-pointer arguments.
              "convert-linalg-to-loops, expand-strided-metadata, lower-affine, "
              "convert-scf-to-cf, finalize-memref-to-llvm, "

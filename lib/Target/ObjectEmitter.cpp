@@ -11,12 +11,14 @@
 #include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Passes/PassBuilder.h"
+#include "llvm/Support/CommandLine.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Target/TargetMachine.h"
 #include "llvm/Target/TargetOptions.h"
 #include "llvm/TargetParser/Host.h"
 #include "llvm/TargetParser/SubtargetFeature.h"
 
+#include <chrono>
 #include <mutex>
 
 namespace kiln {
@@ -39,6 +41,14 @@ static void initializeTargets() {
     llvm::InitializeAllTargets();
     llvm::InitializeAllTargetMCs();
     llvm::InitializeAllAsmPrinters();
+    // Kernels are loop nests with static trip counts; LLVM would unroll
+    // whole nests into basic blocks of thousands of loads and stores, which
+    // instruction selection and scheduling handle in superlinear time.
+    const char *unroll = getenv("KILN_LLVM_ARGS");
+    std::vector<const char *> args = {"kilnc",
+                                      unroll ? unroll : "-unroll-threshold=50"};
+    llvm::cl::ParseCommandLineOptions(static_cast<int>(args.size()),
+                                      args.data());
   });
 }
 
@@ -128,9 +138,19 @@ bool emitModel(mlir::ModuleOp module, const ModelInterface &model,
   mlir::registerLLVMDialectTranslation(registry);
   module->getContext()->appendDialectRegistry(registry);
 
+  auto t0 = std::chrono::steady_clock::now();
+  auto lap = [&](const char *what) {
+    if (!getenv("KILN_TIME_PHASES"))
+      return;
+    auto now = std::chrono::steady_clock::now();
+    llvm::errs() << "kilnc: " << what << " "
+                 << std::chrono::duration<double>(now - t0).count() << " s\n";
+    t0 = now;
+  };
   llvm::LLVMContext llvmContext;
   std::unique_ptr<llvm::Module> llvmModule =
       mlir::translateModuleToLLVMIR(module, llvmContext, model.name);
+  lap("translate");
   if (!llvmModule) {
     error = "internal: translation to LLVM IR failed";
     return false;
@@ -139,6 +159,15 @@ bool emitModel(mlir::ModuleOp module, const ModelInterface &model,
   llvmModule->setDataLayout(tm->createDataLayout());
   if (!addCInterface(*llvmModule, model, implName, error))
     return false;
+  // Only the C API is exported, so several models link into one program.
+  // Kernels stay separate functions: inlining them back into the entry would
+  // rebuild the one huge function they were split out of.
+  for (llvm::Function &fn : *llvmModule) {
+    if (fn.isDeclaration() || fn.getName().starts_with(model.name + "_"))
+      continue;
+    fn.setLinkage(llvm::GlobalValue::InternalLinkage);
+    fn.addFnAttr(llvm::Attribute::NoInline);
+  }
   for (llvm::Function &fn : *llvmModule)
     if (fn.isDeclaration() && !fn.isIntrinsic() &&
         !isAllowedExternal(fn.getName())) {
@@ -149,7 +178,9 @@ bool emitModel(mlir::ModuleOp module, const ModelInterface &model,
     error = "internal: generated LLVM IR is invalid";
     return false;
   }
+  lap("interface+verify");
   optimize(*llvmModule, *tm);
+  lap("optimize");
 
   if (kind == EmitKind::LLVMIR) {
     llvmModule->print(os, nullptr);
@@ -163,6 +194,7 @@ bool emitModel(mlir::ModuleOp module, const ModelInterface &model,
     return false;
   }
   codegen.run(*llvmModule);
+  lap("codegen");
   return true;
 }
 

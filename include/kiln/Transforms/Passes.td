@@ -61,4 +61,20 @@ def KilnPlanArena : Pass<"kiln-plan-arena", "mlir::ModuleOp"> {
                            "mlir::arith::ArithDialect"];
 }
 
+def KilnOutlineKernels : Pass<"kiln-outline-kernels", "mlir::ModuleOp"> {
+  let summary = "Move each linalg op of the entry into a function of its own";
+  let description = [{
+    Every linalg op of the entry block becomes a private function taking the
+    entry's arguments it needs (inputs, outputs, arena); the constants, views
+    and globals it reads are re-created inside. LLVM optimizes many small
+    functions in linear time where one function with hundreds of loop nests
+    is superlinear, and profiles show one symbol per kernel.
+  }];
+  let options = [
+    Option<"entry", "entry", "std::string", /*default=*/"\"main\"",
+           "Name of the model's entry function">
+  ];
+  let dependentDialects = ["mlir::func::FuncDialect"];
+}
+
 #endif // KILN_TRANSFORMS_PASSES_TD

@@ -50,6 +50,44 @@ struct UnaryLowering : OpConversionPattern<Op> {
   }
 };
 
+/// Ops that are one scalar op of the math or arith dialect.
+template <typename Op, typename ScalarOp>
+struct DirectUnaryLowering : UnaryLowering<Op> {
+  using UnaryLowering<Op>::UnaryLowering;
+  Value scalar(Op, OpBuilder &b, Location loc, Value x) const override {
+    return ScalarOp::create(b, loc, x);
+  }
+};
+
+/// Unary ops defined by a formula over x (and the op's attributes).
+template <typename Op>
+struct FormulaLowering : UnaryLowering<Op> {
+  using Formula = Value (*)(Op, OpBuilder &, Location, Value);
+  FormulaLowering(MLIRContext *ctx, Formula formula)
+      : UnaryLowering<Op>(ctx), formula(formula) {}
+  Value scalar(Op op, OpBuilder &b, Location loc, Value x) const override {
+    return formula(op, b, loc, x);
+  }
+  Formula formula;
+};
+
+Value attrConst(OpBuilder &b, Location loc, Value like, APFloat value) {
+  return floatConst(b, loc, like.getType(), value.convertToDouble());
+}
+
+Value reciprocal(OpBuilder &b, Location loc, Value x) {
+  return arith::DivFOp::create(b, loc, floatConst(b, loc, x.getType(), 1), x);
+}
+
+/// x < 0 ? alpha * (e^x - 1) : x
+Value expLinearUnit(OpBuilder &b, Location loc, Value x, Value alpha) {
+  Value zero = floatConst(b, loc, x.getType(), 0);
+  Value em1 = math::ExpM1Op::create(b, loc, x);
+  Value neg = arith::MulFOp::create(b, loc, alpha, em1);
+  Value isNeg = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, x, zero);
+  return arith::SelectOp::create(b, loc, isNeg, neg, x);
+}
+
 struct ReluLowering : UnaryLowering<ReluOp> {
   using UnaryLowering::UnaryLowering;
   Value scalar(ReluOp, OpBuilder &b, Location loc, Value x) const override {
@@ -86,6 +124,26 @@ struct HardSigmoidLowering : UnaryLowering<HardSigmoidOp> {
     Value y = math::FmaOp::create(b, loc, x, alpha, beta);
     y = arith::MinimumFOp::create(b, loc, y, floatConst(b, loc, t, 1));
     return arith::MaximumFOp::create(b, loc, y, floatConst(b, loc, t, 0));
+  }
+};
+
+struct PReluLowering : OpConversionPattern<PReluOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(PReluOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Value result = buildElementwise(
+        rewriter, op.getLoc(), cast<RankedTensorType>(op.getType()),
+        {adaptor.getLhs(), adaptor.getRhs()},
+        [](OpBuilder &b, Location loc, ValueRange a) {
+          Value zero = floatConst(b, loc, a[0].getType(), 0);
+          Value isNeg = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT,
+                                              a[0], zero);
+          Value scaled = arith::MulFOp::create(b, loc, a[0], a[1]);
+          yieldValue(b, loc, arith::SelectOp::create(b, loc, isNeg, scaled, a[0]));
+        });
+    rewriter.replaceOp(op, result);
+    return success();
   }
 };
 
@@ -147,9 +205,57 @@ void populateElementwiseLoweringPatterns(RewritePatternSet &patterns) {
                BinaryLowering<DivOp, arith::DivFOp, arith::DivSIOp>,
                BinaryLowering<MaxOp, arith::MaximumFOp, arith::MaxSIOp>,
                BinaryLowering<MinOp, arith::MinimumFOp, arith::MinSIOp>,
-               ReluLowering,
+               BinaryLowering<PowOp, math::PowFOp, math::IPowIOp>,
+               ReluLowering, PReluLowering,
+               DirectUnaryLowering<SqrtOp, math::SqrtOp>,
+               DirectUnaryLowering<ExpOp, math::ExpOp>,
+               DirectUnaryLowering<LogOp, math::LogOp>,
+               DirectUnaryLowering<TanhOp, math::TanhOp>,
+               DirectUnaryLowering<ErfOp, math::ErfOp>,
+               DirectUnaryLowering<NegOp, arith::NegFOp>,
+               DirectUnaryLowering<AbsOp, math::AbsFOp>,
+               DirectUnaryLowering<FloorOp, math::FloorOp>,
+               DirectUnaryLowering<CeilOp, math::CeilOp>,
                SigmoidLowering, ClipLowering, HardSigmoidLowering,
                BatchNormLowering, ConstantLowering>(ctx);
+  patterns.add<FormulaLowering<ReciprocalOp>>(
+      ctx, +[](ReciprocalOp, OpBuilder &b, Location loc, Value x) {
+        return reciprocal(b, loc, x);
+      });
+  patterns.add<FormulaLowering<SoftplusOp>>(
+      ctx, +[](SoftplusOp, OpBuilder &b, Location loc, Value x) -> Value {
+        // log1p(e^x) overflows for large x, where softplus(x) == x.
+        Value soft = math::Log1pOp::create(b, loc, math::ExpOp::create(b, loc, x));
+        Value big = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, x,
+                                          floatConst(b, loc, x.getType(), 20));
+        return arith::SelectOp::create(b, loc, big, x, soft);
+      });
+  patterns.add<FormulaLowering<HardSwishOp>>(
+      ctx, +[](HardSwishOp, OpBuilder &b, Location loc, Value x) -> Value {
+        Type t = x.getType();
+        Value gate = math::FmaOp::create(b, loc, x, floatConst(b, loc, t, 1.0 / 6),
+                                         floatConst(b, loc, t, 0.5));
+        gate = arith::MinimumFOp::create(b, loc, gate, floatConst(b, loc, t, 1));
+        gate = arith::MaximumFOp::create(b, loc, gate, floatConst(b, loc, t, 0));
+        return arith::MulFOp::create(b, loc, x, gate);
+      });
+  patterns.add<FormulaLowering<LeakyReluOp>>(
+      ctx, +[](LeakyReluOp op, OpBuilder &b, Location loc, Value x) -> Value {
+        Value zero = floatConst(b, loc, x.getType(), 0);
+        Value isNeg = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, x, zero);
+        Value scaled = arith::MulFOp::create(b, loc, x, attrConst(b, loc, x, op.getAlpha()));
+        return arith::SelectOp::create(b, loc, isNeg, scaled, x);
+      });
+  patterns.add<FormulaLowering<EluOp>>(
+      ctx, +[](EluOp op, OpBuilder &b, Location loc, Value x) {
+        return expLinearUnit(b, loc, x, attrConst(b, loc, x, op.getAlpha()));
+      });
+  patterns.add<FormulaLowering<SeluOp>>(
+      ctx, +[](SeluOp op, OpBuilder &b, Location loc, Value x) -> Value {
+        Value elu = expLinearUnit(b, loc, x, attrConst(b, loc, x, op.getAlpha()));
+        // SELU uses x <= 0 for the exponential branch; at 0 both agree.
+        return arith::MulFOp::create(b, loc, elu, attrConst(b, loc, x, op.getGamma()));
+      });
 }
 
 } // namespace kiln

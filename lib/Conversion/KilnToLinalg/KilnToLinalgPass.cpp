@@ -26,6 +26,7 @@ struct KilnLowerToLinalgPass
     populateWindowLoweringPatterns(patterns);
     populateContractionLoweringPatterns(patterns);
     populateSoftmaxLoweringPatterns(patterns);
+    populateReductionLoweringPatterns(patterns);
     populateDataMovementLoweringPatterns(patterns);
     if (failed(applyPartialConversion(getOperation(), target,
                                       std::move(patterns))))

@@ -83,83 +83,168 @@ AffineMap dimsMap(unsigned numDims, ArrayRef<unsigned> dims,
   return AffineMap::get(numDims, 0, exprs, ctx);
 }
 
+/// Grouped convolution of an already padded N x C x S... input with an
+/// M x C/group x K... weight, bias (optional) as the accumulator's start.
+Value buildConv(OpBuilder &b, Location loc, Value input, Value weight,
+                Value bias, ArrayRef<int64_t> strides,
+                ArrayRef<int64_t> dilations, int64_t group,
+                RankedTensorType outType) {
+  MLIRContext *ctx = b.getContext();
+  Type elem = outType.getElementType();
+  size_t spatial = outType.getRank() - 2;
+  int64_t filters = outType.getDimSize(1);
+  input = expandDim(b, loc, input, 1, group);   // N, G, C/G, S...
+  weight = expandDim(b, loc, weight, 0, group); // G, M/G, C/G, K...
+
+  // Accumulator N x G x M/G x O..., starting from the bias (or zero).
+  SmallVector<int64_t> accShape(outType.getShape());
+  accShape[1] = filters / group;
+  accShape.insert(accShape.begin() + 1, group);
+  auto accType = RankedTensorType::get(accShape, elem);
+  Value acc;
+  if (bias) {
+    int64_t biasRank = cast<RankedTensorType>(bias.getType()).getRank();
+    bias = tensor::CollapseShapeOp::create(
+        b, loc, RankedTensorType::get({filters}, elem), bias,
+        SmallVector<ReassociationIndices>{
+            llvm::to_vector(llvm::seq<int64_t>(0, biasRank))});
+    bias = expandDim(b, loc, bias, 0, group);
+    Value init = emptyTensor(b, loc, accShape, elem);
+    acc = linalg::GenericOp::create(
+              b, loc, accType, bias, init,
+              {dimsMap(accType.getRank(), {1, 2}, {}, ctx),
+               b.getMultiDimIdentityMap(accType.getRank())},
+              SmallVector<utils::IteratorType>(accType.getRank(),
+                                               utils::IteratorType::parallel),
+              [](OpBuilder &nb, Location l, ValueRange a) {
+                yieldValue(nb, l, a[0]);
+              })
+              .getResult(0);
+  } else {
+    acc = filledTensor(b, loc, accShape, elem, b.getFloatAttr(elem, 0));
+  }
+
+  // Loops: n, g, m, o_1..o_k, c, t_1..t_k.
+  unsigned numDims = 3 + spatial + 1 + spatial;
+  unsigned outBase = 3, cDim = 3 + spatial, tapBase = 4 + spatial;
+  auto taps = llvm::to_vector(llvm::seq<unsigned>(tapBase, tapBase + spatial));
+  AffineMap inputMap = dimsMap(
+      numDims, {0, 1, cDim},
+      windowExprs(ctx, spatial, outBase, tapBase, strides, dilations), ctx);
+  SmallVector<unsigned> weightDims = {1, 2, cDim};
+  weightDims.append(taps.begin(), taps.end());
+  AffineMap weightMap = dimsMap(numDims, weightDims, {}, ctx);
+  auto outDims = llvm::to_vector(llvm::seq<unsigned>(0, 3 + spatial));
+  AffineMap outMap = dimsMap(numDims, outDims, {}, ctx);
+  SmallVector<utils::IteratorType> iterators(numDims,
+                                             utils::IteratorType::parallel);
+  for (unsigned d = cDim; d < numDims; ++d)
+    iterators[d] = utils::IteratorType::reduction;
+
+  Value conv = linalg::GenericOp::create(
+                   b, loc, accType, ValueRange{input, weight}, acc,
+                   {inputMap, weightMap, outMap}, iterators,
+                   [](OpBuilder &nb, Location l, ValueRange a) {
+                     Value prod = arith::MulFOp::create(nb, l, a[0], a[1]);
+                     yieldValue(nb, l, arith::AddFOp::create(nb, l, a[2], prod));
+                   })
+                   .getResult(0);
+  return tensor::CollapseShapeOp::create(b, loc, outType, conv,
+                                         splitDim(outType.getRank(), 1));
+}
+
 struct ConvLowering : OpConversionPattern<ConvOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
   matchAndRewrite(ConvOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
+    auto outType = cast<RankedTensorType>(op.getType());
+    size_t spatial = outType.getRank() - 2;
+    ArrayRef<int64_t> pads = op.getPads();
+    Value input = padSpatial(rewriter, loc, adaptor.getInput(),
+                             pads.take_front(spatial), pads.drop_front(spatial),
+                             floatConst(rewriter, loc, outType.getElementType(), 0));
+    rewriter.replaceOp(op, buildConv(rewriter, loc, input, adaptor.getWeight(),
+                                     adaptor.getBias(), op.getStrides(),
+                                     op.getDilations(), op.getGroup(), outType));
+    return success();
+  }
+};
+
+/// A transposed convolution is a stride-1 convolution of the input spread out
+/// by the stride (zeros in between) and padded by dilation * (K - 1) - pad,
+/// with the weight's kernel flipped and its channel roles swapped.
+struct ConvTransposeLowering : OpConversionPattern<ConvTransposeOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(ConvTransposeOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
     MLIRContext *ctx = rewriter.getContext();
     auto outType = cast<RankedTensorType>(op.getType());
+    auto inType = cast<RankedTensorType>(adaptor.getInput().getType());
+    auto wType = cast<RankedTensorType>(adaptor.getWeight().getType());
     Type elem = outType.getElementType();
     size_t spatial = outType.getRank() - 2;
     int64_t group = op.getGroup();
-    int64_t filters = outType.getDimSize(1);
-    ArrayRef<int64_t> pads = op.getPads();
+    ArrayRef<int64_t> strides = op.getStrides(), dilations = op.getDilations(),
+                      pads = op.getPads(), outPad = op.getOutputPadding();
 
-    Value input = padSpatial(rewriter, loc, adaptor.getInput(),
-                             pads.take_front(spatial), pads.drop_front(spatial),
-                             floatConst(rewriter, loc, elem, 0));
-    input = expandDim(rewriter, loc, input, 1, group);           // N,G,Cg,S..
-    Value weight = expandDim(rewriter, loc, adaptor.getWeight(), 0, group);
-
-    // Accumulator N x G x Mg x O..., starting from the bias (or zero).
-    SmallVector<int64_t> accShape(outType.getShape());
-    accShape[1] = filters / group;
-    accShape.insert(accShape.begin() + 1, group);
-    auto accType = RankedTensorType::get(accShape, elem);
-    Value acc;
-    if (Value bias = adaptor.getBias()) {
-      bias = tensor::CollapseShapeOp::create(
-          rewriter, loc, RankedTensorType::get({filters}, elem), bias,
-          SmallVector<ReassociationIndices>{
-              llvm::to_vector(llvm::seq<int64_t>(
-                  0, cast<RankedTensorType>(bias.getType()).getRank()))});
-      bias = expandDim(rewriter, loc, bias, 0, group);
-      AffineMap biasMap = dimsMap(accType.getRank(), {1, 2}, {}, ctx);
-      Value init = emptyTensor(rewriter, loc, accShape, elem);
-      acc = linalg::GenericOp::create(
-                rewriter, loc, accType, bias, init,
-                {biasMap, rewriter.getMultiDimIdentityMap(accType.getRank())},
-                SmallVector<utils::IteratorType>(accType.getRank(),
-                                                 utils::IteratorType::parallel),
-                [](OpBuilder &b, Location l, ValueRange a) {
-                  yieldValue(b, l, a[0]);
-                })
-                .getResult(0);
-    } else {
-      acc = filledTensor(rewriter, loc, accShape, elem, rewriter.getFloatAttr(elem, 0));
+    // Spread and pad the input in one destination tensor.
+    SmallVector<int64_t> spreadShape(inType.getShape().take_front(2));
+    SmallVector<OpFoldResult> offsets(2, rewriter.getIndexAttr(0)),
+        sizes, steps(2, rewriter.getIndexAttr(1));
+    for (int64_t d : inType.getShape())
+      sizes.push_back(rewriter.getIndexAttr(d));
+    for (size_t i = 0; i < spatial; ++i) {
+      int64_t reach = dilations[i] * (wType.getDimSize(2 + i) - 1);
+      int64_t lo = reach - pads[i], hi = reach - pads[spatial + i] + outPad[i];
+      if (lo < 0 || hi < 0)
+        return rewriter.notifyMatchFailure(op, "padding larger than the kernel");
+      spreadShape.push_back((inType.getDimSize(2 + i) - 1) * strides[i] + 1 + lo + hi);
+      offsets.push_back(rewriter.getIndexAttr(lo));
+      steps.push_back(rewriter.getIndexAttr(strides[i]));
     }
+    Value spread = filledTensor(rewriter, loc, spreadShape, elem,
+                                rewriter.getFloatAttr(elem, 0));
+    spread = tensor::InsertSliceOp::create(rewriter, loc, adaptor.getInput(),
+                                           spread, offsets, sizes, steps);
 
-    // Loops: n, g, m, o_1..o_k, c, t_1..t_k.
-    unsigned numDims = 3 + spatial + 1 + spatial;
-    unsigned outBase = 3, cDim = 3 + spatial, tapBase = 4 + spatial;
-    auto taps = llvm::to_vector(llvm::seq<unsigned>(tapBase, tapBase + spatial));
-    AffineMap inputMap = dimsMap(
-        numDims, {0, 1, cDim},
-        windowExprs(ctx, spatial, outBase, tapBase, op.getStrides(),
-                    op.getDilations()),
-        ctx);
-    SmallVector<unsigned> weightDims = {1, 2, cDim};
-    weightDims.append(taps.begin(), taps.end());
-    AffineMap weightMap = dimsMap(numDims, weightDims, {}, ctx);
-    auto outDims = llvm::to_vector(llvm::seq<unsigned>(0, 3 + spatial));
-    AffineMap outMap = dimsMap(numDims, outDims, {}, ctx);
-    SmallVector<utils::IteratorType> iterators(numDims,
-                                               utils::IteratorType::parallel);
-    for (unsigned d = cDim; d < numDims; ++d)
-      iterators[d] = utils::IteratorType::reduction;
+    // Weight C x M/G x K... -> M x C/G x K... with flipped taps, built as
+    // G x M/G x C/G x K... and collapsed.
+    int64_t cPerGroup = wType.getDimSize(0) / group, mPerGroup = wType.getDimSize(1);
+    SmallVector<int64_t> flippedShape = {group, mPerGroup, cPerGroup};
+    unsigned rank = 3 + spatial;
+    SmallVector<AffineExpr> readExprs = {
+        getAffineDimExpr(0, ctx) * cPerGroup + getAffineDimExpr(2, ctx),
+        getAffineDimExpr(1, ctx)};
+    for (size_t i = 0; i < spatial; ++i) {
+      int64_t k = wType.getDimSize(2 + i);
+      flippedShape.push_back(k);
+      readExprs.push_back(getAffineConstantExpr(k - 1, ctx) -
+                          getAffineDimExpr(3 + i, ctx));
+    }
+    auto flippedType = RankedTensorType::get(flippedShape, elem);
+    Value flipped =
+        linalg::GenericOp::create(
+            rewriter, loc, flippedType, adaptor.getWeight(),
+            emptyTensor(rewriter, loc, flippedShape, elem),
+            {AffineMap::get(rank, 0, readExprs, ctx),
+             rewriter.getMultiDimIdentityMap(rank)},
+            SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
+            [](OpBuilder &b, Location l, ValueRange a) { yieldValue(b, l, a[0]); })
+            .getResult(0);
+    SmallVector<int64_t> weightShape = {group * mPerGroup, cPerGroup};
+    weightShape.append(flippedShape.begin() + 3, flippedShape.end());
+    Value weight = tensor::CollapseShapeOp::create(
+        rewriter, loc, RankedTensorType::get(weightShape, elem), flipped,
+        splitDim(weightShape.size(), 0));
 
-    Value conv = linalg::GenericOp::create(
-                     rewriter, loc, accType, ValueRange{input, weight}, acc,
-                     {inputMap, weightMap, outMap}, iterators,
-                     [](OpBuilder &b, Location l, ValueRange a) {
-                       Value prod = arith::MulFOp::create(b, l, a[0], a[1]);
-                       yieldValue(b, l, arith::AddFOp::create(b, l, a[2], prod));
-                     })
-                     .getResult(0);
-    rewriter.replaceOpWithNewOp<tensor::CollapseShapeOp>(
-        op, outType, conv, splitDim(outType.getRank(), 1));
+    SmallVector<int64_t> unitStrides(spatial, 1);
+    rewriter.replaceOp(op, buildConv(rewriter, loc, spread, weight,
+                                     adaptor.getBias(), unitStrides, dilations,
+                                     group, outType));
     return success();
   }
 };
@@ -345,7 +430,7 @@ struct GlobalAveragePoolLowering : OpConversionPattern<GlobalAveragePoolOp> {
 } // namespace
 
 void populateWindowLoweringPatterns(RewritePatternSet &patterns) {
-  patterns.add<ConvLowering, MaxPoolLowering, AveragePoolLowering,
+  patterns.add<ConvLowering, ConvTransposeLowering, MaxPoolLowering, AveragePoolLowering,
                GlobalAveragePoolLowering>(patterns.getContext());
 }
 
