@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "Kiln/KilnOps.h"
+#include "kiln/Support/ResizeTaps.h"
 #include "kiln/Support/ShapeArithmetic.h"
 
 #include "mlir/IR/Builders.h"
@@ -480,15 +481,34 @@ LogicalResult SliceOp::inferReturnTypes(
     return emitOptionalError(loc, "expects one offset, size and stride per "
                                   "dimension");
   for (size_t i = 0; i < rank; ++i) {
-    if (offsets[i] < 0 || sizes[i] < 0 || strides[i] <= 0)
+    if (offsets[i] < 0 || sizes[i] < 0 || strides[i] == 0)
       return emitOptionalError(loc, "offsets and sizes must be non-negative "
-                                    "and strides positive");
-    if (sizes[i] > 0 &&
-        offsets[i] + (sizes[i] - 1) * strides[i] >= input.getDimSize(i))
+                                    "and strides non-zero");
+    int64_t last = offsets[i] + (sizes[i] - 1) * strides[i];
+    if (sizes[i] > 0 && (offsets[i] >= input.getDimSize(i) || last < 0 ||
+                         last >= input.getDimSize(i)))
       return emitOptionalError(loc, "slice exceeds dimension ", i, " of ",
                                input);
   }
   inferred.push_back(RankedTensorType::get(sizes, input.getElementType()));
+  return success();
+}
+
+LogicalResult ResizeOp::verify() {
+  auto in = getInput().getType(), out = getResult().getType();
+  if (!in.hasStaticShape() || !out.hasStaticShape() || in.getRank() != out.getRank())
+    return emitOpError("input and result must be static and of equal rank");
+  if (getScales().size() != static_cast<size_t>(in.getRank()))
+    return emitOpError("expects one scale per dimension");
+  for (double scale : getScales())
+    if (!(scale > 0))
+      return emitOpError("scales must be positive");
+  ResizeOptions options{getMode().str(), getCoordinateMode().str(),
+                        getNearestMode().str(), getCubicCoeffA().convertToDouble(),
+                        getExcludeOutside()};
+  std::string why;
+  if (!isSupportedResize(options, why))
+    return emitOpError("unsupported ") << why;
   return success();
 }
 

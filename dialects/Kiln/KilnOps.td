@@ -273,13 +273,29 @@ def Kiln_SliceOp : Kiln_Op<"slice",
   let summary = "Strided window of a tensor with static bounds";
   let description = [{
     Result dim i holds `sizes[i]` elements of input dim i starting at
-    `offsets[i]` with step `strides[i]` (positive). The importer resolves
-    ONNX's negative and out-of-range starts/ends into these.
+    `offsets[i]` with step `strides[i]` (non-zero; negative walks
+    backwards). The importer resolves ONNX's negative and out-of-range
+    starts/ends into these.
   }];
   let arguments = (ins Kiln_Tensor:$input, DenseI64ArrayAttr:$offsets,
       DenseI64ArrayAttr:$sizes, DenseI64ArrayAttr:$strides);
   let results = (outs Kiln_Tensor:$result);
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+}
+
+def Kiln_ResizeOp : Kiln_Op<"resize", [Pure]> {
+  let summary = "ONNX Resize: nearest, linear or cubic, separable per dimension";
+  let description = [{
+    The result type gives the output extents; `scales` (one per dimension)
+    enter the coordinate transformation exactly as ONNX specifies, which can
+    differ from output / input when the output size was rounded.
+  }];
+  let arguments = (ins Kiln_FloatTensor:$input, DenseF64ArrayAttr:$scales,
+      StrAttr:$mode, StrAttr:$coordinate_mode, StrAttr:$nearest_mode,
+      F32Attr:$cubic_coeff_a, BoolAttr:$exclude_outside);
+  let results = (outs Kiln_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
 }
 
 def Kiln_ConcatOp : Kiln_Op<"concat",

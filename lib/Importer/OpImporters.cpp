@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 #include "GraphImporter.h"
 #include "Kiln/KilnOps.h"
+#include "kiln/Support/ResizeTaps.h"
 #include "kiln/Support/ShapeArithmetic.h"
 
 #include <onnx/onnx_pb.h>
@@ -114,6 +115,26 @@ bool importPow(GraphImporter &g) {
   if (!cast<RankedTensorType>(e.getType()).getElementType().isF32())
     return g.fail("only float32 exponents are supported");
   Value y = g.make<PowOp>(x, e);
+  if (!y)
+    return false;
+  g.setOutput(0, y);
+  return true;
+}
+
+/// Before opset 7 a 1-D slope applies along the channel dimension (1).
+bool importPRelu(GraphImporter &g) {
+  Value x = g.input(0), slope = g.input(1);
+  if (!x || !slope || !requireFloat(g, x))
+    return false;
+  auto xType = cast<RankedTensorType>(x.getType());
+  auto sType = cast<RankedTensorType>(slope.getType());
+  if (g.opset < 7 && sType.getRank() == 1 && sType.getDimSize(0) != 1 &&
+      xType.getRank() >= 2) {
+    Dims shape(xType.getRank() - 1, 1);
+    shape[0] = sType.getDimSize(0);
+    slope = g.reshape(slope, shape);
+  }
+  Value y = g.make<PReluOp>(x, slope);
   if (!y)
     return false;
   g.setOutput(0, y);
@@ -276,6 +297,99 @@ bool importConv(GraphImporter &g) {
   return true;
 }
 
+/// Resize (opset 10+) and its predecessor Upsample: constant scales or
+/// sizes, coordinate rules from the attributes (Upsample and Resize-10 use
+/// asymmetric coordinates and floor for nearest).
+bool importResize(GraphImporter &g) {
+  Value x = g.input(0);
+  if (!x || !requireFloat(g, x))
+    return false;
+  auto type = cast<RankedTensorType>(x.getType());
+  int64_t rank = type.getRank();
+  bool legacy = g.node->op_type() == "Upsample" || g.opset < 11;
+  std::vector<double> scales;
+  Dims sizes;
+  if (g.node->op_type() == "Upsample" && g.opset < 9) {
+    for (float f : g.attr("scales") ? g.attr("scales")->floats()
+                                    : google::protobuf::RepeatedField<float>())
+      scales.push_back(f);
+  } else {
+    size_t scalesInput = legacy ? 1 : 2;
+    if (const HostTensor *t = g.constantInput(scalesInput))
+      scales = t->asDouble();
+    else if (g.hasInput(scalesInput))
+      return g.fail("scales must be a compile-time constant");
+    if (!legacy && g.hasInput(3) && !g.constantInts(3, sizes, "sizes"))
+      return false;
+  }
+  if (g.attrInt("antialias", 0) != 0)
+    return g.fail("unsupported attribute value antialias=1");
+  if (g.attrString("keep_aspect_ratio_policy", "stretch") != "stretch")
+    return g.fail("only keep_aspect_ratio_policy 'stretch' is supported");
+  Dims axes = g.attrInts("axes");
+  if (!axes.empty()) {
+    // Opset 18: scales/sizes cover only `axes`; spread them over all dims.
+    std::vector<double> fullScales(rank, 1.0);
+    Dims fullSizes(type.getShape().begin(), type.getShape().end());
+    for (size_t i = 0; i < axes.size(); ++i) {
+      auto axis = normalizeAxis(axes[i], rank);
+      if (!axis)
+        return g.fail("axis out of range");
+      if (i < scales.size())
+        fullScales[*axis] = scales[i];
+      if (i < sizes.size())
+        fullSizes[*axis] = sizes[i];
+    }
+    if (!scales.empty())
+      scales = fullScales;
+    if (!sizes.empty())
+      sizes = fullSizes;
+  }
+  Dims outShape;
+  if (!sizes.empty()) {
+    if (static_cast<int64_t>(sizes.size()) != rank)
+      return g.fail("sizes must have one entry per dimension");
+    scales.clear();
+    for (int64_t d = 0; d < rank; ++d) {
+      if (sizes[d] <= 0)
+        return g.fail("sizes must be positive");
+      scales.push_back(static_cast<double>(sizes[d]) / type.getDimSize(d));
+    }
+    outShape = sizes;
+  } else {
+    if (static_cast<int64_t>(scales.size()) != rank)
+      return g.fail("scales must have one entry per dimension");
+    for (int64_t d = 0; d < rank; ++d) {
+      if (!(scales[d] > 0))
+        return g.fail("scales must be positive");
+      outShape.push_back(static_cast<int64_t>(
+          std::floor(type.getDimSize(d) * static_cast<float>(scales[d]))));
+    }
+  }
+  std::string mode = g.attrString("mode", "nearest");
+  std::string coordinates = legacy ? "asymmetric"
+                                   : g.attrString("coordinate_transformation_mode",
+                                                  "half_pixel");
+  std::string nearest = legacy ? "floor" : g.attrString("nearest_mode",
+                                                        "round_prefer_floor");
+  if (mode == "bilinear" || mode == "trilinear") // Upsample's spelling
+    mode = "linear";
+  ResizeOptions options{mode, coordinates, nearest, g.attrFloat("cubic_coeff_a", -0.75f),
+                        g.attrInt("exclude_outside", 0) != 0};
+  std::string why;
+  if (!isSupportedResize(options, why))
+    return g.fail("unsupported " + why);
+  auto outType = RankedTensorType::get(outShape, type.getElementType());
+  OpBuilder &b = g.builder;
+  g.setOutput(0, ResizeOp::create(b, g.loc(), outType, x,
+                                  b.getDenseF64ArrayAttr(scales),
+                                  b.getStringAttr(mode), b.getStringAttr(coordinates),
+                                  b.getStringAttr(nearest),
+                                  f32(g, options.cubicCoeffA),
+                                  b.getBoolAttr(options.excludeOutside)));
+  return true;
+}
+
 bool importConvTranspose(GraphImporter &g) {
   Value x = g.input(0), w = g.input(1);
   if (!x || !w || !requireFloat(g, x))
@@ -314,8 +428,13 @@ bool importConvTranspose(GraphImporter &g) {
     for (size_t i = 0; i < k; ++i) {
       int64_t total = strides[i] * (xType.getDimSize(2 + i) - 1) + outPad[i] +
                       (kernel[i] - 1) * dilations[i] + 1 - outShape[i];
-      if (total < 0)
-        return g.fail("output_shape is larger than the input allows");
+      if (total < 0) {
+        // A larger output than the input covers grows at the end, like
+        // output_padding.
+        outPad[i] -= total;
+        pads[i] = pads[k + i] = 0;
+        continue;
+      }
       pads[i] = autoPad == "SAME_UPPER" ? total / 2 : total - total / 2;
       pads[k + i] = total - pads[i];
     }
@@ -630,9 +749,6 @@ bool importSlice(GraphImporter &g) {
   SliceBounds bounds;
   if (!readSlice(g, shapeOf(cast<RankedTensorType>(x.getType())), bounds))
     return false;
-  for (int64_t step : bounds.step)
-    if (step < 0)
-      return g.fail("negative steps on a runtime tensor are not supported");
   Value y = g.make<SliceOp>(x, bounds.begin, bounds.size, bounds.step);
   if (!y)
     return false;
@@ -673,6 +789,8 @@ const std::unordered_map<std::string, OpImporter> &opImporters() {
       {"Identity", importIdentity},
       {"Conv", importConv},
       {"ConvTranspose", importConvTranspose},
+      {"Resize", importResize},
+      {"Upsample", importResize},
       {"MaxPool", importPool<MaxPoolOp>},
       {"AveragePool", importPool<AveragePoolOp>},
       {"GlobalAveragePool", importGlobalAveragePool},
@@ -716,7 +834,7 @@ const std::unordered_map<std::string, OpImporter> &opImporters() {
                  {"gamma", 1.05070102214813232421875f}});
        }},
       {"Pow", importPow},
-      {"PRelu", importBinary<PReluOp>},
+      {"PRelu", importPRelu},
       {"ReduceSum", importReduce<ReduceSumOp>},
       {"ReduceMean", importReduce<ReduceMeanOp>},
       {"ReduceMax", importReduce<ReduceMaxOp>},

@@ -10,7 +10,8 @@ bool isSupportedResize(const ResizeOptions &o, std::string &why) {
   static const char *modes[] = {"nearest", "linear", "cubic"};
   static const char *coords[] = {"half_pixel", "pytorch_half_pixel",
                                  "align_corners", "asymmetric",
-                                 "tf_half_pixel_for_nearest"};
+                                 "tf_half_pixel_for_nearest",
+                                 "tf_half_pixel_for_nn"};
   static const char *nearest[] = {"round_prefer_floor", "round_prefer_ceil",
                                   "floor", "ceil"};
   auto known = [](const std::string &v, auto &list) {
@@ -27,18 +28,19 @@ bool isSupportedResize(const ResizeOptions &o, std::string &why) {
   return false;
 }
 
-/// Position in the input that output index `x` maps to.
-static double sourceCoordinate(int64_t x, int64_t inSize, int64_t outSize,
-                               double scale, const std::string &mode) {
+/// Position in the input that output index `x` maps to. As in ONNX, the
+/// resized length is input * scale before rounding to the output size.
+static double sourceCoordinate(int64_t x, int64_t inSize, double scale,
+                               const std::string &mode) {
+  double resized = inSize * scale;
   if (mode == "align_corners")
-    return outSize == 1 ? 0.0
-                        : x * static_cast<double>(inSize - 1) / (outSize - 1);
+    return resized == 1 ? 0.0 : x * static_cast<double>(inSize - 1) / (resized - 1);
   if (mode == "asymmetric")
     return x / scale;
-  if (mode == "tf_half_pixel_for_nearest")
+  if (mode == "tf_half_pixel_for_nearest" || mode == "tf_half_pixel_for_nn")
     return (x + 0.5) / scale;
   if (mode == "pytorch_half_pixel")
-    return outSize > 1 ? (x + 0.5) / scale - 0.5 : 0.0;
+    return resized > 1 ? (x + 0.5) / scale - 0.5 : 0.0;
   return (x + 0.5) / scale - 0.5; // half_pixel
 }
 
@@ -74,7 +76,7 @@ std::optional<ResizeTapTable> resizeTaps(int64_t inSize, int64_t outSize,
   };
   ResizeTapTable table(outSize);
   for (int64_t x = 0; x < outSize; ++x) {
-    double src = sourceCoordinate(x, inSize, outSize, scale, o.coordinateMode);
+    double src = sourceCoordinate(x, inSize, scale, o.coordinateMode);
     auto &taps = table[x];
     if (o.mode == "nearest") {
       taps.push_back({clampIndex(nearestIndex(src, o.nearestMode)), 1.0});

@@ -28,7 +28,7 @@ namespace kiln {
 static bool isAllowedExternal(llvm::StringRef name) {
   static const char *allowed[] = {
       "memcpy", "memset", "memmove", "expf", "logf", "sqrtf", "powf",
-      "tanhf", "erff", "fmaf", "floorf", "ceilf", "roundf", "fabsf",
+      "tanhf", "erff", "expm1f", "log1pf", "fmaf", "floorf", "ceilf", "roundf", "fabsf",
       "fminf", "fmaxf", "exp2f", "log2f", "sinf", "cosf", "nearbyintf",
       "rintf", "truncf", "fmodf", "exp", "log", "sqrt", "pow", "tanh"};
   return llvm::is_contained(allowed, name);

@@ -32,9 +32,47 @@ SUPPORTED_OPS = {
     "Identity", "Conv", "MaxPool", "AveragePool", "GlobalAveragePool", "Gemm",
     "MatMul", "BatchNormalization", "Softmax", "Reshape", "Flatten",
     "Unsqueeze", "Squeeze", "Transpose", "Concat", "Constant", "Shape",
-    "Cast", "Slice", "Gather", "Max", "Min", "Sum",
+    "Cast", "Slice", "Gather", "Max", "Min", "Sum", "Sqrt", "Exp", "Log",
+    "Tanh", "Erf", "Neg", "Abs", "Reciprocal", "Floor", "Ceil", "Softplus",
+    "HardSwish", "LeakyRelu", "Elu", "Selu", "Pow", "PRelu", "ReduceSum",
+    "ReduceMean", "ReduceMax", "ConvTranspose", "Resize", "Upsample",
 }
 RTOL, ATOL = 1e-3, 1e-5
+
+# Inputs that fix output shapes (or index lists). An ahead-of-time compiler
+# needs them at compile time, so when a test feeds them as graph inputs the
+# runner bakes the test's values into the model as initializers.
+COMPILE_TIME_INPUTS = {
+    "Resize": (1, 2, 3), "Upsample": (1,), "Reshape": (1,), "Squeeze": (1,),
+    "Unsqueeze": (1,), "ReduceSum": (1,), "ReduceMean": (1,), "ReduceMax": (1,),
+    "Slice": (1, 2, 3, 4),
+}
+
+
+def bake_compile_time_inputs(model, first_data_set):
+    """Turns graph inputs that feed COMPILE_TIME_INPUTS positions into
+    initializers holding the test's values. Returns the indices (into the
+    original input list) that were baked."""
+    inits = {i.name for i in model.graph.initializer}
+    inputs = [i.name for i in model.graph.input if i.name not in inits]
+    wanted = set()
+    for node in model.graph.node:
+        for pos in COMPILE_TIME_INPUTS.get(node.op_type, ()):
+            if pos < len(node.input) and node.input[pos] in inputs:
+                wanted.add(node.input[pos])
+    baked = []
+    for i, name in enumerate(inputs):
+        if name not in wanted:
+            continue
+        t = onnx.TensorProto()
+        t.ParseFromString((first_data_set / ("input_%d.pb" % i)).read_bytes())
+        t.name = name
+        model.graph.initializer.append(t)
+        baked.append(i)
+    keep = [v for v in model.graph.input if v.name not in wanted]
+    del model.graph.input[:]
+    model.graph.input.extend(keep)
+    return baked
 
 
 def scope(model):
@@ -44,15 +82,22 @@ def scope(model):
     if missing:
         return "op " + ", ".join(missing)
     for node in model.graph.node:
+        # Resize's scales/sizes fix the output shape; fed at run time they
+        # cannot be compiled ahead of time.
         for a in node.attribute:
             if node.op_type == "BatchNormalization" and a.name == "training_mode" and a.i:
                 return "training mode"
+            if a.name == "coordinate_transformation_mode" and a.s == b"tf_crop_and_resize":
+                return "Resize tf_crop_and_resize"
     inits = {i.name for i in model.graph.initializer}
     for value in list(model.graph.input) + list(model.graph.output):
         if value.name in inits:
             continue
         if value.type.tensor_type.elem_type != onnx.TensorProto.FLOAT:
             return "non-float32 input or output '%s'" % value.name
+        if any(d.HasField("dim_value") and d.dim_value == 0
+               for d in value.type.tensor_type.shape.dim):
+            return "zero-element tensor '%s'" % value.name
     return None
 
 
@@ -67,20 +112,26 @@ def check_test(test_dir, kilnc, harness, cc, work):
         model = onnx.load(str(model_path))
     except Exception as e:  # a test we cannot even read is not ours to judge
         return "unsupported", "unreadable model: %s" % e
-    reason = scope(model)
-    if reason:
-        return "unsupported", reason
     data_sets = sorted(test_dir.glob("test_data_set_*"))
     if not data_sets:
         return "unsupported", "no test data"
     inits = {i.name for i in model.graph.initializer}
-    inputs = [i.name for i in model.graph.input if i.name not in inits]
+    all_inputs = [i.name for i in model.graph.input if i.name not in inits]
+    baked = bake_compile_time_inputs(model, data_sets[0])
+    reason = scope(model)
+    if reason:
+        return "unsupported", reason
+    inputs = [n for i, n in enumerate(all_inputs) if i not in baked]
+    fed = [i for i in range(len(all_inputs)) if i not in baked]
     out_dir = pathlib.Path(tempfile.mkdtemp(dir=work))
     obj = out_dir / "model.o"
+    if baked:
+        model_path = out_dir / "model.onnx"
+        onnx.save(model, str(model_path))
 
     first = data_sets[0]
     shapes = []
-    for i, name in enumerate(inputs):
+    for i, name in zip(fed, inputs):
         t = onnx.TensorProto()
         t.ParseFromString((first / ("input_%d.pb" % i)).read_bytes())
         shapes += ["--shape", "%s=%s" % (name, "x".join(str(d) for d in t.dims))]
@@ -95,7 +146,7 @@ def check_test(test_dir, kilnc, harness, cc, work):
 
     for ds in data_sets:
         in_files, expected = [], []
-        for i in range(len(inputs)):
+        for i in fed:
             t = onnx.TensorProto()
             t.ParseFromString((ds / ("input_%d.pb" % i)).read_bytes())
             f = out_dir / ("in%d.bin" % i)

@@ -96,10 +96,34 @@ struct SliceLowering : OpConversionPattern<SliceOp> {
   LogicalResult
   matchAndRewrite(SliceOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    rewriter.replaceOpWithNewOp<tensor::ExtractSliceOp>(
-        op, cast<RankedTensorType>(op.getType()), adaptor.getInput(),
-        ValueRange{}, ValueRange{}, ValueRange{}, op.getOffsets(),
-        op.getSizes(), op.getStrides());
+    auto type = cast<RankedTensorType>(op.getType());
+    if (type.getNumElements() == 0) {
+      rewriter.replaceOp(op, emptyTensor(rewriter, op.getLoc(), type.getShape(),
+                                         type.getElementType()));
+      return success();
+    }
+    if (llvm::all_of(op.getStrides(), [](int64_t s) { return s > 0; })) {
+      // A view: no copy once bufferized.
+      rewriter.replaceOpWithNewOp<tensor::ExtractSliceOp>(
+          op, type, adaptor.getInput(), ValueRange{}, ValueRange{},
+          ValueRange{}, op.getOffsets(), op.getSizes(), op.getStrides());
+      return success();
+    }
+    // Backward steps: a copy reading `offset + stride * i`.
+    SmallVector<AffineExpr> exprs;
+    for (auto [d, offset, stride] :
+         llvm::enumerate(op.getOffsets(), op.getStrides()))
+      exprs.push_back(rewriter.getAffineConstantExpr(offset) +
+                      rewriter.getAffineDimExpr(d) * stride);
+    int64_t rank = type.getRank();
+    auto generic = linalg::GenericOp::create(
+        rewriter, op.getLoc(), type, adaptor.getInput(),
+        emptyTensor(rewriter, op.getLoc(), type.getShape(), type.getElementType()),
+        {AffineMap::get(rank, 0, exprs, rewriter.getContext()),
+         rewriter.getMultiDimIdentityMap(rank)},
+        SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
+        [](OpBuilder &b, Location l, ValueRange a) { yieldValue(b, l, a[0]); });
+    rewriter.replaceOp(op, generic.getResult(0));
     return success();
   }
 };

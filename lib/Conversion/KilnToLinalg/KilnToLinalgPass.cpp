@@ -27,6 +27,7 @@ struct KilnLowerToLinalgPass
     populateContractionLoweringPatterns(patterns);
     populateSoftmaxLoweringPatterns(patterns);
     populateReductionLoweringPatterns(patterns);
+    populateResizeLoweringPatterns(patterns);
     populateDataMovementLoweringPatterns(patterns);
     if (failed(applyPartialConversion(getOperation(), target,
                                       std::move(patterns))))

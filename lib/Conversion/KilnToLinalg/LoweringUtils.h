@@ -46,6 +46,7 @@ void populateContractionLoweringPatterns(mlir::RewritePatternSet &patterns);
 void populateDataMovementLoweringPatterns(mlir::RewritePatternSet &patterns);
 void populateSoftmaxLoweringPatterns(mlir::RewritePatternSet &patterns);
 void populateReductionLoweringPatterns(mlir::RewritePatternSet &patterns);
+void populateResizeLoweringPatterns(mlir::RewritePatternSet &patterns);
 
 } // namespace kiln
 

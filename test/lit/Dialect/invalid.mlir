@@ -137,3 +137,29 @@ func.func @unsupported_element(%a: tensor<2xf64>) -> tensor<2xf64> {
   %0 = kiln.relu %a : tensor<2xf64>
   return %0 : tensor<2xf64>
 }
+
+// -----
+
+func.func @reduce_axes(%x: tensor<2x3xf32>) -> tensor<2xf32> {
+  // expected-error @+2 {{axes must be sorted, unique and in [0, 2)}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = kiln.reduce_sum %x {axes = array<i64: 1, 1>, keepdims = false} : (tensor<2x3xf32>) -> tensor<2xf32>
+  return %0 : tensor<2xf32>
+}
+
+// -----
+
+func.func @conv_transpose_channels(%x: tensor<1x4x3x3xf32>, %w: tensor<3x2x3x3xf32>) -> tensor<1x2x5x5xf32> {
+  // expected-error @+2 {{weight must have 4 input channels divisible by group 1}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = kiln.conv_transpose %x, %w {strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, output_padding = array<i64: 0, 0>, group = 1 : i64} : (tensor<1x4x3x3xf32>, tensor<3x2x3x3xf32>) -> tensor<1x2x5x5xf32>
+  return %0 : tensor<1x2x5x5xf32>
+}
+
+// -----
+
+func.func @resize_mode(%x: tensor<1x1x2x2xf32>) -> tensor<1x1x4x4xf32> {
+  // expected-error @+1 {{unsupported mode 'area'}}
+  %0 = kiln.resize %x {scales = array<f64: 1.0, 1.0, 2.0, 2.0>, mode = "area", coordinate_mode = "asymmetric", nearest_mode = "floor", cubic_coeff_a = -0.75 : f32, exclude_outside = false} : (tensor<1x1x2x2xf32>) -> tensor<1x1x4x4xf32>
+  return %0 : tensor<1x1x4x4xf32>
+}

