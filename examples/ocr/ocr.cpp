@@ -1,0 +1,242 @@
+// kiln-ocr: reads the text in a PNG or JPEG image with the three PaddleOCR
+// models compiled by kilnc (det, cls, rec) and linked into this program.
+//
+//   kiln-ocr IMAGE [DICTIONARY]
+//
+// det finds text regions (DB post-processing turns its probability map into
+// boxes), cls says whether a region is upside down, rec reads it (greedy CTC
+// decoding against the dictionary shipped with the models). Prints one line
+// per region: the box, the text and its score.
+#include "cls.h"
+#include "det.h"
+#include "rec.h"
+
+#define STB_IMAGE_IMPLEMENTATION
+#define STBI_ONLY_PNG
+#define STBI_ONLY_JPEG
+#include <stb/stb_image.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace {
+
+struct Image {
+  int width = 0, height = 0;
+  std::vector<unsigned char> rgb; // row-major, 3 bytes a pixel
+  unsigned char at(int x, int y, int c) const {
+    x = std::clamp(x, 0, width - 1);
+    y = std::clamp(y, 0, height - 1);
+    return rgb[(static_cast<size_t>(y) * width + x) * 3 + c];
+  }
+};
+
+struct Box {
+  int x0, y0, x1, y1; // inclusive pixel bounds in the original image
+  float score;
+};
+
+/// One model's arena, aligned as its header asks.
+struct Arena {
+  explicit Arena(size_t bytes)
+      : data(static_cast<unsigned char *>(std::aligned_alloc(64, (bytes + 63) / 64 * 64 + 64))) {}
+  ~Arena() { std::free(data); }
+  unsigned char *data;
+};
+
+/// Bilinear sample of a region of `img` into a CHW float tensor of
+/// `outH x outW` (BGR order, as PaddleOCR feeds), normalized per channel;
+/// columns from `validW` on stay `fill`.
+void sampleRegion(const Image &img, float rx0, float ry0, float rw, float rh,
+                  int outH, int outW, int validW, const float mean[3],
+                  const float stdv[3], bool rotate180, std::vector<float> &chw) {
+  chw.assign(static_cast<size_t>(3) * outH * outW, 0.0f);
+  for (int y = 0; y < outH; ++y)
+    for (int x = 0; x < validW; ++x) {
+      float sx = rx0 + (x + 0.5f) * rw / validW - 0.5f;
+      float sy = ry0 + (y + 0.5f) * rh / outH - 0.5f;
+      if (rotate180) {
+        sx = rx0 + rw - 1 - (sx - rx0);
+        sy = ry0 + rh - 1 - (sy - ry0);
+      }
+      int ix = static_cast<int>(std::floor(sx)), iy = static_cast<int>(std::floor(sy));
+      float fx = sx - ix, fy = sy - iy;
+      for (int c = 0; c < 3; ++c) {
+        float v = (1 - fy) * ((1 - fx) * img.at(ix, iy, c) + fx * img.at(ix + 1, iy, c)) +
+                  fy * ((1 - fx) * img.at(ix, iy + 1, c) + fx * img.at(ix + 1, iy + 1, c));
+        int bgr = 2 - c;
+        chw[(static_cast<size_t>(bgr) * outH + y) * outW + x] =
+            (v / 255.0f - mean[bgr]) / stdv[bgr];
+      }
+    }
+}
+
+/// DB post-processing: threshold the probability map, take each connected
+/// region, score it by its mean probability, grow it by
+/// area * unclip_ratio / perimeter and map it back to the image.
+std::vector<Box> findBoxes(const float *prob, int side, float scale,
+                           const Image &img) {
+  const float thresh = 0.3f, boxThresh = 0.6f, unclipRatio = 1.5f;
+  std::vector<int> label(static_cast<size_t>(side) * side, -1);
+  std::vector<Box> boxes;
+  std::vector<int> stack;
+  for (int start = 0; start < side * side; ++start) {
+    if (prob[start] <= thresh || label[start] >= 0)
+      continue;
+    int x0 = side, y0 = side, x1 = -1, y1 = -1, count = 0;
+    double sum = 0;
+    stack.assign(1, start);
+    label[start] = start;
+    while (!stack.empty()) {
+      int p = stack.back();
+      stack.pop_back();
+      int px = p % side, py = p / side;
+      x0 = std::min(x0, px), x1 = std::max(x1, px);
+      y0 = std::min(y0, py), y1 = std::max(y1, py);
+      sum += prob[p];
+      ++count;
+      for (int dy = -1; dy <= 1; ++dy)
+        for (int dx = -1; dx <= 1; ++dx) {
+          int nx = px + dx, ny = py + dy;
+          if (nx < 0 || ny < 0 || nx >= side || ny >= side)
+            continue;
+          int q = ny * side + nx;
+          if (prob[q] > thresh && label[q] < 0) {
+            label[q] = start;
+            stack.push_back(q);
+          }
+        }
+    }
+    float w = x1 - x0 + 1.0f, h = y1 - y0 + 1.0f;
+    float score = static_cast<float>(sum / count);
+    if (std::min(w, h) < 3 || score < boxThresh)
+      continue;
+    float grow = w * h * unclipRatio / (2 * (w + h));
+    Box b;
+    b.x0 = std::max(0, static_cast<int>(std::floor((x0 - grow) / scale)));
+    b.y0 = std::max(0, static_cast<int>(std::floor((y0 - grow) / scale)));
+    b.x1 = std::min(img.width - 1, static_cast<int>(std::ceil((x1 + grow) / scale)));
+    b.y1 = std::min(img.height - 1, static_cast<int>(std::ceil((y1 + grow) / scale)));
+    b.score = score;
+    if (b.x1 > b.x0 && b.y1 > b.y0)
+      boxes.push_back(b);
+  }
+  // Reading order: top to bottom, then left to right within a line.
+  std::sort(boxes.begin(), boxes.end(), [](const Box &a, const Box &b) {
+    if (std::abs(a.y0 - b.y0) > 10)
+      return a.y0 < b.y0;
+    return a.x0 < b.x0;
+  });
+  return boxes;
+}
+
+std::vector<std::string> loadDictionary(const std::string &path) {
+  std::vector<std::string> chars = {""}; // index 0: the CTC blank
+  std::ifstream in(path);
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty() && line.back() == '\r')
+      line.pop_back();
+    chars.push_back(line);
+  }
+  chars.push_back(" "); // PaddleOCR appends the space character
+  return chars;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    std::fprintf(stderr, "usage: kiln-ocr IMAGE [DICTIONARY]\n");
+    return 2;
+  }
+  std::string dictPath = argc > 2 ? argv[2] : KILN_OCR_DICTIONARY;
+  std::vector<std::string> dict = loadDictionary(dictPath);
+  const kiln_tensor_desc *recOut = rec_output(0);
+  int steps = static_cast<int>(recOut->dims[1]), classes = static_cast<int>(recOut->dims[2]);
+  if (static_cast<int>(dict.size()) != classes) {
+    std::fprintf(stderr, "error: %s: %zu characters, the model has %d classes\n",
+                 dictPath.c_str(), dict.size(), classes);
+    return 1;
+  }
+
+  Image img;
+  int channels = 0;
+  std::unique_ptr<unsigned char, void (*)(void *)> pixels(
+      stbi_load(argv[1], &img.width, &img.height, &channels, 3), stbi_image_free);
+  if (!pixels) {
+    std::fprintf(stderr, "error: %s: %s\n", argv[1], stbi_failure_reason());
+    return 1;
+  }
+  img.rgb.assign(pixels.get(), pixels.get() + static_cast<size_t>(img.width) * img.height * 3);
+
+  // det: the image scaled to fit the model's square input, padded with 0.
+  const int side = static_cast<int>(det_input(0)->dims[2]);
+  const float detMean[3] = {0.485f, 0.456f, 0.406f}, detStd[3] = {0.229f, 0.224f, 0.225f};
+  float scale = std::min(1.0f, static_cast<float>(side) / std::max(img.width, img.height));
+  int dw = std::max(1, static_cast<int>(img.width * scale));
+  int dh = std::max(1, static_cast<int>(img.height * scale));
+  std::vector<float> detIn, detOut(static_cast<size_t>(side) * side);
+  // Sample rows beyond dh as padding: build per row with the valid width.
+  sampleRegion(img, 0, 0, static_cast<float>(img.width), static_cast<float>(img.height) * side / dh,
+               side, side, dw, detMean, detStd, false, detIn);
+  for (int c = 0; c < 3; ++c)
+    for (int y = dh; y < side; ++y)
+      std::fill_n(&detIn[(static_cast<size_t>(c) * side + y) * side], side, 0.0f);
+  Arena detArena(det_arena_bytes()), clsArena(cls_arena_bytes()), recArena(rec_arena_bytes());
+  {
+    const void *in[] = {detIn.data()};
+    void *out[] = {detOut.data()};
+    if (det_run(in, out, detArena.data) != 0)
+      return std::fprintf(stderr, "error: det failed\n"), 1;
+  }
+  std::vector<Box> boxes = findBoxes(detOut.data(), side, scale, img);
+
+  const float half[3] = {0.5f, 0.5f, 0.5f};
+  const int clsH = static_cast<int>(cls_input(0)->dims[2]), clsW = static_cast<int>(cls_input(0)->dims[3]);
+  const int recH = static_cast<int>(rec_input(0)->dims[2]), recW = static_cast<int>(rec_input(0)->dims[3]);
+  std::vector<float> clsIn, recIn, recProb(static_cast<size_t>(steps) * classes);
+  float clsOut[2];
+  for (const Box &b : boxes) {
+    float bw = b.x1 - b.x0 + 1.0f, bh = b.y1 - b.y0 + 1.0f;
+    // cls: upside down?
+    int cw = std::min(clsW, static_cast<int>(std::ceil(clsH * bw / bh)));
+    sampleRegion(img, b.x0, b.y0, bw, bh, clsH, clsW, cw, half, half, false, clsIn);
+    const void *cin[] = {clsIn.data()};
+    void *cout[] = {clsOut};
+    if (cls_run(cin, cout, clsArena.data) != 0)
+      return std::fprintf(stderr, "error: cls failed\n"), 1;
+    bool flip = clsOut[1] > clsOut[0] && clsOut[1] > 0.9f;
+
+    // rec: read the line, greedy CTC decoding.
+    int rw = std::min(recW, static_cast<int>(std::ceil(recH * bw / bh)));
+    sampleRegion(img, b.x0, b.y0, bw, bh, recH, recW, rw, half, half, flip, recIn);
+    const void *rin[] = {recIn.data()};
+    void *rout[] = {recProb.data()};
+    if (rec_run(rin, rout, recArena.data) != 0)
+      return std::fprintf(stderr, "error: rec failed\n"), 1;
+    std::string text;
+    double scoreSum = 0;
+    int kept = 0, previous = 0;
+    for (int t = 0; t < steps; ++t) {
+      const float *row = &recProb[static_cast<size_t>(t) * classes];
+      int best = static_cast<int>(std::max_element(row, row + classes) - row);
+      if (best != 0 && best != previous) {
+        text += dict[best];
+        scoreSum += row[best];
+        ++kept;
+      }
+      previous = best;
+    }
+    if (text.empty())
+      continue;
+    std::printf("[%d,%d,%d,%d] %s %.3f%s\n", b.x0, b.y0, b.x1, b.y1, text.c_str(),
+                scoreSum / kept, flip ? " (rotated)" : "");
+  }
+  return 0;
+}
