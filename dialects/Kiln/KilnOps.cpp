@@ -494,6 +494,20 @@ LogicalResult SliceOp::inferReturnTypes(
   return success();
 }
 
+LogicalResult PadOp::verify() {
+  auto in = getInput().getType(), out = getResult().getType();
+  size_t rank = in.getRank();
+  if (getLow().size() != rank || getHigh().size() != rank)
+    return emitOpError("expects one low and one high pad per dimension");
+  for (size_t d = 0; d < rank; ++d) {
+    if (getLow()[d] < 0 || getHigh()[d] < 0)
+      return emitOpError("pads must be non-negative");
+    if (out.getDimSize(d) != in.getDimSize(d) + getLow()[d] + getHigh()[d])
+      return emitOpError("result dimension ") << d << " does not match the pads";
+  }
+  return success();
+}
+
 LogicalResult ResizeOp::verify() {
   auto in = getInput().getType(), out = getResult().getType();
   if (!in.hasStaticShape() || !out.hasStaticShape() || in.getRank() != out.getRank())

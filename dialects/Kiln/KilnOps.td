@@ -283,6 +283,15 @@ def Kiln_SliceOp : Kiln_Op<"slice",
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
 }
 
+def Kiln_PadOp : Kiln_Op<"pad", [Pure]> {
+  let summary = "Constant padding at the begin and end of every dimension";
+  let arguments = (ins Kiln_Tensor:$input, DenseI64ArrayAttr:$low,
+      DenseI64ArrayAttr:$high, F64Attr:$value);
+  let results = (outs Kiln_Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
 def Kiln_ResizeOp : Kiln_Op<"resize", [Pure]> {
   let summary = "ONNX Resize: nearest, linear or cubic, separable per dimension";
   let description = [{

@@ -770,6 +770,371 @@ bool importVariadic(GraphImporter &g) {
   return true;
 }
 
+//===----------------------------------------------------------------------===//
+// Operators composed from kiln ops
+//===----------------------------------------------------------------------===//
+
+Value reduceOver(GraphImporter &g, Value x, Dims axes, bool mean) {
+  return mean ? g.make<ReduceMeanOp>(x, axes, true)
+              : g.make<ReduceSumOp>(x, axes, true);
+}
+
+/// (x - mean) / sqrt(var + eps) over `axes`; the mean and 1 / sqrt(var +
+/// eps) are returned too, kept broadcastable (size-1 reduced dims).
+Value normalizeOver(GraphImporter &g, Value x, const Dims &axes, float epsilon,
+                    Value *meanOut = nullptr, Value *invStdOut = nullptr) {
+  Value mean = reduceOver(g, x, axes, true);
+  if (!mean)
+    return {};
+  Value centered = g.make<SubOp>(x, mean);
+  Value squared = centered ? g.make<MulOp>(centered, centered) : Value();
+  Value var = squared ? reduceOver(g, squared, axes, true) : Value();
+  if (!var)
+    return {};
+  HostTensor eps = HostTensor::fromDouble({epsilon}, {}, kFloat);
+  Value shifted = g.make<AddOp>(var, g.constant(eps, "epsilon"));
+  if (!shifted)
+    return {};
+  Value std = SqrtOp::create(g.builder, g.loc(), shifted);
+  if (meanOut)
+    *meanOut = mean;
+  if (invStdOut)
+    *invStdOut = ReciprocalOp::create(g.builder, g.loc(), std);
+  return g.make<DivOp>(centered, std);
+}
+
+bool importLayerNorm(GraphImporter &g) {
+  Value x = g.input(0), scale = g.input(1);
+  if (!x || !scale || !requireFloat(g, x))
+    return false;
+  int64_t rank = cast<RankedTensorType>(x.getType()).getRank();
+  auto axis = normalizeAxis(g.attrInt("axis", -1), rank);
+  if (!axis)
+    return g.fail("axis out of range");
+  Dims axes;
+  for (int64_t d = *axis; d < rank; ++d)
+    axes.push_back(d);
+  Value mean, invStd;
+  Value y = normalizeOver(g, x, axes, g.attrFloat("epsilon", 1e-5f), &mean, &invStd);
+  if (y) {
+    g.setOutput(1, mean);
+    g.setOutput(2, invStd);
+  }
+  y = y ? g.make<MulOp>(y, scale) : Value();
+  if (y && g.hasInput(2)) {
+    Value bias = g.input(2);
+    y = bias ? g.make<AddOp>(y, bias) : Value();
+  }
+  if (!y)
+    return false;
+  g.setOutput(0, y);
+  return true;
+}
+
+bool importInstanceNorm(GraphImporter &g) {
+  Value x = g.input(0), scale = g.input(1), bias = g.input(2);
+  if (!x || !scale || !bias || !requireFloat(g, x))
+    return false;
+  auto type = cast<RankedTensorType>(x.getType());
+  if (type.getRank() < 3)
+    return g.fail("expects an input of rank >= 3");
+  Dims axes, paramShape(type.getRank() - 1, 1);
+  for (int64_t d = 2; d < type.getRank(); ++d)
+    axes.push_back(d);
+  paramShape[0] = type.getDimSize(1);
+  Value y = normalizeOver(g, x, axes, g.attrFloat("epsilon", 1e-5f));
+  y = y ? g.make<MulOp>(y, g.reshape(scale, paramShape)) : Value();
+  y = y ? g.make<AddOp>(y, g.reshape(bias, paramShape)) : Value();
+  if (!y)
+    return false;
+  g.setOutput(0, y);
+  return true;
+}
+
+bool importGlobalMaxPool(GraphImporter &g) {
+  Value x = g.input(0);
+  if (!x || !requireFloat(g, x))
+    return false;
+  int64_t rank = cast<RankedTensorType>(x.getType()).getRank();
+  if (rank < 3)
+    return g.fail("expects an input of rank >= 3");
+  Dims axes;
+  for (int64_t d = 2; d < rank; ++d)
+    axes.push_back(d);
+  Value y = g.make<ReduceMaxOp>(x, axes, true);
+  if (!y)
+    return false;
+  g.setOutput(0, y);
+  return true;
+}
+
+/// x - max - log(sum(exp(x - max))) along one axis (2-D coerced before 13).
+bool importLogSoftmax(GraphImporter &g) {
+  Value x = g.input(0);
+  if (!x || !requireFloat(g, x))
+    return false;
+  Dims shape = shapeOf(cast<RankedTensorType>(x.getType()));
+  int64_t rank = static_cast<int64_t>(shape.size());
+  auto axis = normalizeAxis(g.attrInt("axis", g.opset < 13 ? 1 : -1), rank);
+  if (!axis)
+    return g.fail("axis out of range");
+  Value in = x;
+  int64_t reduceAxis = *axis;
+  if (g.opset < 13) {
+    int64_t outer = 1, inner = 1;
+    for (int64_t i = 0; i < rank; ++i)
+      (i < *axis ? outer : inner) *= shape[i];
+    in = g.reshape(x, {outer, inner});
+    reduceAxis = 1;
+  }
+  Value max = g.make<ReduceMaxOp>(in, Dims{reduceAxis}, true);
+  Value shifted = max ? g.make<SubOp>(in, max) : Value();
+  if (!shifted)
+    return false;
+  Value sum = g.make<ReduceSumOp>(ExpOp::create(g.builder, g.loc(), shifted),
+                                  Dims{reduceAxis}, true);
+  Value y = sum ? g.make<SubOp>(shifted, LogOp::create(g.builder, g.loc(), sum))
+                : Value();
+  if (!y)
+    return false;
+  g.setOutput(0, g.reshape(y, shape));
+  return true;
+}
+
+/// DepthToSpace and SpaceToDepth: reshape, transpose, reshape.
+bool importDepthSpace(GraphImporter &g) {
+  Value x = g.input(0);
+  if (!x)
+    return false;
+  Dims s = shapeOf(cast<RankedTensorType>(x.getType()));
+  int64_t b = g.attrInt("blocksize", 0);
+  if (s.size() != 4 || b <= 0)
+    return g.fail("expects a 4-D input and a positive blocksize");
+  int64_t n = s[0], c = s[1], h = s[2], w = s[3];
+  Dims split, perm, out;
+  if (g.node->op_type() == "DepthToSpace") {
+    if (c % (b * b) != 0)
+      return g.fail("channels must be divisible by blocksize^2");
+    if (g.attrString("mode", "DCR") == "CRD") {
+      split = {n, c / (b * b), b, b, h, w};
+      perm = {0, 1, 4, 2, 5, 3};
+    } else {
+      split = {n, b, b, c / (b * b), h, w};
+      perm = {0, 3, 4, 1, 5, 2};
+    }
+    out = {n, c / (b * b), h * b, w * b};
+  } else {
+    if (h % b != 0 || w % b != 0)
+      return g.fail("height and width must be divisible by blocksize");
+    split = {n, c, h / b, b, w / b, b};
+    perm = {0, 3, 5, 1, 2, 4};
+    out = {n, c * b * b, h / b, w / b};
+  }
+  Value t = g.make<TransposeOp>(g.reshape(x, split), perm);
+  if (!t)
+    return false;
+  g.setOutput(0, g.reshape(t, out));
+  return true;
+}
+
+bool importSplit(GraphImporter &g) {
+  Value x = g.input(0);
+  if (!x)
+    return false;
+  Dims shape = shapeOf(cast<RankedTensorType>(x.getType()));
+  int64_t rank = static_cast<int64_t>(shape.size());
+  auto axis = normalizeAxis(g.attrInt("axis", 0), rank);
+  if (!axis)
+    return g.fail("axis out of range");
+  Dims sizes;
+  if (g.opset >= 13 && g.hasInput(1)) {
+    if (!g.constantInts(1, sizes, "split"))
+      return false;
+  } else {
+    sizes = g.attrInts("split");
+  }
+  int64_t parts = static_cast<int64_t>(g.numOutputs());
+  if (sizes.empty()) {
+    // Equal parts; with num_outputs (opset 18) the last may be smaller.
+    int64_t n = g.attrInt("num_outputs", parts);
+    int64_t chunk = (shape[*axis] + n - 1) / n;
+    for (int64_t i = 0, left = shape[*axis]; i < n; ++i, left -= chunk)
+      sizes.push_back(std::min(chunk, left));
+  }
+  int64_t total = 0;
+  for (int64_t v : sizes)
+    total += v;
+  if (static_cast<int64_t>(sizes.size()) != parts || total != shape[*axis])
+    return g.fail("split sizes do not add up to the axis");
+  int64_t offset = 0;
+  for (int64_t i = 0; i < parts; ++i) {
+    Dims offsets(rank, 0), extents = shape, steps(rank, 1);
+    offsets[*axis] = offset;
+    extents[*axis] = sizes[i];
+    offset += sizes[i];
+    if (!g.hasOutput(i))
+      continue;
+    Value part = g.make<SliceOp>(x, offsets, extents, steps);
+    if (!part)
+      return false;
+    g.setOutput(i, part);
+  }
+  return true;
+}
+
+/// Expand: numpy broadcast to the target shape, as adding a zero splat.
+bool importExpand(GraphImporter &g) {
+  RankedTensorType type = g.inputType(0);
+  Dims target;
+  if (!type)
+    return g.fail("input is not defined");
+  if (!g.constantInts(1, target, "the target shape"))
+    return false;
+  auto shape = broadcastShapes(shapeOf(type), target);
+  if (!shape)
+    return g.fail("input does not broadcast to the target shape");
+  Value x = g.input(0);
+  if (!x)
+    return false;
+  HostTensor zeros = HostTensor::fromDouble(
+      std::vector<double>(numElements(*shape).value_or(0), 0.0), *shape,
+      dtypeFor(type.getElementType()));
+  Value y = g.make<AddOp>(x, g.constant(zeros, "expand"));
+  if (!y)
+    return false;
+  g.setOutput(0, y);
+  return true;
+}
+
+bool importTile(GraphImporter &g) {
+  Value x = g.input(0);
+  Dims repeats;
+  if (!x || !g.constantInts(1, repeats, "repeats"))
+    return false;
+  int64_t rank = cast<RankedTensorType>(x.getType()).getRank();
+  if (static_cast<int64_t>(repeats.size()) != rank)
+    return g.fail("repeats must have one entry per dimension");
+  for (int64_t axis = 0; axis < rank; ++axis) {
+    if (repeats[axis] < 1)
+      return g.fail("repeats must be positive");
+    if (repeats[axis] == 1)
+      continue;
+    SmallVector<Value> copies(repeats[axis], x);
+    x = g.make<ConcatOp>(ValueRange(copies), axis);
+    if (!x)
+      return false;
+  }
+  g.setOutput(0, x);
+  return true;
+}
+
+/// Pad in constant mode; reflect and edge are not implemented yet.
+bool importPad(GraphImporter &g) {
+  Value x = g.input(0);
+  if (!x)
+    return false;
+  std::string mode = g.attrString("mode", "constant");
+  if (mode != "constant" && mode != "reflect" && mode != "edge")
+    return g.fail("unsupported attribute value mode='" + mode + "'");
+  auto type = cast<RankedTensorType>(x.getType());
+  int64_t rank = type.getRank();
+  Dims pads;
+  double value = 0;
+  if (g.opset < 11) {
+    pads = g.attrInts("pads");
+    value = g.attrFloat("value", 0.0f);
+  } else {
+    if (!g.constantInts(1, pads, "pads"))
+      return false;
+    if (g.hasInput(2)) {
+      const HostTensor *v = g.constantInput(2);
+      if (!v || v->numElements() != 1)
+        return g.fail("constant_value must be a compile-time scalar");
+      value = v->asDouble()[0];
+    }
+    if (g.hasInput(3)) {
+      Dims axes, full(2 * rank, 0);
+      if (!g.constantInts(3, axes, "axes"))
+        return false;
+      for (size_t i = 0; i < axes.size(); ++i) {
+        auto axis = normalizeAxis(axes[i], rank);
+        if (!axis || pads.size() != 2 * axes.size())
+          return g.fail("pads do not match axes");
+        full[*axis] = pads[i];
+        full[rank + *axis] = pads[axes.size() + i];
+      }
+      pads = full;
+    }
+  }
+  if (static_cast<int64_t>(pads.size()) != 2 * rank)
+    return g.fail("pads must have 2 * rank entries");
+  // Negative pads crop: slice first, then pad with the non-negative rest.
+  Dims offsets(rank, 0), extents = shapeOf(type), steps(rank, 1);
+  Dims shape;
+  bool crop = false;
+  for (int64_t d = 0; d < rank; ++d) {
+    int64_t lo = pads[d], hi = pads[rank + d];
+    if (lo < 0)
+      offsets[d] = -lo, extents[d] += lo, crop = true;
+    if (hi < 0)
+      extents[d] += hi, crop = true;
+    if (extents[d] < 0)
+      return g.fail("negative pads remove more than the dimension");
+    shape.push_back(extents[d] + std::max<int64_t>(lo, 0) + std::max<int64_t>(hi, 0));
+  }
+  if (crop && !(x = g.make<SliceOp>(x, offsets, extents, steps)))
+    return false;
+  Dims lo, hi;
+  for (int64_t d = 0; d < rank; ++d) {
+    lo.push_back(std::max<int64_t>(pads[d], 0));
+    hi.push_back(std::max<int64_t>(pads[rank + d], 0));
+  }
+  if (mode != "constant") {
+    // reflect/edge: per axis, concat slices of the border (reversed for
+    // reflect, the edge element repeated for edge) around the input.
+    for (int64_t d = 0; d < rank; ++d) {
+      if (!lo[d] && !hi[d])
+        continue;
+      Dims cur = shapeOf(cast<RankedTensorType>(x.getType()));
+      int64_t n = cur[d];
+      if (mode == "reflect" && (lo[d] >= n || hi[d] >= n))
+        return g.fail("reflect padding must be smaller than the dimension");
+      auto border = [&](int64_t offset, int64_t size, int64_t step) {
+        Dims offs(rank, 0), ext = cur, steps(rank, 1);
+        offs[d] = offset, ext[d] = size, steps[d] = step;
+        return g.make<SliceOp>(x, offs, ext, steps);
+      };
+      SmallVector<Value> parts;
+      if (lo[d]) {
+        if (mode == "reflect")
+          parts.push_back(border(lo[d], lo[d], -1));
+        else
+          parts.append(lo[d], border(0, 1, 1));
+      }
+      parts.push_back(x);
+      if (hi[d]) {
+        if (mode == "reflect")
+          parts.push_back(border(n - 2, hi[d], -1));
+        else
+          parts.append(hi[d], border(n - 1, 1, 1));
+      }
+      if (llvm::any_of(parts, [](Value v) { return !v; }))
+        return false;
+      x = g.make<ConcatOp>(ValueRange(parts), d);
+      if (!x)
+        return false;
+    }
+    g.setOutput(0, x);
+    return true;
+  }
+  auto outType = RankedTensorType::get(shape, type.getElementType());
+  g.setOutput(0, PadOp::create(g.builder, g.loc(), outType, x,
+                               g.builder.getDenseI64ArrayAttr(lo),
+                               g.builder.getDenseI64ArrayAttr(hi),
+                               g.builder.getF64FloatAttr(value)));
+  return true;
+}
+
 bool constantOnly(GraphImporter &g) {
   return g.fail("only supported on compile-time constant inputs");
 }
@@ -836,6 +1201,16 @@ const std::unordered_map<std::string, OpImporter> &opImporters() {
       {"Pow", importPow},
       {"PRelu", importPRelu},
       {"ReduceSum", importReduce<ReduceSumOp>},
+      {"LayerNormalization", importLayerNorm},
+      {"InstanceNormalization", importInstanceNorm},
+      {"GlobalMaxPool", importGlobalMaxPool},
+      {"LogSoftmax", importLogSoftmax},
+      {"DepthToSpace", importDepthSpace},
+      {"SpaceToDepth", importDepthSpace},
+      {"Split", importSplit},
+      {"Expand", importExpand},
+      {"Tile", importTile},
+      {"Pad", importPad},
       {"ReduceMean", importReduce<ReduceMeanOp>},
       {"ReduceMax", importReduce<ReduceMaxOp>},
       {"Max", importVariadic<MaxOp>},

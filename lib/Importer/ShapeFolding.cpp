@@ -231,6 +231,47 @@ bool foldArithmetic(GraphImporter &g) {
   return true;
 }
 
+bool foldConstantOfShape(GraphImporter &g) {
+  const HostTensor &shape = *g.constantInput(0);
+  Dims dims = shape.asInt64();
+  HostTensor fill = HostTensor::fromDouble({0.0}, {1}, kFloat);
+  if (const auto *value = g.attr("value"); value && value->has_t()) {
+    std::string error;
+    if (!readTensorProto(value->t(), "", fill, error))
+      return g.fail(error);
+    if (fill.numElements() != 1)
+      return g.fail("value must hold one element");
+  }
+  auto total = numElements(dims);
+  if (!total || *total > (int64_t(1) << 28))
+    return g.fail("invalid or too large shape");
+  HostTensor out;
+  out.dtype = fill.dtype;
+  out.dims = dims;
+  size_t es = HostTensor::elementSize(fill.dtype);
+  out.bytes.resize(*total * es);
+  for (int64_t i = 0; i < *total; ++i)
+    std::memcpy(out.bytes.data() + i * es, fill.bytes.data(), es);
+  g.setOutput(0, std::move(out));
+  return true;
+}
+
+bool foldRange(GraphImporter &g) {
+  const HostTensor &start = *g.constantInput(0), &limit = *g.constantInput(1),
+                   &delta = *g.constantInput(2);
+  double s = start.asDouble()[0], l = limit.asDouble()[0], d = delta.asDouble()[0];
+  if (d == 0)
+    return g.fail("delta must not be zero");
+  int64_t n = std::max<int64_t>(0, static_cast<int64_t>(std::ceil((l - s) / d)));
+  if (n > (int64_t(1) << 28))
+    return g.fail("range is too large");
+  std::vector<double> values(n);
+  for (int64_t i = 0; i < n; ++i)
+    values[i] = s + i * d;
+  g.setOutput(0, HostTensor::fromDouble(values, {n}, start.dtype));
+  return true;
+}
+
 } // namespace
 
 bool readSlice(GraphImporter &g, const std::vector<int64_t> &dims,
@@ -261,7 +302,8 @@ std::optional<bool> foldOnHost(GraphImporter &g) {
       {"Cast", foldCast},         {"Gather", foldGather},
       {"Slice", foldSlice},       {"Concat", foldConcat},
       {"Add", foldArithmetic},    {"Sub", foldArithmetic},
-      {"Mul", foldArithmetic},    {"Div", foldArithmetic}};
+      {"Mul", foldArithmetic},    {"Div", foldArithmetic},
+      {"ConstantOfShape", foldConstantOfShape}, {"Range", foldRange}};
   auto it = rules.find(g.node->op_type());
   if (it == rules.end())
     return std::nullopt;

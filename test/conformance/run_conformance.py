@@ -36,6 +36,9 @@ SUPPORTED_OPS = {
     "Tanh", "Erf", "Neg", "Abs", "Reciprocal", "Floor", "Ceil", "Softplus",
     "HardSwish", "LeakyRelu", "Elu", "Selu", "Pow", "PRelu", "ReduceSum",
     "ReduceMean", "ReduceMax", "ConvTranspose", "Resize", "Upsample",
+    "LayerNormalization", "InstanceNormalization", "GlobalMaxPool",
+    "LogSoftmax", "DepthToSpace", "SpaceToDepth", "Split", "Expand", "Tile",
+    "Pad", "ConstantOfShape", "Range",
 }
 RTOL, ATOL = 1e-3, 1e-5
 
@@ -45,7 +48,8 @@ RTOL, ATOL = 1e-3, 1e-5
 COMPILE_TIME_INPUTS = {
     "Resize": (1, 2, 3), "Upsample": (1,), "Reshape": (1,), "Squeeze": (1,),
     "Unsqueeze": (1,), "ReduceSum": (1,), "ReduceMean": (1,), "ReduceMax": (1,),
-    "Slice": (1, 2, 3, 4),
+    "Slice": (1, 2, 3, 4), "Split": (1,), "Expand": (1,), "Tile": (1,),
+    "Pad": (1, 2, 3), "ConstantOfShape": (0,), "Range": (0, 1, 2),
 }
 
 

@@ -7,6 +7,7 @@
 #include "Kiln/KilnOps.h"
 #include "LoweringUtils.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 using namespace mlir;
@@ -128,11 +129,34 @@ struct SliceLowering : OpConversionPattern<SliceOp> {
   }
 };
 
+struct PadLowering : OpConversionPattern<PadOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(PadOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto type = cast<RankedTensorType>(op.getType());
+    Type elem = type.getElementType();
+    TypedAttr value = isa<FloatType>(elem)
+                          ? TypedAttr(rewriter.getFloatAttr(elem, op.getValue().convertToDouble()))
+                          : TypedAttr(rewriter.getIntegerAttr(
+                                elem, static_cast<int64_t>(op.getValue().convertToDouble())));
+    Value padValue = arith::ConstantOp::create(rewriter, op.getLoc(), value);
+    SmallVector<OpFoldResult> low, high;
+    for (int64_t v : op.getLow())
+      low.push_back(rewriter.getIndexAttr(v));
+    for (int64_t v : op.getHigh())
+      high.push_back(rewriter.getIndexAttr(v));
+    rewriter.replaceOpWithNewOp<tensor::PadOp>(op, type, adaptor.getInput(), low,
+                                               high, padValue);
+    return success();
+  }
+};
+
 } // namespace
 
 void populateDataMovementLoweringPatterns(RewritePatternSet &patterns) {
   patterns.add<ReshapeLowering, TransposeLowering, ConcatLowering,
-               SliceLowering>(
+               SliceLowering, PadLowering>(
       patterns.getContext());
 }
 
