@@ -236,12 +236,14 @@ bool readTensorProto(const onnx::TensorProto &proto, const std::string &modelDir
   case kFloat:
     if (proto.float_data_size() != count)
       return sizeError(proto.float_data_size());
-    std::memcpy(out.bytes.data(), proto.float_data().data(), expected);
+    if (expected) // an empty tensor has no buffers to copy from
+      std::memcpy(out.bytes.data(), proto.float_data().data(), expected);
     return true;
   case kInt64:
     if (proto.int64_data_size() != count)
       return sizeError(proto.int64_data_size());
-    std::memcpy(out.bytes.data(), proto.int64_data().data(), expected);
+    if (expected)
+      std::memcpy(out.bytes.data(), proto.int64_data().data(), expected);
     return true;
   default: // int32, int8 and bool all travel in int32_data
     if (proto.int32_data_size() != count)
@@ -307,7 +309,8 @@ ElementsAttr toElementsAttr(MLIRContext *ctx, const HostTensor &t,
   if (t.dtype == kBool || t.numElements() <= kInlineLimit) {
     if (t.dtype == kFloat) {
       std::vector<float> values(t.numElements());
-      std::memcpy(values.data(), t.bytes.data(), t.bytes.size());
+      if (!values.empty())
+        std::memcpy(values.data(), t.bytes.data(), t.bytes.size());
       return DenseElementsAttr::get(type, llvm::ArrayRef<float>(values));
     }
     SmallVector<APInt> values;

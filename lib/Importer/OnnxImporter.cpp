@@ -178,12 +178,22 @@ OwningOpRef<ModuleOp> importOnnxFile(MLIRContext &context,
   onnx::GraphProto &graph = *model.mutable_graph();
   // Ops of other domains are unknown to ONNX's shape inference too; name
   // them before it gets a chance to fail on them.
-  for (const auto &node : graph.node())
+  for (const auto &node : graph.node()) {
     if (!node.domain().empty() && node.domain() != "ai.onnx") {
       error = path + ": node '" + node.name() + "' (" + node.op_type() +
               "): unsupported operator (domain '" + node.domain() + "')";
       return nullptr;
     }
+    // An operator newer than the model's opset is a malformed model, not a
+    // missing feature.
+    if (onnx::OpSchemaRegistry::Schema(node.op_type(), static_cast<int>(opset)) ==
+            nullptr &&
+        onnx::OpSchemaRegistry::Schema(node.op_type(), kMaxOpset) != nullptr) {
+      error = path + ": node '" + node.name() + "' (" + node.op_type() +
+              "): not defined in opset " + std::to_string(opset);
+      return nullptr;
+    }
+  }
   std::set<std::string> initializerNames;
   for (const auto &init : graph.initializer())
     initializerNames.insert(init.name());

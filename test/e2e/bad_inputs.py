@@ -66,6 +66,10 @@ def cases(work):
     yield "custom domain", [write(work, "dom.onnx", model(
         [helper.make_node("Relu", ["x"], ["y"], name="r", domain="com.acme")],
         [vi("x", [2])], [vi("y", [2])]))], "domain 'com.acme'"
+    yield "op newer than opset", [write(work, "newer.onnx", model(
+        [helper.make_node("HardSwish", ["x"], ["y"], name="hs")],
+        [vi("x", [2])], [vi("y", [2])], opset=13))], \
+        "node 'hs' (HardSwish): not defined in opset 13"
     yield "bad attribute value", [write(work, "attr.onnx", model(
         [helper.make_node("MaxPool", ["x"], ["y"], name="pool",
                           kernel_shape=[2, 2], storage_order=1)],

@@ -1,0 +1,194 @@
+#!/usr/bin/python3
+"""Random-weight models in the style of real networks, against ONNX Runtime.
+
+Writes each model with onnx.helper, compiles it with kilnc, runs it through
+the generic harness and through ONNX Runtime on the same random input, and
+requires relative L2 error <= 1e-4:
+
+- mobilenet_v2: inverted residual blocks (1x1 expand, 3x3 depthwise, Clip
+  ReLU6, 1x1 project, residual Add), a strided block, classifier head;
+- squeeze_excite: hard-swish conv with a squeeze-excite gate
+  (GlobalAveragePool, 1x1 convs, Relu, HardSigmoid, Mul);
+- unet_decoder: MaxPool encoder, ConvTranspose and Resize decoders, Concat
+  skip connections;
+- transformer_block: decomposed LayerNorm (ReduceMean, Sub, Pow, Sqrt, Div),
+  multi-head attention (MatMul, Reshape, Transpose, Softmax), Erf GELU MLP.
+
+Exits 77 when ONNX Runtime or node is missing.
+usage: model_zoo.py KILNC HARNESS THIRD_PARTY
+"""
+import os
+import pathlib
+import shutil
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+TOLERANCE = 1e-4
+
+
+class Builder:
+    """Collects nodes and random initializers with unique names."""
+
+    def __init__(self, seed):
+        self.rng = np.random.default_rng(seed)
+        self.nodes, self.inits, self.count = [], [], 0
+
+    def name(self, prefix):
+        self.count += 1
+        return "%s_%d" % (prefix, self.count)
+
+    def weight(self, shape, scale=None):
+        fan_in = int(np.prod(shape[1:])) if len(shape) > 1 else shape[0]
+        scale = scale if scale is not None else 1.0 / np.sqrt(max(fan_in, 1))
+        name = self.name("w")
+        self.inits.append(numpy_helper.from_array(
+            (self.rng.standard_normal(shape) * scale).astype(np.float32), name))
+        return name
+
+    def const(self, array, dtype=np.float32):
+        name = self.name("c")
+        self.inits.append(numpy_helper.from_array(np.asarray(array, dtype), name))
+        return name
+
+    def op(self, op_type, inputs, **attrs):
+        out = self.name(op_type.lower())
+        self.nodes.append(helper.make_node(op_type, inputs, [out], name=out, **attrs))
+        return out
+
+    def conv(self, x, cin, cout, k=1, stride=1, group=1, bias=True):
+        inputs = [x, self.weight((cout, cin // group, k, k))]
+        if bias:
+            inputs.append(self.weight((cout,), 0.1))
+        return self.op("Conv", inputs, kernel_shape=[k, k], strides=[stride, stride],
+                       pads=[k // 2] * 4, group=group)
+
+    def model(self, x_shape, out, opset=13):
+        graph = helper.make_graph(
+            self.nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, x_shape)],
+            [helper.make_tensor_value_info(out, TensorProto.FLOAT, None)], self.inits)
+        m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
+        m.ir_version = 8
+        return m
+
+
+def mobilenet_v2(b):
+    def block(x, cin, cout, expand, stride):
+        h = b.op("Clip", [b.conv(x, cin, cin * expand), b.const(0.0), b.const(6.0)])
+        h = b.op("Clip", [b.conv(h, cin * expand, cin * expand, 3, stride, cin * expand),
+                          b.const(0.0), b.const(6.0)])
+        h = b.conv(h, cin * expand, cout)
+        return b.op("Add", [x, h]) if stride == 1 and cin == cout else h
+    x = b.op("Clip", [b.conv("x", 3, 16, 3, 2), b.const(0.0), b.const(6.0)])
+    x = block(x, 16, 16, 4, 1)
+    x = block(x, 16, 24, 6, 2)
+    x = block(x, 24, 24, 6, 1)
+    x = b.op("Flatten", [b.op("GlobalAveragePool", [x])])
+    y = b.op("Gemm", [x, b.weight((10, 24)), b.weight((10,), 0.1)], transB=1)
+    return b.model([1, 3, 32, 32], b.op("Softmax", [y], axis=1))
+
+
+def squeeze_excite(b):
+    x = b.op("HardSwish", [b.conv("x", 3, 32, 3, 1)])
+    s = b.op("GlobalAveragePool", [x])
+    s = b.op("Relu", [b.conv(s, 32, 8)])
+    s = b.op("HardSigmoid", [b.conv(s, 8, 32)], alpha=1.0 / 6, beta=0.5)
+    x = b.op("Mul", [x, s])
+    return b.model([1, 3, 24, 24], b.op("HardSwish", [b.conv(x, 32, 16, 3, 2)]), opset=14)
+
+
+def unet_decoder(b):
+    e1 = b.op("Relu", [b.conv("x", 3, 8, 3)])
+    e2 = b.op("Relu", [b.conv(b.op("MaxPool", [e1], kernel_shape=[2, 2], strides=[2, 2]), 8, 16, 3)])
+    e3 = b.op("Relu", [b.conv(b.op("MaxPool", [e2], kernel_shape=[2, 2], strides=[2, 2]), 16, 32, 3)])
+    up2 = b.op("ConvTranspose", [e3, b.weight((32, 16, 2, 2)), b.weight((16,), 0.1)],
+               kernel_shape=[2, 2], strides=[2, 2])
+    d2 = b.op("Relu", [b.conv(b.op("Concat", [up2, e2], axis=1), 32, 16, 3)])
+    up1 = b.op("Resize", [d2, "", b.const([1, 1, 2, 2])], mode="linear",
+               coordinate_transformation_mode="half_pixel")
+    d1 = b.op("Relu", [b.conv(b.op("Concat", [up1, e1], axis=1), 24, 8, 3)])
+    return b.model([1, 3, 32, 32], b.op("Sigmoid", [b.conv(d1, 8, 1)]))
+
+
+def transformer_block(b, tokens=16, dim=32, heads=4):
+    head = dim // heads
+
+    def layer_norm(x):
+        mean = b.op("ReduceMean", [x], axes=[-1])
+        d = b.op("Sub", [x, mean])
+        var = b.op("ReduceMean", [b.op("Pow", [d, b.const(2.0)])], axes=[-1])
+        y = b.op("Div", [d, b.op("Sqrt", [b.op("Add", [var, b.const(1e-5)])])])
+        return b.op("Add", [b.op("Mul", [y, b.weight((dim,), 1.0)]), b.weight((dim,), 0.1)])
+
+    def linear(x, cin, cout):
+        return b.op("Add", [b.op("MatMul", [x, b.weight((cin, cout))]), b.weight((cout,), 0.1)])
+
+    def split_heads(x):
+        x = b.op("Reshape", [x, b.const([1, tokens, heads, head], np.int64)])
+        return b.op("Transpose", [x], perm=[0, 2, 1, 3])
+
+    h = layer_norm("x")
+    q, k, v = (split_heads(linear(h, dim, dim)) for _ in range(3))
+    scores = b.op("Div", [b.op("MatMul", [q, b.op("Transpose", [k], perm=[0, 1, 3, 2])]),
+                          b.const(np.sqrt(head))])
+    attn = b.op("MatMul", [b.op("Softmax", [scores], axis=-1), v])
+    attn = b.op("Reshape", [b.op("Transpose", [attn], perm=[0, 2, 1, 3]),
+                            b.const([1, tokens, dim], np.int64)])
+    x = b.op("Add", ["x", linear(attn, dim, dim)])
+    h = linear(layer_norm(x), dim, 4 * dim)
+    gelu = b.op("Mul", [b.op("Mul", [h, b.op("Add", [b.op("Erf", [
+        b.op("Div", [h, b.const(np.sqrt(2.0))])]), b.const(1.0)])]), b.const(0.5)])
+    return b.model([1, tokens, dim], b.op("Add", [x, linear(gelu, 4 * dim, dim)]))
+
+
+MODELS = [mobilenet_v2, squeeze_excite, unet_decoder, transformer_block]
+
+
+def main():
+    kilnc, harness, third_party = sys.argv[1:4]
+    ort = pathlib.Path(third_party).resolve() / "node_modules/onnxruntime-node"
+    if not ort.exists() or not shutil.which("node"):
+        print("skipped: run scripts/fetch-deps.sh for ONNX Runtime")
+        return 77
+    passed = failed = 0
+    with tempfile.TemporaryDirectory(prefix="kiln-zoo-") as tmp:
+        work = pathlib.Path(tmp)
+        for i, make in enumerate(MODELS):
+            name = make.__name__
+            model = make(Builder(seed=i))
+            path = work / (name + ".onnx")
+            onnx.save(model, str(path))
+            shape = [d.dim_value for d in model.graph.input[0].type.tensor_type.shape.dim]
+            subprocess.run([kilnc, str(path), "-o", str(work / (name + ".o")), "--name", "m"],
+                           check=True)
+            exe = work / name
+            subprocess.run(["cc", "-O1", "-I", str(work), '-DKILN_HEADER="%s.h"' % name,
+                            "-DKILN_NAME=m", harness, str(work / (name + ".o")), "-lm",
+                            "-o", str(exe)], check=True)
+            x = np.random.default_rng(100 + i).standard_normal(shape).astype(np.float32)
+            x.tofile(work / "in.bin")
+            subprocess.run([str(exe), str(work / "in.bin"), "--", str(work / "ours.bin")],
+                           check=True)
+            subprocess.run(["node", str(ROOT / "scripts/ort_run.js"), str(path),
+                            "x".join(map(str, shape)), str(work / "in.bin"), "--",
+                            str(work / "ref.bin")], check=True,
+                           env=dict(os.environ, KILN_ORT_MODULE=str(ort)))
+            a = np.fromfile(work / "ours.bin", np.float32)
+            r = np.fromfile(work / "ref.bin", np.float32)
+            err = float(np.linalg.norm(a - r) / max(np.linalg.norm(r), 1e-30))
+            ok = a.shape == r.shape and err <= TOLERANCE
+            print("%-4s %-18s %6d nodes, %7d outputs, relative L2 error %.2e" % (
+                "ok" if ok else "FAIL", name, len(model.graph.node), a.size, err))
+            passed += ok
+            failed += not ok
+    print("%d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
