@@ -77,6 +77,14 @@ public:
   bool hasOutput(size_t i) const;
   void setOutput(size_t i, mlir::Value value);
   void setOutput(size_t i, HostTensor constant);
+  /// Sets output 0 to `value`; false when it is null because building it
+  /// already failed (and reported why).
+  bool produce(mlir::Value value) {
+    if (!value)
+      return false;
+    setOutput(0, value);
+    return true;
+  }
 
   /// Builds a kiln op whose result type is inferred, reporting a shape
   /// mismatch as this node's error (null result) instead of aborting.

@@ -115,10 +115,7 @@ bool importPow(GraphImporter &g) {
   if (!cast<RankedTensorType>(e.getType()).getElementType().isF32())
     return g.fail("only float32 exponents are supported");
   Value y = g.make<PowOp>(x, e);
-  if (!y)
-    return false;
-  g.setOutput(0, y);
-  return true;
+  return g.produce(y);
 }
 
 /// Before opset 7 a 1-D slope applies along the channel dimension (1).
@@ -135,10 +132,7 @@ bool importPRelu(GraphImporter &g) {
     slope = g.reshape(slope, shape);
   }
   Value y = g.make<PReluOp>(x, slope);
-  if (!y)
-    return false;
-  g.setOutput(0, y);
-  return true;
+  return g.produce(y);
 }
 
 template <typename OpT>
@@ -173,10 +167,7 @@ bool importReduce(GraphImporter &g) {
   llvm::sort(axes);
   axes.erase(std::unique(axes.begin(), axes.end()), axes.end());
   Value y = g.make<OpT>(x, axes, g.attrInt("keepdims", 1) != 0);
-  if (!y)
-    return false;
-  g.setOutput(0, y);
-  return true;
+  return g.produce(y);
 }
 
 bool importClip(GraphImporter &g) {
@@ -291,10 +282,7 @@ bool importConv(GraphImporter &g) {
     return false;
   Value y = g.make<ConvOp>(x, w, bias, win.strides, win.pads, win.dilations,
                            g.attrInt("group", 1));
-  if (!y)
-    return false;
-  g.setOutput(0, y);
-  return true;
+  return g.produce(y);
 }
 
 /// Resize (opset 10+) and its predecessor Upsample: constant scales or
@@ -446,10 +434,7 @@ bool importConvTranspose(GraphImporter &g) {
     return false;
   Value y = g.make<ConvTransposeOp>(x, w, bias, strides, pads, dilations,
                                     outPad, g.attrInt("group", 1));
-  if (!y)
-    return false;
-  g.setOutput(0, y);
-  return true;
+  return g.produce(y);
 }
 
 template <typename OpT>
@@ -477,10 +462,7 @@ bool importPool(GraphImporter &g) {
   else
     y = g.make<OpT>(x, win.kernel, win.strides, win.pads, win.dilations,
                     ceilMode);
-  if (!y)
-    return false;
-  g.setOutput(0, y);
-  return true;
+  return g.produce(y);
 }
 
 bool importGlobalAveragePool(GraphImporter &g) {
@@ -488,10 +470,7 @@ bool importGlobalAveragePool(GraphImporter &g) {
   if (!x || !requireFloat(g, x))
     return false;
   Value y = g.make<GlobalAveragePoolOp>(x);
-  if (!y)
-    return false;
-  g.setOutput(0, y);
-  return true;
+  return g.produce(y);
 }
 
 //===----------------------------------------------------------------------===//
@@ -509,10 +488,7 @@ bool importGemm(GraphImporter &g) {
                            llvm::APFloat(g.attrFloat("beta", 1.0f)),
                            g.attrInt("transA", 0) != 0,
                            g.attrInt("transB", 0) != 0);
-  if (!y)
-    return false;
-  g.setOutput(0, y);
-  return true;
+  return g.produce(y);
 }
 
 bool importMatMul(GraphImporter &g) {
@@ -562,10 +538,7 @@ bool importBatchNorm(GraphImporter &g) {
     return false;
   Value y = g.make<BatchNormOp>(in[0], in[1], in[2], in[3], in[4],
                                 llvm::APFloat(g.attrFloat("epsilon", 1e-5f)));
-  if (!y)
-    return false;
-  g.setOutput(0, y);
-  return true;
+  return g.produce(y);
 }
 
 bool importSoftmax(GraphImporter &g) {
@@ -705,10 +678,7 @@ bool importTranspose(GraphImporter &g) {
   for (int64_t i = rank - 1; i >= 0; --i)
     perm.push_back(i);
   Value y = g.make<TransposeOp>(x, g.attrInts("perm", perm));
-  if (!y)
-    return false;
-  g.setOutput(0, y);
-  return true;
+  return g.produce(y);
 }
 
 bool importConcat(GraphImporter &g) {
@@ -725,10 +695,7 @@ bool importConcat(GraphImporter &g) {
   if (!axis)
     return g.fail("axis out of range");
   Value y = g.make<ConcatOp>(ValueRange(inputs), *axis);
-  if (!y)
-    return false;
-  g.setOutput(0, y);
-  return true;
+  return g.produce(y);
 }
 
 bool importCast(GraphImporter &g) {
@@ -750,10 +717,7 @@ bool importSlice(GraphImporter &g) {
   if (!readSlice(g, shapeOf(cast<RankedTensorType>(x.getType())), bounds))
     return false;
   Value y = g.make<SliceOp>(x, bounds.begin, bounds.size, bounds.step);
-  if (!y)
-    return false;
-  g.setOutput(0, y);
-  return true;
+  return g.produce(y);
 }
 
 /// Max, Min and Sum take any number of inputs; fold them pairwise.
@@ -825,10 +789,7 @@ bool importLayerNorm(GraphImporter &g) {
     Value bias = g.input(2);
     y = bias ? g.make<AddOp>(y, bias) : Value();
   }
-  if (!y)
-    return false;
-  g.setOutput(0, y);
-  return true;
+  return g.produce(y);
 }
 
 bool importInstanceNorm(GraphImporter &g) {
@@ -845,10 +806,7 @@ bool importInstanceNorm(GraphImporter &g) {
   Value y = normalizeOver(g, x, axes, g.attrFloat("epsilon", 1e-5f));
   y = y ? g.make<MulOp>(y, g.reshape(scale, paramShape)) : Value();
   y = y ? g.make<AddOp>(y, g.reshape(bias, paramShape)) : Value();
-  if (!y)
-    return false;
-  g.setOutput(0, y);
-  return true;
+  return g.produce(y);
 }
 
 bool importGlobalMaxPool(GraphImporter &g) {
@@ -862,10 +820,7 @@ bool importGlobalMaxPool(GraphImporter &g) {
   for (int64_t d = 2; d < rank; ++d)
     axes.push_back(d);
   Value y = g.make<ReduceMaxOp>(x, axes, true);
-  if (!y)
-    return false;
-  g.setOutput(0, y);
-  return true;
+  return g.produce(y);
 }
 
 /// x - max - log(sum(exp(x - max))) along one axis (2-D coerced before 13).
@@ -1000,10 +955,7 @@ bool importExpand(GraphImporter &g) {
       std::vector<double>(numElements(*shape).value_or(0), 0.0), *shape,
       dtypeFor(type.getElementType()));
   Value y = g.make<AddOp>(x, g.constant(zeros, "expand"));
-  if (!y)
-    return false;
-  g.setOutput(0, y);
-  return true;
+  return g.produce(y);
 }
 
 bool importTile(GraphImporter &g) {

@@ -14,11 +14,9 @@ struct KilnEntryToBuffersPass
     : impl::KilnEntryToBuffersBase<KilnEntryToBuffersPass> {
   using Base::Base;
   void runOnOperation() override {
-    auto func = getOperation().lookupSymbol<func::FuncOp>(entry);
-    if (!func) {
-      getOperation().emitError("no entry function '") << entry << "'";
+    func::FuncOp func = lookupEntry(getOperation(), entry);
+    if (!func)
       return signalPassFailure();
-    }
     Block &body = func.getBody().front();
     auto ret = cast<func::ReturnOp>(body.getTerminator());
     OpBuilder b(func.getContext());

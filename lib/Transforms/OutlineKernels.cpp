@@ -27,11 +27,9 @@ struct KilnOutlineKernelsPass
   using Base::Base;
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    auto func = module.lookupSymbol<func::FuncOp>(entry);
-    if (!func) {
-      module.emitError("no entry function '") << entry << "'";
+    func::FuncOp func = lookupEntry(module, entry);
+    if (!func)
       return signalPassFailure();
-    }
     Block &block = func.getBody().front();
     OpBuilder b(func.getContext());
     SymbolTable symbols(module);

@@ -48,11 +48,9 @@ int64_t lastUse(Value root, Block &block,
 struct KilnPlanArenaPass : impl::KilnPlanArenaBase<KilnPlanArenaPass> {
   using Base::Base;
   void runOnOperation() override {
-    auto func = getOperation().lookupSymbol<func::FuncOp>(entry);
-    if (!func) {
-      getOperation().emitError("no entry function '") << entry << "'";
+    func::FuncOp func = lookupEntry(getOperation(), entry);
+    if (!func)
       return signalPassFailure();
-    }
     Block &block = func.getBody().front();
     DenseMap<Operation *, int64_t> position;
     for (auto [i, op] : llvm::enumerate(block))

@@ -20,6 +20,10 @@ namespace kiln {
 #define GEN_PASS_REGISTRATION
 #include "kiln/Transforms/Passes.h.inc"
 
+/// The model's entry function in `module`, or null after reporting that it
+/// is missing.
+mlir::func::FuncOp lookupEntry(mlir::ModuleOp module, llvm::StringRef entry);
+
 struct CpuPipelineOptions {
   std::string entry = "main";
   uint64_t arenaAlignment = 64;
