@@ -86,6 +86,45 @@ KILN_BROADCAST_BINARY(PowOp)
 KILN_BROADCAST_BINARY(PReluOp)
 #undef KILN_BROADCAST_BINARY
 
+#define KILN_COMPARE(Op)                                                       \
+  LogicalResult Op::inferReturnTypes(                                          \
+      MLIRContext *ctx, std::optional<Location> loc, ValueRange operands,      \
+      DictionaryAttr, OpaqueProperties, RegionRange, InferredTypes &inferred) { \
+    if (failed(inferBroadcastBinary(loc, operands, inferred)))                 \
+      return failure();                                                        \
+    inferred[0] = cast<RankedTensorType>(inferred[0]).clone(                   \
+        IntegerType::get(ctx, 1));                                             \
+    return success();                                                          \
+  }
+KILN_COMPARE(EqualOp)
+KILN_COMPARE(LessOp)
+KILN_COMPARE(LessEqualOp)
+KILN_COMPARE(GreaterOp)
+KILN_COMPARE(GreaterEqualOp)
+#undef KILN_COMPARE
+
+LogicalResult WhereOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> loc, ValueRange operands,
+    DictionaryAttr, OpaqueProperties, RegionRange, InferredTypes &inferred) {
+  if (failed(inferBroadcastBinary(loc, operands.drop_front(), inferred)))
+    return failure();
+  auto cond = rankedType(operands[0]);
+  auto shape = isStatic(cond) ? broadcastShapes(shapeOf(cond),
+                                                shapeOf(cast<RankedTensorType>(inferred[0])))
+                              : std::nullopt;
+  if (!shape)
+    return emitOptionalError(loc, "condition does not broadcast with the values");
+  inferred[0] = RankedTensorType::get(
+      *shape, cast<RankedTensorType>(inferred[0]).getElementType());
+  return success();
+}
+
+LogicalResult CastOp::verify() {
+  if (getInput().getType().getShape() != getResult().getType().getShape())
+    return emitOpError("cannot change the shape");
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // Unary ops
 //===----------------------------------------------------------------------===//
@@ -351,6 +390,26 @@ static LogicalResult inferReduce(std::optional<Location> loc,
   return success();
 }
 
+LogicalResult ArgMaxOp::inferReturnTypes(
+    MLIRContext *ctx, std::optional<Location> loc, ValueRange operands,
+    DictionaryAttr attributes, OpaqueProperties properties, RegionRange regions,
+    InferredTypes &inferred) {
+  Adaptor adaptor(operands, attributes, properties, regions);
+  auto input = rankedType(adaptor.getInput());
+  if (!isStatic(input))
+    return emitOptionalError(loc, "input must have a static shape");
+  int64_t axis = adaptor.getAxis();
+  if (axis < 0 || axis >= input.getRank())
+    return emitOptionalError(loc, "axis ", axis, " out of range");
+  Shape out = shapeOf(input);
+  if (adaptor.getKeepdims())
+    out[axis] = 1;
+  else
+    out.erase(out.begin() + axis);
+  inferred.push_back(RankedTensorType::get(out, IntegerType::get(ctx, 64)));
+  return success();
+}
+
 #define KILN_REDUCE(Op)                                                        \
   LogicalResult Op::inferReturnTypes(                                          \
       MLIRContext *, std::optional<Location> loc, ValueRange operands,         \
@@ -523,6 +582,25 @@ LogicalResult ResizeOp::verify() {
   std::string why;
   if (!isSupportedResize(options, why))
     return emitOpError("unsupported ") << why;
+  return success();
+}
+
+LogicalResult GatherOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> loc, ValueRange operands,
+    DictionaryAttr attributes, OpaqueProperties properties, RegionRange regions,
+    InferredTypes &inferred) {
+  Adaptor adaptor(operands, attributes, properties, regions);
+  auto data = rankedType(adaptor.getData());
+  auto indices = rankedType(adaptor.getIndices());
+  if (!isStatic(data) || !isStatic(indices))
+    return emitOptionalError(loc, "operands must have static shapes");
+  int64_t axis = adaptor.getAxis();
+  if (axis < 0 || axis >= data.getRank())
+    return emitOptionalError(loc, "axis ", axis, " out of range");
+  Shape out(data.getShape().begin(), data.getShape().begin() + axis);
+  out.insert(out.end(), indices.getShape().begin(), indices.getShape().end());
+  out.insert(out.end(), data.getShape().begin() + axis + 1, data.getShape().end());
+  inferred.push_back(RankedTensorType::get(out, data.getElementType()));
   return success();
 }
 

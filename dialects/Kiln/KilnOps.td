@@ -58,6 +58,41 @@ def Kiln_MinOp : Kiln_BroadcastBinaryOp<"min", [Commutative]> {
   let summary = "Elementwise minimum (NaN propagates)";
 }
 
+class Kiln_CompareOp<string mnemonic>
+    : Kiln_Op<mnemonic, [Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let description = [{
+    Elementwise comparison with numpy broadcasting; the result is i1.
+  }];
+  let arguments = (ins Kiln_Tensor:$lhs, Kiln_Tensor:$rhs);
+  let results = (outs RankedTensorOf<[I1]>:$result);
+  let assemblyFormat =
+      "$lhs `,` $rhs attr-dict `:` functional-type(operands, results)";
+}
+def Kiln_EqualOp : Kiln_CompareOp<"equal"> { let summary = "lhs == rhs"; }
+def Kiln_LessOp : Kiln_CompareOp<"less"> { let summary = "lhs < rhs"; }
+def Kiln_LessEqualOp : Kiln_CompareOp<"less_equal"> { let summary = "lhs <= rhs"; }
+def Kiln_GreaterOp : Kiln_CompareOp<"greater"> { let summary = "lhs > rhs"; }
+def Kiln_GreaterEqualOp : Kiln_CompareOp<"greater_equal"> {
+  let summary = "lhs >= rhs";
+}
+
+def Kiln_WhereOp : Kiln_Op<"where",
+    [Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = "condition ? lhs : rhs, all three broadcast together";
+  let arguments = (ins RankedTensorOf<[I1]>:$condition, Kiln_Tensor:$lhs,
+      Kiln_Tensor:$rhs);
+  let results = (outs Kiln_Tensor:$result);
+  let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
+}
+
+def Kiln_CastOp : Kiln_Op<"cast", [Pure]> {
+  let summary = "Elementwise conversion between f32, i64, i32, i8 and i1";
+  let arguments = (ins Kiln_Tensor:$input);
+  let results = (outs Kiln_Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
 class Kiln_UnaryOp<string mnemonic, dag attrs = (ins)>
     : Kiln_Op<mnemonic, [Pure, SameOperandsAndResultType]> {
   let arguments = !con((ins Kiln_FloatTensor:$input), attrs);
@@ -127,6 +162,17 @@ class Kiln_ReduceOp<string mnemonic>
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
 }
 def Kiln_ReduceSumOp : Kiln_ReduceOp<"reduce_sum"> { let summary = "Sum"; }
+def Kiln_ArgMaxOp : Kiln_Op<"arg_max",
+    [Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = "Index (i64) of the largest element along one axis";
+  let description = [{
+    Ties pick the first index, or the last with `select_last_index`.
+  }];
+  let arguments = (ins Kiln_FloatTensor:$input, I64Attr:$axis,
+      BoolAttr:$keepdims, BoolAttr:$select_last_index);
+  let results = (outs RankedTensorOf<[I64]>:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+}
 def Kiln_ReduceMeanOp : Kiln_ReduceOp<"reduce_mean"> { let summary = "Mean"; }
 def Kiln_ReduceMaxOp : Kiln_ReduceOp<"reduce_max"> { let summary = "Maximum"; }
 
@@ -305,6 +351,19 @@ def Kiln_ResizeOp : Kiln_Op<"resize", [Pure]> {
   let results = (outs Kiln_FloatTensor:$result);
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
   let hasVerifier = 1;
+}
+
+def Kiln_GatherOp : Kiln_Op<"gather",
+    [Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = "Takes slices of `data` along `axis` at `indices`";
+  let description = [{
+    Result shape: data[:axis] + indices + data[axis + 1:]. Negative indices
+    count from the end; out-of-range indices are clamped.
+  }];
+  let arguments = (ins Kiln_Tensor:$data, RankedTensorOf<[I64, I32]>:$indices,
+      I64Attr:$axis);
+  let results = (outs Kiln_Tensor:$result);
+  let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
 }
 
 def Kiln_ConcatOp : Kiln_Op<"concat",

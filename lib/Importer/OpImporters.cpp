@@ -89,33 +89,38 @@ bool importUnaryWithAttrs(GraphImporter &g,
 }
 
 /// Pow with a constant scalar exponent becomes cheaper ops where exact.
+/// Mixed types follow ONNX: the result has the base's type; an integer base
+/// with a float exponent is computed in float and truncated.
 bool importPow(GraphImporter &g) {
   Value x = g.input(0);
-  if (!x || !requireFloat(g, x))
+  if (!x)
     return false;
+  auto xType = cast<RankedTensorType>(x.getType());
   if (const HostTensor *e = g.constantInput(1); e && e->numElements() == 1) {
     double p = e->asDouble()[0];
-    if (p == 1.0) {
-      g.setOutput(0, x);
-      return true;
-    }
-    if (p == 2.0) {
-      Value y = g.make<MulOp>(x, x);
-      g.setOutput(0, y);
-      return static_cast<bool>(y);
-    }
-    if (p == 0.5) {
-      g.setOutput(0, SqrtOp::create(g.builder, g.loc(), x));
-      return true;
-    }
+    if (p == 1.0)
+      return g.produce(x);
+    if (p == 2.0)
+      return g.produce(g.make<MulOp>(x, x));
+    if (p == 0.5 && xType.getElementType().isF32())
+      return g.produce(SqrtOp::create(g.builder, g.loc(), x));
   }
   Value e = g.input(1);
   if (!e)
     return false;
-  if (!cast<RankedTensorType>(e.getType()).getElementType().isF32())
-    return g.fail("only float32 exponents are supported");
-  Value y = g.make<PowOp>(x, e);
-  return g.produce(y);
+  auto eType = cast<RankedTensorType>(e.getType());
+  Type base = xType.getElementType(), exp = eType.getElementType();
+  auto castTo = [&](Value v, Type elem) -> Value {
+    auto t = cast<RankedTensorType>(v.getType());
+    if (t.getElementType() == elem)
+      return v;
+    return CastOp::create(g.builder, g.loc(), t.clone(elem), v);
+  };
+  if (isa<FloatType>(base) || !isa<FloatType>(exp))
+    return g.produce(g.make<PowOp>(x, castTo(e, base)));
+  Type f32 = g.builder.getF32Type();
+  Value y = g.make<PowOp>(castTo(x, f32), castTo(e, f32));
+  return y && g.produce(castTo(y, base));
 }
 
 /// Before opset 7 a 1-D slope applies along the channel dimension (1).
@@ -131,8 +136,7 @@ bool importPRelu(GraphImporter &g) {
     shape[0] = sType.getDimSize(0);
     slope = g.reshape(slope, shape);
   }
-  Value y = g.make<PReluOp>(x, slope);
-  return g.produce(y);
+  return g.produce(g.make<PReluOp>(x, slope));
 }
 
 template <typename OpT>
@@ -703,10 +707,55 @@ bool importCast(GraphImporter &g) {
   if (!x)
     return false;
   int32_t to = static_cast<int32_t>(g.attrInt("to", 0));
-  if (dtypeFor(cast<RankedTensorType>(x.getType()).getElementType()) != to)
-    return g.fail("casting a runtime tensor between data types is not supported");
-  g.setOutput(0, x);
-  return true;
+  Type elem = elementTypeFor(g.ctx, to);
+  if (!elem)
+    return g.fail(std::string("cast to unsupported data type ") + dtypeName(to));
+  auto type = cast<RankedTensorType>(x.getType());
+  if (type.getElementType() == elem)
+    return g.produce(x);
+  return g.produce(CastOp::create(g.builder, g.loc(), type.clone(elem), x));
+}
+
+template <typename OpT>
+bool importCompare(GraphImporter &g) {
+  Value lhs = g.input(0), rhs = g.input(1);
+  return lhs && rhs && g.produce(g.make<OpT>(lhs, rhs));
+}
+
+bool importWhere(GraphImporter &g) {
+  Value c = g.input(0), x = g.input(1), y = g.input(2);
+  return c && x && y && g.produce(g.make<WhereOp>(c, x, y));
+}
+
+bool importArgMax(GraphImporter &g) {
+  Value x = g.input(0);
+  if (!x || !requireFloat(g, x))
+    return false;
+  int64_t rank = cast<RankedTensorType>(x.getType()).getRank();
+  auto axis = normalizeAxis(g.attrInt("axis", 0), rank);
+  if (!axis)
+    return g.fail("axis out of range");
+  return g.produce(g.make<ArgMaxOp>(x, *axis, g.attrInt("keepdims", 1) != 0,
+                                    g.attrInt("select_last_index", 0) != 0));
+}
+
+/// Gather of a runtime tensor (constant data with constant indices folds on
+/// the host before reaching here).
+bool importGather(GraphImporter &g) {
+  Value data = g.input(0), indices = g.input(1);
+  if (!data || !indices)
+    return false;
+  int64_t rank = cast<RankedTensorType>(data.getType()).getRank();
+  auto axis = normalizeAxis(g.attrInt("axis", 0), rank);
+  if (!axis)
+    return g.fail("axis out of range");
+  if (const HostTensor *idx = g.constantInput(1)) {
+    int64_t extent = cast<RankedTensorType>(data.getType()).getDimSize(*axis);
+    for (int64_t i : idx->asInt64())
+      if (i < -extent || i >= extent)
+        return g.fail("index " + std::to_string(i) + " out of range");
+  }
+  return g.produce(g.make<GatherOp>(data, indices, *axis));
 }
 
 bool importSlice(GraphImporter &g) {
@@ -1087,10 +1136,6 @@ bool importPad(GraphImporter &g) {
   return true;
 }
 
-bool constantOnly(GraphImporter &g) {
-  return g.fail("only supported on compile-time constant inputs");
-}
-
 } // namespace
 
 const std::unordered_map<std::string, OpImporter> &opImporters() {
@@ -1122,7 +1167,14 @@ const std::unordered_map<std::string, OpImporter> &opImporters() {
       {"Transpose", importTranspose},
       {"Concat", importConcat},
       {"Cast", importCast},
-      {"Gather", constantOnly},
+      {"Gather", importGather},
+      {"Equal", importCompare<EqualOp>},
+      {"Less", importCompare<LessOp>},
+      {"LessOrEqual", importCompare<LessEqualOp>},
+      {"Greater", importCompare<GreaterOp>},
+      {"GreaterOrEqual", importCompare<GreaterEqualOp>},
+      {"Where", importWhere},
+      {"ArgMax", importArgMax},
       {"Slice", importSlice},
       {"Sqrt", importUnary<SqrtOp>},
       {"Exp", importUnary<ExpOp>},

@@ -26,7 +26,8 @@ static std::string cpuPipelineText(const CpuPipelineOptions &opts) {
              "convert-linalg-to-loops, expand-strided-metadata, lower-affine, "
              "convert-scf-to-cf, finalize-memref-to-llvm, "
              // libm for what LLVM has no intrinsic for (erf, tanh, expm1).
-             "convert-math-to-llvm, convert-math-to-libm, convert-arith-to-llvm, "
+             "convert-math-to-funcs, convert-math-to-llvm, convert-math-to-libm, "
+             "convert-arith-to-llvm, "
              "convert-cf-to-llvm, "
              "convert-func-to-llvm{{use-bare-ptr-memref-call-conv=1}, "
              "reconcile-unrealized-casts",

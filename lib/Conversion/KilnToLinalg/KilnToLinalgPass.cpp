@@ -28,6 +28,7 @@ struct KilnLowerToLinalgPass
     populateSoftmaxLoweringPatterns(patterns);
     populateReductionLoweringPatterns(patterns);
     populateResizeLoweringPatterns(patterns);
+    populateIndexingLoweringPatterns(patterns);
     populateDataMovementLoweringPatterns(patterns);
     if (failed(applyPartialConversion(getOperation(), target,
                                       std::move(patterns))))

@@ -74,4 +74,22 @@ Value padSpatial(OpBuilder &b, Location loc, Value input,
   return tensor::PadOp::create(b, loc, padded, input, low, high, padValue);
 }
 
+Value expandReducedDims(OpBuilder &b, Location loc, Value reduced,
+                        RankedTensorType outType, ArrayRef<int64_t> axes) {
+  SmallVector<ReassociationIndices> reassoc;
+  ReassociationIndices leading;
+  for (int64_t d = 0; d < outType.getRank(); ++d) {
+    if (!llvm::is_contained(axes, d)) {
+      reassoc.push_back(leading);
+      leading.clear();
+      reassoc.back().push_back(d);
+    } else if (reassoc.empty()) {
+      leading.push_back(d);
+    } else {
+      reassoc.back().push_back(d);
+    }
+  }
+  return tensor::ExpandShapeOp::create(b, loc, outType, reduced, reassoc);
+}
+
 } // namespace kiln

@@ -40,6 +40,13 @@ mlir::Value padSpatial(mlir::OpBuilder &b, mlir::Location loc,
                        mlir::Value input, llvm::ArrayRef<int64_t> padBegin,
                        llvm::ArrayRef<int64_t> padEnd, mlir::Value padValue);
 
+/// keepdims: re-inserts the reduced `axes` of `outType` as size-1 dims into
+/// `reduced` (each kept dim groups with the reduced dims after it; leading
+/// reduced dims join the first group).
+mlir::Value expandReducedDims(mlir::OpBuilder &b, mlir::Location loc,
+                              mlir::Value reduced, mlir::RankedTensorType outType,
+                              llvm::ArrayRef<int64_t> axes);
+
 void populateElementwiseLoweringPatterns(mlir::RewritePatternSet &patterns);
 void populateWindowLoweringPatterns(mlir::RewritePatternSet &patterns);
 void populateContractionLoweringPatterns(mlir::RewritePatternSet &patterns);
@@ -47,6 +54,7 @@ void populateDataMovementLoweringPatterns(mlir::RewritePatternSet &patterns);
 void populateSoftmaxLoweringPatterns(mlir::RewritePatternSet &patterns);
 void populateReductionLoweringPatterns(mlir::RewritePatternSet &patterns);
 void populateResizeLoweringPatterns(mlir::RewritePatternSet &patterns);
+void populateIndexingLoweringPatterns(mlir::RewritePatternSet &patterns);
 
 } // namespace kiln
 

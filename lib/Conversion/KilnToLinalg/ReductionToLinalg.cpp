@@ -69,25 +69,8 @@ struct ReduceLowering : OpConversionPattern<Op> {
             yieldValue(b, l, arith::DivFOp::create(
                                  b, l, a[0], floatConst(b, l, elem, count)));
           });
-    if (reducedType != outType) {
-      // keepdims: each kept dim groups with the reduced size-1 dims after it
-      // (leading reduced dims join the first group).
-      SmallVector<ReassociationIndices> reassoc;
-      ReassociationIndices leading;
-      for (int64_t d = 0; d < rank; ++d) {
-        if (!llvm::is_contained(axes, d)) {
-          reassoc.push_back(leading);
-          leading.clear();
-          reassoc.back().push_back(d);
-        } else if (reassoc.empty()) {
-          leading.push_back(d);
-        } else {
-          reassoc.back().push_back(d);
-        }
-      }
-      result = tensor::ExpandShapeOp::create(rewriter, loc, outType, result,
-                                             reassoc);
-    }
+    if (reducedType != outType)
+      result = expandReducedDims(rewriter, loc, result, outType, axes);
     rewriter.replaceOp(op, result);
     return success();
   }

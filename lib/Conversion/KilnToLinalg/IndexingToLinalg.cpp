@@ -1,0 +1,197 @@
+//===- IndexingToLinalg.cpp - Comparisons, select, cast, ArgMax, Gather ---===//
+#include "Kiln/KilnOps.h"
+#include "LoweringUtils.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+#include <limits>
+
+using namespace mlir;
+
+namespace kiln {
+namespace {
+
+template <typename Op, arith::CmpFPredicate fpred, arith::CmpIPredicate ipred>
+struct CompareLowering : OpConversionPattern<Op> {
+  using OpConversionPattern<Op>::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(Op op, typename Op::Adaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Value result = buildElementwise(
+        rewriter, op.getLoc(), cast<RankedTensorType>(op.getType()),
+        {adaptor.getLhs(), adaptor.getRhs()},
+        [](OpBuilder &b, Location loc, ValueRange a) {
+          Value v = isa<FloatType>(a[0].getType())
+                        ? arith::CmpFOp::create(b, loc, fpred, a[0], a[1]).getResult()
+                        : arith::CmpIOp::create(b, loc, ipred, a[0], a[1]).getResult();
+          yieldValue(b, loc, v);
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct WhereLowering : OpConversionPattern<WhereOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(WhereOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Value result = buildElementwise(
+        rewriter, op.getLoc(), cast<RankedTensorType>(op.getType()),
+        {adaptor.getCondition(), adaptor.getLhs(), adaptor.getRhs()},
+        [](OpBuilder &b, Location loc, ValueRange a) {
+          yieldValue(b, loc, arith::SelectOp::create(b, loc, a[0], a[1], a[2]));
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+/// Scalar conversion between f32 and signless integers (i1 as 0/1).
+Value convertScalar(OpBuilder &b, Location loc, Value v, Type to) {
+  Type from = v.getType();
+  if (from == to)
+    return v;
+  if (to.isInteger(1)) { // != 0
+    Value zero = isa<FloatType>(from)
+                     ? arith::ConstantOp::create(b, loc, b.getFloatAttr(from, 0)).getResult()
+                     : arith::ConstantOp::create(b, loc, b.getIntegerAttr(from, 0)).getResult();
+    return isa<FloatType>(from)
+               ? arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNE, v, zero).getResult()
+               : arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, v, zero).getResult();
+  }
+  bool fromBool = from.isInteger(1);
+  if (isa<FloatType>(from))
+    return arith::FPToSIOp::create(b, loc, to, v);
+  if (isa<FloatType>(to))
+    return fromBool ? arith::UIToFPOp::create(b, loc, to, v).getResult()
+                    : arith::SIToFPOp::create(b, loc, to, v).getResult();
+  if (from.getIntOrFloatBitWidth() < to.getIntOrFloatBitWidth())
+    return fromBool ? arith::ExtUIOp::create(b, loc, to, v).getResult()
+                    : arith::ExtSIOp::create(b, loc, to, v).getResult();
+  return arith::TruncIOp::create(b, loc, to, v);
+}
+
+struct CastLowering : OpConversionPattern<CastOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(CastOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto type = cast<RankedTensorType>(op.getType());
+    Value result = buildElementwise(
+        rewriter, op.getLoc(), type, {adaptor.getInput()},
+        [&](OpBuilder &b, Location loc, ValueRange a) {
+          yieldValue(b, loc, convertScalar(b, loc, a[0], type.getElementType()));
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+/// One reduction carrying (max, index); strict > keeps the first index.
+struct ArgMaxLowering : OpConversionPattern<ArgMaxOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(ArgMaxOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto inType = cast<RankedTensorType>(adaptor.getInput().getType());
+    auto outType = cast<RankedTensorType>(op.getType());
+    int64_t rank = inType.getRank(), axis = op.getAxis();
+    Type elem = inType.getElementType(), i64 = rewriter.getI64Type();
+    SmallVector<int64_t> reduced(inType.getShape());
+    reduced.erase(reduced.begin() + axis);
+    AffineMap identity = rewriter.getMultiDimIdentityMap(rank);
+    AffineMap dropAxis = identity.dropResult(axis);
+    SmallVector<utils::IteratorType> iterators(rank, utils::IteratorType::parallel);
+    iterators[axis] = utils::IteratorType::reduction;
+    Value maxInit = filledTensor(rewriter, loc, reduced, elem,
+                                 rewriter.getFloatAttr(elem, -std::numeric_limits<double>::infinity()));
+    Value idxInit = filledTensor(rewriter, loc, reduced, i64, rewriter.getI64IntegerAttr(0));
+    bool last = op.getSelectLastIndex();
+    auto generic = linalg::GenericOp::create(
+        rewriter, loc,
+        TypeRange{RankedTensorType::get(reduced, elem), RankedTensorType::get(reduced, i64)},
+        adaptor.getInput(), ValueRange{maxInit, idxInit}, {identity, dropAxis, dropAxis},
+        iterators, [&](OpBuilder &b, Location l, ValueRange a) {
+          Value index = arith::IndexCastOp::create(
+              b, l, b.getI64Type(), linalg::IndexOp::create(b, l, axis));
+          // The first element always wins so that all -inf rows give 0.
+          Value first = arith::CmpIOp::create(
+              b, l, arith::CmpIPredicate::eq, index,
+              arith::ConstantOp::create(b, l, b.getI64IntegerAttr(0)));
+          Value better = arith::CmpFOp::create(
+              b, l, last ? arith::CmpFPredicate::OGE : arith::CmpFPredicate::OGT,
+              a[0], a[1]);
+          Value take = arith::OrIOp::create(b, l, first, better);
+          linalg::YieldOp::create(
+              b, l, ValueRange{arith::SelectOp::create(b, l, take, a[0], a[1]),
+                               arith::SelectOp::create(b, l, take, index, a[2])});
+        });
+    Value result = generic.getResult(1);
+    if (cast<RankedTensorType>(result.getType()) != outType)
+      result = expandReducedDims(rewriter, loc, result, outType, {axis});
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+/// out[pre, i, post] = data[pre, clamp(norm(indices[i])), post]
+struct GatherLowering : OpConversionPattern<GatherOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(GatherOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto outType = cast<RankedTensorType>(op.getType());
+    auto dataType = cast<RankedTensorType>(adaptor.getData().getType());
+    auto idxType = cast<RankedTensorType>(adaptor.getIndices().getType());
+    int64_t axis = op.getAxis(), idxRank = idxType.getRank();
+    int64_t outRank = outType.getRank(), extent = dataType.getDimSize(axis);
+    SmallVector<AffineExpr> idxExprs;
+    for (int64_t d = 0; d < idxRank; ++d)
+      idxExprs.push_back(rewriter.getAffineDimExpr(axis + d));
+    Value data = adaptor.getData();
+    auto generic = linalg::GenericOp::create(
+        rewriter, loc, outType, adaptor.getIndices(),
+        emptyTensor(rewriter, loc, outType.getShape(), outType.getElementType()),
+        {AffineMap::get(outRank, 0, idxExprs, rewriter.getContext()),
+         rewriter.getMultiDimIdentityMap(outRank)},
+        SmallVector<utils::IteratorType>(outRank, utils::IteratorType::parallel),
+        [&](OpBuilder &b, Location l, ValueRange a) {
+          Value i = arith::IndexCastOp::create(b, l, b.getIndexType(), a[0]);
+          Value n = arith::ConstantIndexOp::create(b, l, extent);
+          Value zero = arith::ConstantIndexOp::create(b, l, 0);
+          Value negative = arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, i, zero);
+          i = arith::SelectOp::create(b, l, negative, arith::AddIOp::create(b, l, i, n), i);
+          i = arith::MaxSIOp::create(b, l, i, zero);
+          i = arith::MinSIOp::create(
+              b, l, i, arith::ConstantIndexOp::create(b, l, extent - 1));
+          SmallVector<Value> at;
+          for (int64_t d = 0; d < axis; ++d)
+            at.push_back(linalg::IndexOp::create(b, l, d));
+          at.push_back(i);
+          for (int64_t d = axis + idxRank; d < outRank; ++d)
+            at.push_back(linalg::IndexOp::create(b, l, d));
+          yieldValue(b, l, tensor::ExtractOp::create(b, l, data, at));
+        });
+    rewriter.replaceOp(op, generic.getResult(0));
+    return success();
+  }
+};
+
+} // namespace
+
+void populateIndexingLoweringPatterns(RewritePatternSet &patterns) {
+  using F = arith::CmpFPredicate;
+  using I = arith::CmpIPredicate;
+  patterns.add<CompareLowering<EqualOp, F::OEQ, I::eq>,
+               CompareLowering<LessOp, F::OLT, I::slt>,
+               CompareLowering<LessEqualOp, F::OLE, I::sle>,
+               CompareLowering<GreaterOp, F::OGT, I::sgt>,
+               CompareLowering<GreaterEqualOp, F::OGE, I::sge>, WhereLowering,
+               CastLowering, ArgMaxLowering, GatherLowering>(patterns.getContext());
+}
+
+} // namespace kiln
