@@ -39,7 +39,7 @@ SUPPORTED_OPS = {
     "LayerNormalization", "InstanceNormalization", "GlobalMaxPool",
     "LogSoftmax", "DepthToSpace", "SpaceToDepth", "Split", "Expand", "Tile",
     "Pad", "ConstantOfShape", "Range", "Equal", "Less", "LessOrEqual",
-    "Greater", "GreaterOrEqual", "Where", "ArgMax",
+    "Greater", "GreaterOrEqual", "Where", "ArgMax", "Einsum",
 }
 DTYPES = {onnx.TensorProto.FLOAT: np.float32, onnx.TensorProto.INT64: np.int64,
           onnx.TensorProto.INT32: np.int32, onnx.TensorProto.BOOL: np.bool_}

@@ -12,7 +12,8 @@ requires relative L2 error <= 1e-4:
 - unet_decoder: MaxPool encoder, ConvTranspose and Resize decoders, Concat
   skip connections;
 - transformer_block: decomposed LayerNorm (ReduceMean, Sub, Pow, Sqrt, Div),
-  multi-head attention (MatMul, Reshape, Transpose, Softmax), Erf GELU MLP.
+  multi-head attention (Einsum for Q.K^T, MatMul, Reshape, Transpose,
+  Softmax), Erf GELU MLP.
 
 Exits 77 when ONNX Runtime or node is missing.
 usage: model_zoo.py KILNC HARNESS THIRD_PARTY
@@ -134,7 +135,7 @@ def transformer_block(b, tokens=16, dim=32, heads=4):
 
     h = layer_norm("x")
     q, k, v = (split_heads(linear(h, dim, dim)) for _ in range(3))
-    scores = b.op("Div", [b.op("MatMul", [q, b.op("Transpose", [k], perm=[0, 1, 3, 2])]),
+    scores = b.op("Div", [b.op("Einsum", [q, k], equation="bhid,bhjd->bhij"),
                           b.const(np.sqrt(head))])
     attn = b.op("MatMul", [b.op("Softmax", [scores], axis=-1), v])
     attn = b.op("Reshape", [b.op("Transpose", [attn], perm=[0, 2, 1, 3]),

@@ -75,6 +75,10 @@ MODELS = {
          helper.make_node("AveragePool", ["y"], ["z"], kernel_shape=[2, 2],
                           pads=[1, 1, 0, 0], count_include_pad=1)],
         [tensor("x", [1, 2, 6, 6])], [tensor("z", None)]),
+    "einsum": lambda: model(
+        [helper.make_node("Einsum", ["a", "b"], ["y"], equation="bij, bkj -> bik")],
+        [tensor("a", [2, 3, 4]), tensor("b", [2, 5, 4])], [tensor("y", [2, 3, 5])],
+        opset=12),
     "legacy_broadcast": lambda: model(
         [helper.make_node("Add", ["x", "b"], ["y"], broadcast=1, axis=1)],
         [tensor("x", [2, 3, 4])], [tensor("y", [2, 3, 4])],
