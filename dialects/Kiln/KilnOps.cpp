@@ -161,11 +161,11 @@ static LogicalResult verifyWindowAttrs(std::optional<Location> loc,
   return success();
 }
 
-LogicalResult ConvOp::inferReturnTypes(
-    MLIRContext *, std::optional<Location> loc, ValueRange operands,
-    DictionaryAttr attributes, OpaqueProperties properties, RegionRange regions,
-    InferredTypes &inferred) {
-  Adaptor adaptor(operands, attributes, properties, regions);
+/// Shared by Conv and ConvTranspose: static operands of equal rank >= 3 and
+/// valid window attributes. Sets `spatial` to the number of spatial dims.
+template <typename ConvAdaptor>
+static LogicalResult verifyConvOperands(std::optional<Location> loc,
+                                        ConvAdaptor adaptor, size_t &spatial) {
   auto input = rankedType(adaptor.getInput());
   auto weight = rankedType(adaptor.getWeight());
   if (!isStatic(input) || !isStatic(weight))
@@ -173,10 +173,31 @@ LogicalResult ConvOp::inferReturnTypes(
   if (input.getRank() < 3 || weight.getRank() != input.getRank())
     return emitOptionalError(loc, "expects input and weight of equal rank >= 3",
                              ", got ", input, " and ", weight);
-  size_t spatial = input.getRank() - 2;
-  if (failed(verifyWindowAttrs(loc, spatial, adaptor.getStrides(),
-                               adaptor.getPads(), adaptor.getDilations())))
+  spatial = input.getRank() - 2;
+  return verifyWindowAttrs(loc, spatial, adaptor.getStrides(),
+                           adaptor.getPads(), adaptor.getDilations());
+}
+
+static LogicalResult verifyBias(std::optional<Location> loc, Value bias,
+                                int64_t filters) {
+  if (!bias)
+    return success();
+  auto biasType = rankedType(bias);
+  if (!isStatic(biasType) || biasType.getNumElements() != filters)
+    return emitOptionalError(loc, "bias must have ", filters, " elements");
+  return success();
+}
+
+LogicalResult ConvOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> loc, ValueRange operands,
+    DictionaryAttr attributes, OpaqueProperties properties, RegionRange regions,
+    InferredTypes &inferred) {
+  Adaptor adaptor(operands, attributes, properties, regions);
+  size_t spatial;
+  if (failed(verifyConvOperands(loc, adaptor, spatial)))
     return failure();
+  auto input = rankedType(adaptor.getInput());
+  auto weight = rankedType(adaptor.getWeight());
   int64_t group = adaptor.getGroup();
   int64_t channels = input.getDimSize(1), filters = weight.getDimSize(0);
   if (group <= 0 || channels % group != 0 || filters % group != 0)
@@ -187,11 +208,8 @@ LogicalResult ConvOp::inferReturnTypes(
     return emitOptionalError(loc, "weight has ", weight.getDimSize(1),
                              " channels per group, expected ",
                              channels / group);
-  if (Value bias = adaptor.getBias()) {
-    auto biasType = rankedType(bias);
-    if (!isStatic(biasType) || biasType.getNumElements() != filters)
-      return emitOptionalError(loc, "bias must have ", filters, " elements");
-  }
+  if (failed(verifyBias(loc, adaptor.getBias(), filters)))
+    return failure();
   Shape out = {input.getDimSize(0), filters};
   for (size_t i = 0; i < spatial; ++i) {
     auto size = windowOutputSize(
@@ -212,16 +230,11 @@ LogicalResult ConvTransposeOp::inferReturnTypes(
     DictionaryAttr attributes, OpaqueProperties properties, RegionRange regions,
     InferredTypes &inferred) {
   Adaptor adaptor(operands, attributes, properties, regions);
+  size_t spatial;
+  if (failed(verifyConvOperands(loc, adaptor, spatial)))
+    return failure();
   auto input = rankedType(adaptor.getInput());
   auto weight = rankedType(adaptor.getWeight());
-  if (!isStatic(input) || !isStatic(weight))
-    return emitOptionalError(loc, "operands must have static shapes");
-  if (input.getRank() < 3 || weight.getRank() != input.getRank())
-    return emitOptionalError(loc, "expects input and weight of equal rank >= 3");
-  size_t spatial = input.getRank() - 2;
-  if (failed(verifyWindowAttrs(loc, spatial, adaptor.getStrides(),
-                               adaptor.getPads(), adaptor.getDilations())))
-    return failure();
   ArrayRef<int64_t> outputPadding = adaptor.getOutputPadding();
   if (outputPadding.size() != spatial)
     return emitOptionalError(loc, "expects ", spatial, " output_padding values");
@@ -231,11 +244,8 @@ LogicalResult ConvTransposeOp::inferReturnTypes(
     return emitOptionalError(loc, "weight must have ", channels,
                              " input channels divisible by group ", group);
   int64_t filters = weight.getDimSize(1) * group;
-  if (Value bias = adaptor.getBias()) {
-    auto biasType = rankedType(bias);
-    if (!isStatic(biasType) || biasType.getNumElements() != filters)
-      return emitOptionalError(loc, "bias must have ", filters, " elements");
-  }
+  if (failed(verifyBias(loc, adaptor.getBias(), filters)))
+    return failure();
   Shape out = {input.getDimSize(0), filters};
   for (size_t i = 0; i < spatial; ++i) {
     int64_t stride = adaptor.getStrides()[i], dilation = adaptor.getDilations()[i];
