@@ -586,6 +586,8 @@ LogicalResult ResizeOp::verify() {
   for (double scale : getScales())
     if (!(scale > 0))
       return emitOpError("scales must be positive");
+  if (getRoi() && getRoi()->size() != 2 * static_cast<size_t>(in.getRank()))
+    return emitOpError("roi must hold 2 * rank values");
   ResizeOptions options{getMode().str(), getCoordinateMode().str(),
                         getNearestMode().str(), getCubicCoeffA().convertToDouble(),
                         getExcludeOutside()};

@@ -347,7 +347,9 @@ def Kiln_ResizeOp : Kiln_Op<"resize", [Pure]> {
   }];
   let arguments = (ins Kiln_FloatTensor:$input, DenseF64ArrayAttr:$scales,
       StrAttr:$mode, StrAttr:$coordinate_mode, StrAttr:$nearest_mode,
-      F32Attr:$cubic_coeff_a, BoolAttr:$exclude_outside);
+      F32Attr:$cubic_coeff_a, BoolAttr:$exclude_outside,
+      OptionalAttr<DenseF64ArrayAttr>:$roi,
+      DefaultValuedAttr<F32Attr, "0.0f">:$extrapolation_value);
   let results = (outs Kiln_FloatTensor:$result);
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
   let hasVerifier = 1;

@@ -337,6 +337,16 @@ bool importResize(GraphImporter &g) {
     if (!sizes.empty())
       sizes = fullSizes;
   }
+  std::string coordinates = legacy ? "asymmetric"
+                                   : g.attrString("coordinate_transformation_mode",
+                                                  "half_pixel");
+  std::vector<double> roi;
+  if (coordinates == "tf_crop_and_resize") {
+    const HostTensor *r = g.constantInput(1);
+    if (!r || r->numElements() != 2 * rank)
+      return g.fail("tf_crop_and_resize needs a constant roi with 2 * rank values");
+    roi = r->asDouble();
+  }
   Dims outShape;
   if (!sizes.empty()) {
     if (static_cast<int64_t>(sizes.size()) != rank)
@@ -345,7 +355,9 @@ bool importResize(GraphImporter &g) {
     for (int64_t d = 0; d < rank; ++d) {
       if (sizes[d] <= 0)
         return g.fail("sizes must be positive");
-      scales.push_back(static_cast<double>(sizes[d]) / type.getDimSize(d));
+      // With a crop the scale relates the output to the cropped extent.
+      double extent = roi.empty() ? 1.0 : roi[rank + d] - roi[d];
+      scales.push_back(static_cast<double>(sizes[d]) / (type.getDimSize(d) * extent));
     }
     outShape = sizes;
   } else {
@@ -354,20 +366,19 @@ bool importResize(GraphImporter &g) {
     for (int64_t d = 0; d < rank; ++d) {
       if (!(scales[d] > 0))
         return g.fail("scales must be positive");
-      outShape.push_back(static_cast<int64_t>(
-          std::floor(type.getDimSize(d) * static_cast<float>(scales[d]))));
+      double extent = roi.empty() ? 1.0 : roi[rank + d] - roi[d];
+      outShape.push_back(static_cast<int64_t>(std::floor(
+          type.getDimSize(d) * extent * static_cast<float>(scales[d]))));
     }
   }
   std::string mode = g.attrString("mode", "nearest");
-  std::string coordinates = legacy ? "asymmetric"
-                                   : g.attrString("coordinate_transformation_mode",
-                                                  "half_pixel");
   std::string nearest = legacy ? "floor" : g.attrString("nearest_mode",
                                                         "round_prefer_floor");
   if (mode == "bilinear" || mode == "trilinear") // Upsample's spelling
     mode = "linear";
   ResizeOptions options{mode, coordinates, nearest, g.attrFloat("cubic_coeff_a", -0.75f),
-                        g.attrInt("exclude_outside", 0) != 0};
+                        g.attrInt("exclude_outside", 0) != 0,
+                        g.attrFloat("extrapolation_value", 0.0f)};
   std::string why;
   if (!isSupportedResize(options, why))
     return g.fail("unsupported " + why);
@@ -378,7 +389,10 @@ bool importResize(GraphImporter &g) {
                                   b.getStringAttr(mode), b.getStringAttr(coordinates),
                                   b.getStringAttr(nearest),
                                   f32(g, options.cubicCoeffA),
-                                  b.getBoolAttr(options.excludeOutside)));
+                                  b.getBoolAttr(options.excludeOutside),
+                                  roi.empty() ? DenseF64ArrayAttr()
+                                              : b.getDenseF64ArrayAttr(roi),
+                                  f32(g, options.extrapolationValue)));
   return true;
 }
 

@@ -11,7 +11,7 @@ bool isSupportedResize(const ResizeOptions &o, std::string &why) {
   static const char *coords[] = {"half_pixel", "pytorch_half_pixel",
                                  "align_corners", "asymmetric",
                                  "tf_half_pixel_for_nearest",
-                                 "tf_half_pixel_for_nn"};
+                                 "tf_half_pixel_for_nn", "tf_crop_and_resize"};
   static const char *nearest[] = {"round_prefer_floor", "round_prefer_ceil",
                                   "floor", "ceil"};
   auto known = [](const std::string &v, auto &list) {
@@ -31,8 +31,15 @@ bool isSupportedResize(const ResizeOptions &o, std::string &why) {
 /// Position in the input that output index `x` maps to. As in ONNX, the
 /// resized length is input * scale before rounding to the output size.
 static double sourceCoordinate(int64_t x, int64_t inSize, double scale,
-                               const std::string &mode) {
+                               const std::string &mode, double roiStart,
+                               double roiEnd) {
   double resized = inSize * scale;
+  if (mode == "tf_crop_and_resize") {
+    resized = inSize * (roiEnd - roiStart) * scale;
+    return resized > 1 ? roiStart * (inSize - 1) +
+                             x * (roiEnd - roiStart) * (inSize - 1) / (resized - 1)
+                       : 0.5 * (roiStart + roiEnd) * (inSize - 1);
+  }
   if (mode == "align_corners")
     return resized == 1 ? 0.0 : x * static_cast<double>(inSize - 1) / (resized - 1);
   if (mode == "asymmetric")
@@ -66,18 +73,29 @@ static double cubicWeight(double t, double a) {
   return 0;
 }
 
-std::optional<ResizeTapTable> resizeTaps(int64_t inSize, int64_t outSize,
-                                         double scale, const ResizeOptions &o) {
+std::optional<ResizePlan> resizeTaps(int64_t inSize, int64_t outSize,
+                                     double scale, const ResizeOptions &o,
+                                     double roiStart, double roiEnd) {
   std::string why;
   if (!isSupportedResize(o, why) || inSize <= 0 || outSize < 0 || scale <= 0)
     return std::nullopt;
   auto clampIndex = [&](int64_t i) {
     return std::clamp<int64_t>(i, 0, inSize - 1);
   };
-  ResizeTapTable table(outSize);
+  ResizePlan plan;
+  plan.taps.resize(outSize);
+  plan.outside.assign(outSize, 0.0);
+  size_t tapCount = o.mode == "nearest" ? 1 : o.mode == "linear" ? 2 : 4;
   for (int64_t x = 0; x < outSize; ++x) {
-    double src = sourceCoordinate(x, inSize, scale, o.coordinateMode);
-    auto &taps = table[x];
+    double src = sourceCoordinate(x, inSize, scale, o.coordinateMode, roiStart,
+                                  roiEnd);
+    auto &taps = plan.taps[x];
+    if (o.coordinateMode == "tf_crop_and_resize" &&
+        (src < 0 || src > inSize - 1)) {
+      taps.assign(tapCount, {0, 0.0});
+      plan.outside[x] = o.extrapolationValue;
+      continue;
+    }
     if (o.mode == "nearest") {
       taps.push_back({clampIndex(nearestIndex(src, o.nearestMode)), 1.0});
     } else if (o.mode == "linear") {
@@ -102,7 +120,7 @@ std::optional<ResizeTapTable> resizeTaps(int64_t inSize, int64_t outSize,
           tap.second /= sum;
     }
   }
-  return table;
+  return plan;
 }
 
 } // namespace kiln

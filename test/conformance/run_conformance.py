@@ -94,8 +94,6 @@ def scope(model):
         for a in node.attribute:
             if node.op_type == "BatchNormalization" and a.name == "training_mode" and a.i:
                 return "training mode"
-            if a.name == "coordinate_transformation_mode" and a.s == b"tf_crop_and_resize":
-                return "Resize tf_crop_and_resize"
     inits = {i.name for i in model.graph.initializer}
     for value in list(model.graph.input) + list(model.graph.output):
         if value.name in inits:

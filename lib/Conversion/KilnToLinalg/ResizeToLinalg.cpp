@@ -19,7 +19,8 @@ namespace {
 
 /// Resizes dimension `dim` of `input` to `outSize` using `taps`.
 Value resizeDim(OpBuilder &b, Location loc, Value input, int64_t dim,
-                const ResizeTapTable &taps) {
+                const ResizePlan &plan) {
+  const auto &taps = plan.taps;
   auto inType = cast<RankedTensorType>(input.getType());
   Type elem = inType.getElementType();
   int64_t rank = inType.getRank(), outSize = taps.size();
@@ -44,6 +45,13 @@ Value resizeDim(OpBuilder &b, Location loc, Value input, int64_t dim,
     tables.push_back(arith::ConstantOp::create(
         b, loc, DenseElementsAttr::get(weightType, ArrayRef<float>(weights))));
   }
+  bool anyOutside =
+      llvm::any_of(plan.outside, [](double v) { return v != 0.0; });
+  if (anyOutside) {
+    SmallVector<float> outside(plan.outside.begin(), plan.outside.end());
+    tables.push_back(arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(weightType, ArrayRef<float>(outside))));
+  }
   AffineMap alongDim = AffineMap::get(rank, 0, b.getAffineDimExpr(dim));
   SmallVector<AffineMap> maps(tables.size(), alongDim);
   maps.push_back(b.getMultiDimIdentityMap(rank));
@@ -59,10 +67,12 @@ Value resizeDim(OpBuilder &b, Location loc, Value input, int64_t dim,
                for (size_t t = 0; t < numTaps; ++t) {
                  at[dim] = args[2 * t];
                  Value v = tensor::ExtractOp::create(nb, l, input, at);
-                 if (numTaps > 1)
+                 if (numTaps > 1 || anyOutside)
                    v = arith::MulFOp::create(nb, l, v, args[2 * t + 1]);
                  sum = sum ? arith::AddFOp::create(nb, l, sum, v).getResult() : v;
                }
+               if (anyOutside)
+                 sum = arith::AddFOp::create(nb, l, sum, args[2 * numTaps]);
                yieldValue(nb, l, sum);
              })
       .getResult(0);
@@ -78,17 +88,23 @@ struct ResizeLowering : OpConversionPattern<ResizeOp> {
     ResizeOptions options{op.getMode().str(), op.getCoordinateMode().str(),
                           op.getNearestMode().str(),
                           op.getCubicCoeffA().convertToDouble(),
-                          op.getExcludeOutside()};
+                          op.getExcludeOutside(),
+                          op.getExtrapolationValue().convertToDouble()};
+    ArrayRef<double> roi;
+    if (auto r = op.getRoi())
+      roi = *r;
     Value value = adaptor.getInput();
     for (int64_t d = 0; d < inType.getRank(); ++d) {
       int64_t in = inType.getDimSize(d), out = outType.getDimSize(d);
       double scale = op.getScales()[d];
-      if (in == out && scale == 1.0)
+      double roiStart = roi.empty() ? 0.0 : roi[d];
+      double roiEnd = roi.empty() ? 1.0 : roi[inType.getRank() + d];
+      if (in == out && scale == 1.0 && roiStart == 0.0 && roiEnd == 1.0)
         continue; // identity along this dimension in every mode
-      auto taps = resizeTaps(in, out, scale, options);
-      if (!taps)
+      auto plan = resizeTaps(in, out, scale, options, roiStart, roiEnd);
+      if (!plan)
         return rewriter.notifyMatchFailure(op, "unsupported resize options");
-      value = resizeDim(rewriter, op.getLoc(), value, d, *taps);
+      value = resizeDim(rewriter, op.getLoc(), value, d, *plan);
     }
     rewriter.replaceOp(op, value);
     return success();
