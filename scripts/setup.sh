@@ -15,7 +15,8 @@ packages=(
   libhalide14-0-dev libflatbuffers-dev flatbuffers-compiler libfmt-dev catch2
   libonnx-dev libonnx-testdata libprotobuf-dev protobuf-compiler
   python3-onnx python3-numpy libstb-dev imagemagick fonts-wqy-microhei
-  gcc-aarch64-linux-gnu g++-aarch64-linux-gnu qemu-user
+  gcc-aarch64-linux-gnu g++-aarch64-linux-gnu gcc-arm-linux-gnueabihf
+  gcc-riscv64-linux-gnu qemu-user
 )
 # node/npm may come from outside Debian; only ask apt for them if absent.
 command -v npm >/dev/null || packages+=(nodejs npm)

@@ -102,6 +102,13 @@ createTargetMachine(const CodegenOptions &options, std::string &error) {
     features = f.getString();
   }
   llvm::TargetOptions targetOptions;
+  if (triple.getArch() == llvm::Triple::riscv64) {
+    // Linux distributions build RV64GC with the double-float ABI; objects
+    // must match it to link.
+    targetOptions.MCOptions.ABIName = "lp64d";
+    if (features.empty())
+      features = "+m,+a,+f,+d,+c";
+  }
   std::unique_ptr<llvm::TargetMachine> tm(target->createTargetMachine(
       triple, cpu, features, targetOptions, llvm::Reloc::PIC_, std::nullopt,
       llvm::CodeGenOptLevel::Aggressive));
@@ -157,6 +164,10 @@ bool emitModel(mlir::ModuleOp module, const ModelInterface &model,
   }
   llvmModule->setTargetTriple(tm->getTargetTriple());
   llvmModule->setDataLayout(tm->createDataLayout());
+  if (!tm->Options.MCOptions.ABIName.empty())
+    llvmModule->addModuleFlag(llvm::Module::Error, "target-abi",
+                              llvm::MDString::get(llvmContext,
+                                                  tm->Options.MCOptions.ABIName));
   if (!addCInterface(*llvmModule, model, implName, error))
     return false;
   // Only the C API is exported, so several models link into one program.

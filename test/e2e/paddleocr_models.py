@@ -2,7 +2,8 @@
 """PaddleOCR models: Kiln against ONNX Runtime.
 
 Compiles one of the PaddleOCR models (direction classifier, v4 recognizer,
-v4 detector) for the host or for aarch64 (run under qemu-aarch64), feeds the
+v4 detector) for the host or for aarch64, armv7a or riscv64 (run under
+qemu-user), feeds the
 same inputs to the compiled object and to ONNX Runtime, and requires
 relative L2 error <= 1e-4.
 
@@ -33,6 +34,12 @@ MODELS = {
 }
 TOLERANCE = 1e-4
 ABS_TOLERANCE = 1e-5
+# target: (triple, cross compiler, emulator)
+CROSS = {
+    "aarch64": ("aarch64-linux-gnu", "aarch64-linux-gnu-gcc", "qemu-aarch64"),
+    "armv7a": ("armv7a-linux-gnueabihf", "arm-linux-gnueabihf-gcc", "qemu-arm"),
+    "riscv64": ("riscv64-linux-gnu", "riscv64-linux-gnu-gcc", "qemu-riscv64"),
+}
 SKIP = 77
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
@@ -59,7 +66,7 @@ def main():
     ap.add_argument("--harness", required=True)
     ap.add_argument("--third-party", required=True)
     ap.add_argument("--model", choices=sorted(MODELS), default="cls")
-    ap.add_argument("--target", choices=["host", "aarch64"], default="host")
+    ap.add_argument("--target", choices=sorted(CROSS) + ["host"], default="host")
     ap.add_argument("--seeds", type=int, default=3)
     args = ap.parse_args()
 
@@ -71,10 +78,11 @@ def main():
     if not model.exists() or not ort.exists() or not shutil.which("node"):
         print("skipped: run scripts/fetch-deps.sh for the models and ONNX Runtime")
         return SKIP
-    if args.target == "aarch64":
-        cc, runner, triple = "aarch64-linux-gnu-gcc", ["qemu-aarch64"], "aarch64-linux-gnu"
-        if not shutil.which(cc) or not shutil.which("qemu-aarch64"):
-            print("skipped: needs gcc-aarch64-linux-gnu and qemu-user")
+    if args.target in CROSS:
+        triple, cc, emulator = CROSS[args.target]
+        runner = [emulator]
+        if not shutil.which(cc) or not shutil.which(emulator):
+            print("skipped: needs %s and qemu-user" % cc)
             return SKIP
     else:
         cc, runner, triple = "cc", [], ""
