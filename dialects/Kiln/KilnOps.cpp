@@ -193,7 +193,7 @@ LogicalResult ConvOp::inferReturnTypes(
     DictionaryAttr attributes, OpaqueProperties properties, RegionRange regions,
     InferredTypes &inferred) {
   Adaptor adaptor(operands, attributes, properties, regions);
-  size_t spatial;
+  size_t spatial = 0;
   if (failed(verifyConvOperands(loc, adaptor, spatial)))
     return failure();
   auto input = rankedType(adaptor.getInput());
@@ -230,7 +230,7 @@ LogicalResult ConvTransposeOp::inferReturnTypes(
     DictionaryAttr attributes, OpaqueProperties properties, RegionRange regions,
     InferredTypes &inferred) {
   Adaptor adaptor(operands, attributes, properties, regions);
-  size_t spatial;
+  size_t spatial = 0;
   if (failed(verifyConvOperands(loc, adaptor, spatial)))
     return failure();
   auto input = rankedType(adaptor.getInput());
@@ -456,8 +456,9 @@ LogicalResult BatchNormOp::inferReturnTypes(
 }
 
 LogicalResult SoftmaxOp::verify() {
-  if (getAxis() < 0 || getAxis() >= getInput().getType().getRank())
-    return emitOpError("axis ") << getAxis() << " out of range for rank "
+  int64_t axis = static_cast<int64_t>(getAxis());
+  if (axis < 0 || axis >= getInput().getType().getRank())
+    return emitOpError("axis ") << axis << " out of range for rank "
                                 << getInput().getType().getRank();
   return success();
 }
