@@ -74,7 +74,6 @@ def main():
             "`bench/bench.py` (median of %d interleaved rounds of 3 runs each; ONNX Runtime "
             "1.30 from npm with all graph optimizations, 1 intra-op thread). %s, %s.\n\n%s\n"
             % (rounds, cpu, datetime.date.today().isoformat(), "\n".join(lines)))
-    print("%d passed, 0 failed" % len(rows))
     return 0
 
 

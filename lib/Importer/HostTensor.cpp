@@ -89,18 +89,16 @@ std::vector<double> HostTensor::asDouble() const {
   return std::vector<double>(ints.begin(), ints.end());
 }
 
-HostTensor HostTensor::fromInt64(std::vector<int64_t> values,
-                                 std::vector<int64_t> dims, int32_t dtype) {
-  return fromDouble(std::vector<double>(values.begin(), values.end()),
-                    std::move(dims), dtype);
-}
-
-HostTensor HostTensor::fromDouble(const std::vector<double> &values,
-                                  std::vector<int64_t> dims, int32_t dtype) {
+/// Builds a tensor from values of type T, converting each to `dtype`. Kept
+/// generic so int64 values never pass through double (which rounds above
+/// 2^53, e.g. the INT64_MAX "to the end" sentinels of Slice).
+template <typename T>
+static HostTensor fromValues(const std::vector<T> &values,
+                             std::vector<int64_t> dims, int32_t dtype) {
   HostTensor t;
   t.dtype = dtype;
   t.dims = std::move(dims);
-  size_t es = elementSize(dtype);
+  size_t es = HostTensor::elementSize(dtype);
   t.bytes.resize(values.size() * es);
   for (size_t i = 0; i < values.size(); ++i) {
     uint8_t *p = t.bytes.data() + i * es;
@@ -123,6 +121,16 @@ HostTensor HostTensor::fromDouble(const std::vector<double> &values,
     }
   }
   return t;
+}
+
+HostTensor HostTensor::fromInt64(std::vector<int64_t> values,
+                                 std::vector<int64_t> dims, int32_t dtype) {
+  return fromValues(values, std::move(dims), dtype);
+}
+
+HostTensor HostTensor::fromDouble(const std::vector<double> &values,
+                                  std::vector<int64_t> dims, int32_t dtype) {
+  return fromValues(values, std::move(dims), dtype);
 }
 
 /// Resolves an external-data location, refusing anything that escapes the

@@ -241,7 +241,7 @@ struct Window {
 };
 
 bool readWindow(GraphImporter &g, RankedTensorType input, Dims kernel,
-                bool ceilMode, Window &w) {
+                Window &w) {
   size_t k = input.getRank() - 2;
   w.kernel = std::move(kernel);
   w.strides = g.attrInts("strides", Dims(k, 1));
@@ -262,7 +262,6 @@ bool readWindow(GraphImporter &g, RankedTensorType input, Dims kernel,
   } else if (autoPad != "NOTSET" && !autoPad.empty()) {
     return g.fail("unsupported auto_pad value '" + autoPad + "'");
   }
-  (void)ceilMode;
   return true;
 }
 
@@ -279,7 +278,7 @@ bool importConv(GraphImporter &g) {
   if (given != kernel)
     return g.fail("kernel_shape does not match the weight's shape");
   Window win;
-  if (!readWindow(g, xType, kernel, false, win))
+  if (!readWindow(g, xType, kernel, win))
     return false;
   Value bias = g.hasInput(2) ? g.input(2) : Value();
   if (g.hasInput(2) && !bias)
@@ -471,7 +470,7 @@ bool importPool(GraphImporter &g) {
     return g.fail("the Indices output is not supported");
   bool ceilMode = g.attrInt("ceil_mode", 0) != 0;
   Window win;
-  if (!readWindow(g, xType, g.attrInts("kernel_shape"), ceilMode, win))
+  if (!readWindow(g, xType, g.attrInts("kernel_shape"), win))
     return false;
   Value y;
   if constexpr (std::is_same_v<OpT, AveragePoolOp>)

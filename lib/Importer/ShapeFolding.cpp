@@ -265,10 +265,18 @@ bool foldRange(GraphImporter &g) {
   int64_t n = std::max<int64_t>(0, static_cast<int64_t>(std::ceil((l - s) / d)));
   if (n > (int64_t(1) << 28))
     return g.fail("range is too large");
-  std::vector<double> values(n);
+  if (start.dtype == kFloat) {
+    std::vector<double> values(n);
+    for (int64_t i = 0; i < n; ++i)
+      values[i] = s + i * d;
+    g.setOutput(0, HostTensor::fromDouble(values, {n}, kFloat));
+    return true;
+  }
+  int64_t first = start.asInt64()[0], step = delta.asInt64()[0];
+  Dims values(n);
   for (int64_t i = 0; i < n; ++i)
-    values[i] = s + i * d;
-  g.setOutput(0, HostTensor::fromDouble(values, {n}, start.dtype));
+    values[i] = first + i * step;
+  g.setOutput(0, HostTensor::fromInt64(values, {n}, start.dtype));
   return true;
 }
 

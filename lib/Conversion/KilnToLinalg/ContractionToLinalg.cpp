@@ -32,15 +32,12 @@ struct MatMulLowering : OpConversionPattern<MatMulOp> {
     auto outType = cast<RankedTensorType>(op.getType());
     unsigned rank = outType.getRank(), numDims = rank + 1;
     unsigned m = rank - 2, n = rank - 1, k = rank;
+    // Batch dims broadcast like elementwise operands; then (row, col).
     auto operandMap = [&](Value v, unsigned row, unsigned col) {
       auto shape = cast<RankedTensorType>(v.getType()).getShape();
-      ArrayRef<int64_t> outBatch = outType.getShape().drop_back(2);
-      size_t batch = shape.size() - 2, offset = outBatch.size() - batch;
-      SmallVector<AffineExpr> exprs;
-      for (size_t i = 0; i < batch; ++i)
-        exprs.push_back(shape[i] == 1 && outBatch[offset + i] != 1
-                            ? getAffineConstantExpr(0, ctx)
-                            : getAffineDimExpr(offset + i, ctx));
+      AffineMap batch = broadcastMap(shape.drop_back(2),
+                                     outType.getShape().drop_back(2), ctx);
+      SmallVector<AffineExpr> exprs(batch.getResults());
       exprs.push_back(getAffineDimExpr(row, ctx));
       exprs.push_back(getAffineDimExpr(col, ctx));
       return AffineMap::get(numDims, 0, exprs, ctx);

@@ -116,15 +116,10 @@ struct SliceLowering : OpConversionPattern<SliceOp> {
          llvm::enumerate(op.getOffsets(), op.getStrides()))
       exprs.push_back(rewriter.getAffineConstantExpr(offset) +
                       rewriter.getAffineDimExpr(d) * stride);
-    int64_t rank = type.getRank();
-    auto generic = linalg::GenericOp::create(
-        rewriter, op.getLoc(), type, adaptor.getInput(),
-        emptyTensor(rewriter, op.getLoc(), type.getShape(), type.getElementType()),
-        {AffineMap::get(rank, 0, exprs, rewriter.getContext()),
-         rewriter.getMultiDimIdentityMap(rank)},
-        SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
-        [](OpBuilder &b, Location l, ValueRange a) { yieldValue(b, l, a[0]); });
-    rewriter.replaceOp(op, generic.getResult(0));
+    rewriter.replaceOp(
+        op, buildCopy(rewriter, op.getLoc(), adaptor.getInput(),
+                      AffineMap::get(type.getRank(), 0, exprs, rewriter.getContext()),
+                      type));
     return success();
   }
 };

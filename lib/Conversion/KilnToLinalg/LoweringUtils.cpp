@@ -47,6 +47,18 @@ Value buildElementwise(OpBuilder &b, Location loc, RankedTensorType outType,
       .getResult(0);
 }
 
+Value buildCopy(OpBuilder &b, Location loc, Value input, AffineMap readMap,
+                RankedTensorType outType) {
+  int64_t rank = outType.getRank();
+  return linalg::GenericOp::create(
+             b, loc, outType, input,
+             emptyTensor(b, loc, outType.getShape(), outType.getElementType()),
+             {readMap, b.getMultiDimIdentityMap(rank)},
+             SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
+             [](OpBuilder &nb, Location l, ValueRange a) { yieldValue(nb, l, a[0]); })
+      .getResult(0);
+}
+
 void yieldValue(OpBuilder &b, Location loc, Value value) {
   linalg::YieldOp::create(b, loc, ValueRange{value});
 }

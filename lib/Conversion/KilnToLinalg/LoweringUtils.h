@@ -32,6 +32,11 @@ mlir::Value buildElementwise(mlir::OpBuilder &b, mlir::Location loc,
 /// Terminates a linalg.generic body with one value.
 void yieldValue(mlir::OpBuilder &b, mlir::Location loc, mlir::Value value);
 
+/// A copy into a new `outType` tensor whose element at each index is read
+/// from `input` through `readMap` (broadcast, flip, strided gather ...).
+mlir::Value buildCopy(mlir::OpBuilder &b, mlir::Location loc, mlir::Value input,
+                      mlir::AffineMap readMap, mlir::RankedTensorType outType);
+
 mlir::Value floatConst(mlir::OpBuilder &b, mlir::Location loc, mlir::Type type,
                        double value);
 

@@ -109,17 +109,8 @@ Value buildConv(OpBuilder &b, Location loc, Value input, Value weight,
         SmallVector<ReassociationIndices>{
             llvm::to_vector(llvm::seq<int64_t>(0, biasRank))});
     bias = expandDim(b, loc, bias, 0, group);
-    Value init = emptyTensor(b, loc, accShape, elem);
-    acc = linalg::GenericOp::create(
-              b, loc, accType, bias, init,
-              {dimsMap(accType.getRank(), {1, 2}, {}, ctx),
-               b.getMultiDimIdentityMap(accType.getRank())},
-              SmallVector<utils::IteratorType>(accType.getRank(),
-                                               utils::IteratorType::parallel),
-              [](OpBuilder &nb, Location l, ValueRange a) {
-                yieldValue(nb, l, a[0]);
-              })
-              .getResult(0);
+    acc = buildCopy(b, loc, bias, dimsMap(accType.getRank(), {1, 2}, {}, ctx),
+                    accType);
   } else {
     acc = filledTensor(b, loc, accShape, elem, b.getFloatAttr(elem, 0));
   }
@@ -226,15 +217,8 @@ struct ConvTransposeLowering : OpConversionPattern<ConvTransposeOp> {
                           getAffineDimExpr(3 + i, ctx));
     }
     auto flippedType = RankedTensorType::get(flippedShape, elem);
-    Value flipped =
-        linalg::GenericOp::create(
-            rewriter, loc, flippedType, adaptor.getWeight(),
-            emptyTensor(rewriter, loc, flippedShape, elem),
-            {AffineMap::get(rank, 0, readExprs, ctx),
-             rewriter.getMultiDimIdentityMap(rank)},
-            SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
-            [](OpBuilder &b, Location l, ValueRange a) { yieldValue(b, l, a[0]); })
-            .getResult(0);
+    Value flipped = buildCopy(rewriter, loc, adaptor.getWeight(),
+                              AffineMap::get(rank, 0, readExprs, ctx), flippedType);
     SmallVector<int64_t> weightShape = {group * mPerGroup, cPerGroup};
     weightShape.append(flippedShape.begin() + 3, flippedShape.end());
     Value weight = tensor::CollapseShapeOp::create(

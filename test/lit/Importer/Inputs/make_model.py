@@ -79,6 +79,13 @@ MODELS = {
         [helper.make_node("Einsum", ["a", "b"], ["y"], equation="bij, bkj -> bik")],
         [tensor("a", [2, 3, 4]), tensor("b", [2, 5, 4])], [tensor("y", [2, 3, 5])],
         opset=12),
+    # INT64_MAX ("to the end") through a folded Cast must stay exact.
+    "slice_int64_max": lambda: model(
+        [helper.make_node("Cast", ["big"], ["ends"], to=TensorProto.INT64),
+         helper.make_node("Slice", ["x", "starts", "ends"], ["y"])],
+        [tensor("x", [6])], [tensor("y", [5])],
+        [init("big", np.array([np.iinfo(np.int64).max], np.int64)),
+         init("starts", np.array([1], np.int64))]),
     "legacy_broadcast": lambda: model(
         [helper.make_node("Add", ["x", "b"], ["y"], broadcast=1, axis=1)],
         [tensor("x", [2, 3, 4])], [tensor("y", [2, 3, 4])],
