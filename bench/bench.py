@@ -34,11 +34,14 @@ def main():
     ap.add_argument("--quick", action="store_true", help="cls only, 2 rounds, no RESULTS.md")
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--kilnc", default=str(ROOT / "build/bin/kilnc"))
+    ap.add_argument("--models", help="comma-separated subset (default cls,rec,det; cls with --quick)")
+    ap.add_argument("--cpu", default="native", help="kilnc --cpu for the benchmarked objects")
     args = ap.parse_args()
     if not (ASSETS / MODELS[0][1]).exists():
         print("skipped: run scripts/fetch-deps.sh first")
         return 77
-    models = MODELS[:1] if args.quick else MODELS
+    wanted = (args.models or ("cls" if args.quick else "cls,rec,det")).split(",")
+    models = [m for m in MODELS if m[0] in wanted]
     rounds = 2 if args.quick else args.rounds
     rows = []
     with tempfile.TemporaryDirectory(prefix="kiln-bench-") as tmp:
@@ -46,7 +49,7 @@ def main():
         for name, file, shape in models:
             obj = work / (name + ".o")
             out = subprocess.run([args.kilnc, str(ASSETS / file), "-o", str(obj), "--name", name,
-                                  "--shape", "x=" + shape, "--verbose"],
+                                  "--shape", "x=" + shape, "--cpu", args.cpu, "--verbose"],
                                  check=True, capture_output=True, text=True).stderr
             m = re.search(r"arena (\d+) bytes \(naive sum (\d+) bytes\), compiled in ([\d.]+) s", out)
             exe = work / name

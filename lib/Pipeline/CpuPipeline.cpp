@@ -15,17 +15,21 @@ static std::string cpuPipelineText(const CpuPipelineOptions &opts) {
   return llvm::formatv(
              // Graph to value-semantic linalg.
              "kiln-lower-to-linalg, canonicalize, "
+             // Register tiles of vector code, still on tensors.
+             "func.func(kiln-tile-and-vectorize), canonicalize, "
              // Buffers: caller-owned I/O, then everything else in one arena.
              "kiln-entry-to-buffers{{entry={0}}, "
              "eliminate-empty-tensors, one-shot-bufferize{{buffer-alignment={1}}, "
-             "canonicalize, "
+             "cse, canonicalize, "
              "kiln-expand-copies, "
              "kiln-plan-arena{{entry={0} alignment={1}}, "
              "kiln-outline-kernels{{entry={0}}, "
              // Loops, then the LLVM dialect with bare-pointer arguments.
+             "convert-vector-to-scf{{full-unroll=true}, "
              "convert-linalg-to-loops, expand-strided-metadata, lower-affine, "
              "convert-scf-to-cf, finalize-memref-to-llvm, "
              // libm for what LLVM has no intrinsic for (erf, tanh, expm1).
+             "convert-vector-to-llvm, convert-ub-to-llvm, "
              "convert-math-to-funcs, convert-math-to-llvm, convert-math-to-libm, "
              "convert-arith-to-llvm, "
              "convert-cf-to-llvm, "

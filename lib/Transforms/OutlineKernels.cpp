@@ -35,7 +35,7 @@ struct KilnOutlineKernelsPass
     SymbolTable symbols(module);
     unsigned index = 0;
     for (Operation &op : llvm::make_early_inc_range(block)) {
-      if (!isa<linalg::LinalgOp>(op))
+      if (!isa<linalg::LinalgOp, scf::ForOp>(op))
         continue;
       // Everything the op reads: operands and values its body captures.
       llvm::SetVector<Value> needed(op.getOperands().begin(),

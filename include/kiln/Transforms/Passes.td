@@ -77,4 +77,25 @@ def KilnOutlineKernels : Pass<"kiln-outline-kernels", "mlir::ModuleOp"> {
   let dependentDialects = ["mlir::func::FuncDialect"];
 }
 
+def KilnTileAndVectorize
+    : Pass<"kiln-tile-and-vectorize", "mlir::func::FuncOp"> {
+  let summary = "Tile linalg ops into register blocks and vectorize them";
+  let description = [{
+    Contractions (convolutions, matmuls) become loops over R x V output
+    blocks with every reduction loop stepping by one, so each step is R
+    broadcast-FMAs over V lanes with the accumulators hoisted into registers;
+    all-parallel ops become V-lane strips. Partial tiles are peeled so every
+    tile is static. Runs on tensors, before bufferization.
+  }];
+  let options = [
+    Option<"lanes", "lanes", "int64_t", /*default=*/"32",
+           "Output elements per tile along the contiguous dim">,
+    Option<"rows", "rows", "int64_t", /*default=*/"8",
+           "Output rows per contraction tile (the register block)">
+  ];
+  let dependentDialects = ["mlir::scf::SCFDialect",
+                           "mlir::vector::VectorDialect",
+                           "mlir::affine::AffineDialect"];
+}
+
 #endif // KILN_TRANSFORMS_PASSES_TD

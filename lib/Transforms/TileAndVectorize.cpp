@@ -1,0 +1,265 @@
+//===- TileAndVectorize.cpp - Register-blocked vector kernels -------------===//
+//
+// Turns the value-semantic linalg ops into loops over register-sized tiles
+// whose bodies are vector code, still on tensors so that bufferization places
+// everything afterwards:
+//
+//   contractions (conv, matmul, depthwise): the parallel dims are tiled to a
+//   block of R rows x V lanes, every reduction dim to 1, so one step of the
+//   innermost loop is R broadcast-FMAs over V lanes. Dropping the unit dims
+//   leaves an elementwise `acc += a * b` that vectorizes to plain vector ops,
+//   and hoisting the accumulator's read/write out of the reduction loops keeps
+//   it in registers for the whole reduction.
+//
+//   everything else elementwise: the innermost dim in V-lane strips.
+//
+// Partial tiles are peeled into their own loops so that every tile has a
+// static shape and vectorizes without masks.
+//
+//===----------------------------------------------------------------------===//
+#include "kiln/Transforms/Passes.h"
+
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/SCF/Transforms/Patterns.h"
+#include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
+#include "mlir/Dialect/SCF/Transforms/Transforms.h"
+#include "mlir/Dialect/Tensor/Transforms/Transforms.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "mlir/Transforms/LoopInvariantCodeMotionUtils.h"
+
+using namespace mlir;
+
+namespace kiln {
+#define GEN_PASS_DEF_KILNTILEANDVECTORIZE
+#include "kiln/Transforms/Passes.h.inc"
+
+namespace {
+
+/// How one linalg op is cut into register tiles.
+struct TilePlan {
+  SmallVector<int64_t> tileSizes;   // per loop; 0 = not tiled
+  SmallVector<int64_t> interchange; // loop order of the tile loops
+};
+
+bool isStaticF32(linalg::LinalgOp op) {
+  if (op.hasDynamicShape())
+    return false;
+  for (OpOperand &operand : op->getOpOperands()) {
+    auto type = dyn_cast<RankedTensorType>(operand.get().getType());
+    if (!type || !type.getElementType().isF32())
+      return false;
+  }
+  return true;
+}
+
+/// The loop that indexes the last dim of `map`'s result, if that is a plain
+/// loop (the operand is contiguous along it).
+std::optional<unsigned> innermostLoop(AffineMap map) {
+  if (map.getNumResults() == 0)
+    return std::nullopt;
+  if (auto dim = dyn_cast<AffineDimExpr>(map.getResults().back()))
+    return dim.getPosition();
+  return std::nullopt;
+}
+
+bool mapUsesLoop(AffineMap map, unsigned loop) {
+  return llvm::any_of(map.getResults(), [&](AffineExpr e) {
+    return e.isFunctionOfDim(loop);
+  });
+}
+
+/// Contractions: parallel loops tiled to (R rows of `block`) x (V lanes of
+/// the output's innermost loop), reductions to 1; loop order keeps the
+/// block loop innermost among the parallel ones so one input panel is reused
+/// by every block while it is in L1.
+std::optional<TilePlan> planContraction(linalg::GenericOp op, int64_t lanes,
+                                        int64_t rows) {
+  SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+  AffineMap outMap = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
+  if (!outMap.isProjectedPermutation())
+    return std::nullopt;
+  std::optional<unsigned> vec = innermostLoop(outMap);
+  if (!vec)
+    return std::nullopt;
+  SmallVector<int64_t> bounds = op.getStaticLoopRanges();
+  // The block loop: the innermost parallel loop (other than the lane loop)
+  // that the lane-contiguous input does not depend on, so each of its R
+  // steps reuses the same input vector; else the next-outer output loop.
+  std::optional<unsigned> block;
+  AffineMap streamMap;
+  for (OpOperand *in : op.getDpsInputOperands()) {
+    AffineMap map = op.getMatchingIndexingMap(in);
+    if (mapUsesLoop(map, *vec))
+      streamMap = map;
+  }
+  if (!streamMap)
+    return std::nullopt;
+  for (unsigned d = 0; d < outMap.getNumResults() - 1; ++d) {
+    unsigned loop = cast<AffineDimExpr>(outMap.getResult(d)).getPosition();
+    if (bounds[loop] > 1 && !mapUsesLoop(streamMap, loop))
+      block = loop;
+  }
+  bool reuseInput = block.has_value();
+  if (!block && outMap.getNumResults() >= 2)
+    block = cast<AffineDimExpr>(outMap.getResult(outMap.getNumResults() - 2))
+                .getPosition();
+
+  TilePlan plan;
+  plan.tileSizes.assign(iterators.size(), 1);
+  plan.tileSizes[*vec] = std::min(bounds[*vec], lanes);
+  if (block)
+    plan.tileSizes[*block] =
+        std::min(bounds[*block], reuseInput ? rows : rows / 2);
+  for (unsigned d = 0; d < iterators.size(); ++d)
+    if (iterators[d] == utils::IteratorType::parallel && d != *vec &&
+        d != block)
+      plan.interchange.push_back(d);
+  plan.interchange.push_back(*vec);
+  if (block)
+    plan.interchange.push_back(*block);
+  for (unsigned d = 0; d < iterators.size(); ++d)
+    if (iterators[d] == utils::IteratorType::reduction)
+      plan.interchange.push_back(d);
+  return plan;
+}
+
+/// Elementwise and other all-parallel ops: V-lane strips of the innermost
+/// loop of the output.
+std::optional<TilePlan> planElementwise(linalg::GenericOp op, int64_t lanes) {
+  if (op.getNumReductionLoops() != 0 || op.getNumDpsInits() != 1)
+    return std::nullopt;
+  AffineMap outMap = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
+  if (!outMap.isPermutation())
+    return std::nullopt;
+  std::optional<unsigned> vec = innermostLoop(outMap);
+  SmallVector<int64_t> bounds = op.getStaticLoopRanges();
+  TilePlan plan;
+  plan.tileSizes.assign(bounds.size(), 1);
+  plan.tileSizes[*vec] = std::min(bounds[*vec], lanes);
+  for (unsigned d = 0; d < bounds.size(); ++d)
+    if (d != *vec)
+      plan.interchange.push_back(d);
+  plan.interchange.push_back(*vec);
+  return plan;
+}
+
+bool isMultiplyAccumulate(linalg::GenericOp op) {
+  Block &body = op.getRegion().front();
+  if (body.getOperations().size() != 3)
+    return false;
+  auto mul = dyn_cast<arith::MulFOp>(body.front());
+  auto add = dyn_cast<arith::AddFOp>(*std::next(body.begin()));
+  return mul && add;
+}
+
+struct KilnTileAndVectorizePass
+    : impl::KilnTileAndVectorizeBase<KilnTileAndVectorizePass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    func::FuncOp func = getOperation();
+    MLIRContext *ctx = &getContext();
+    IRRewriter rewriter(ctx);
+
+    // 1. Tile, and peel partial tiles so every tile is static.
+    SmallVector<linalg::GenericOp> targets;
+    func.walk([&](linalg::GenericOp op) {
+      if (isStaticF32(op) && !op->getParentOfType<scf::ForOp>())
+        targets.push_back(op);
+    });
+    for (linalg::GenericOp op : targets) {
+      std::optional<TilePlan> plan;
+      if (op.getNumReductionLoops() > 0 && isMultiplyAccumulate(op))
+        plan = planContraction(op, lanes, rows);
+      else
+        plan = planElementwise(op, lanes);
+      if (!plan)
+        continue;
+      rewriter.setInsertionPoint(op);
+      scf::SCFTilingOptions options;
+      options.setTileSizes(getAsIndexOpFoldResult(ctx, plan->tileSizes));
+      options.setInterchange(plan->interchange);
+      FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
+          rewriter, cast<TilingInterface>(op.getOperation()), options);
+      if (failed(tiled)) {
+        op.emitError("kiln: tiling failed");
+        return signalPassFailure();
+      }
+      rewriter.replaceOp(op, tiled->replacements);
+      // Innermost first, so the outer loop's partial copy holds the inner
+      // loop's already peeled pair.
+      for (LoopLikeOpInterface loop : llvm::reverse(tiled->loops)) {
+        auto forOp = cast<scf::ForOp>(loop.getOperation());
+        scf::ForOp partial;
+        (void)scf::peelForLoopAndSimplifyBounds(rewriter, forOp, partial);
+      }
+    }
+    if (failed(cleanup(func)))
+      return signalPassFailure();
+
+    // 2. Drop the unit dims of every tile so the bodies become plain
+    // elementwise ops with projected-permutation maps.
+    {
+      RewritePatternSet patterns(ctx);
+      linalg::ControlDropUnitDims control;
+      control.rankReductionStrategy = linalg::ControlDropUnitDims::
+          RankReductionStrategy::ExtractInsertSlice;
+      control.controlFn = [](Operation *op) -> SmallVector<unsigned> {
+        auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
+        if (!linalgOp || !op->getParentOfType<scf::ForOp>())
+          return {};
+        SmallVector<unsigned> unit;
+        for (auto [i, range] : llvm::enumerate(linalgOp.getStaticLoopRanges()))
+          if (range == 1)
+            unit.push_back(i);
+        return unit;
+      };
+      linalg::populateFoldUnitExtentDimsPatterns(patterns, control);
+      tensor::populateMergeConsecutiveInsertExtractSlicePatterns(patterns);
+      if (failed(applyPatternsGreedily(func, std::move(patterns))))
+        return signalPassFailure();
+    }
+
+    // 3. Vectorize every tile.
+    SmallVector<linalg::LinalgOp> tiles;
+    func.walk([&](linalg::LinalgOp op) {
+      if (op->getParentOfType<scf::ForOp>() && !op.hasDynamicShape())
+        tiles.push_back(op);
+    });
+    for (linalg::LinalgOp op : tiles) {
+      rewriter.setInsertionPoint(op);
+      FailureOr<linalg::VectorizationResult> result =
+          linalg::vectorize(rewriter, op);
+      if (succeeded(result))
+        rewriter.replaceOp(op, result->replacements);
+    }
+    if (failed(cleanup(func)))
+      return signalPassFailure();
+
+    // 4. Keep accumulators in registers across the reduction loops.
+    SmallVector<scf::ForOp> loops;
+    func.walk([&](scf::ForOp loop) { loops.push_back(loop); }); // post-order
+    // Not out of the outermost loop: each top-level op is one kernel.
+    for (scf::ForOp loop : loops)
+      if (loop->getParentOfType<scf::ForOp>())
+        hoistLoopInvariantSubsets(rewriter, loop);
+    if (failed(cleanup(func)))
+      return signalPassFailure();
+  }
+
+  LogicalResult cleanup(func::FuncOp func) {
+    MLIRContext *ctx = &getContext();
+    RewritePatternSet patterns(ctx);
+    for (RegisteredOperationName name : ctx->getRegisteredOperations())
+      name.getCanonicalizationPatterns(patterns, ctx);
+    for (Dialect *dialect : ctx->getLoadedDialects())
+      dialect->getCanonicalizationPatterns(patterns);
+    scf::populateSCFForLoopCanonicalizationPatterns(patterns);
+    return applyPatternsGreedily(func, std::move(patterns));
+  }
+};
+
+} // namespace
+} // namespace kiln
