@@ -13,8 +13,11 @@ namespace kiln {
 
 static std::string cpuPipelineText(const CpuPipelineOptions &opts) {
   return llvm::formatv(
-             // Graph to value-semantic linalg.
+             // Graph rewrites, then value-semantic linalg with elementwise
+             // chains fused into one loop nest each.
+             "func.func(kiln-fold-into-conv), canonicalize, "
              "kiln-lower-to-linalg, canonicalize, "
+             "func.func(kiln-fuse-elementwise), "
              // Register tiles of vector code, still on tensors.
              "func.func(kiln-tile-and-vectorize), canonicalize, "
              // Buffers: caller-owned I/O, then everything else in one arena.
@@ -29,8 +32,8 @@ static std::string cpuPipelineText(const CpuPipelineOptions &opts) {
              "convert-linalg-to-loops, expand-strided-metadata, lower-affine, "
              "convert-scf-to-cf, finalize-memref-to-llvm, "
              // libm for what LLVM has no intrinsic for (erf, tanh, expm1).
-             "convert-vector-to-llvm, convert-ub-to-llvm, "
              "convert-math-to-funcs, convert-math-to-llvm, convert-math-to-libm, "
+             "convert-vector-to-llvm, convert-ub-to-llvm, "
              "convert-arith-to-llvm, "
              "convert-cf-to-llvm, "
              "convert-func-to-llvm{{use-bare-ptr-memref-call-conv=1}, "

@@ -131,7 +131,9 @@ std::optional<TilePlan> planElementwise(linalg::GenericOp op, int64_t lanes) {
   if (op.getNumReductionLoops() != 0 || op.getNumDpsInits() != 1)
     return std::nullopt;
   AffineMap outMap = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
-  if (!outMap.isPermutation())
+  if (!outMap.isPermutation() ||
+      !llvm::all_of(op.getIndexingMapsArray(),
+                    [](AffineMap map) { return map.isProjectedPermutation(); }))
     return std::nullopt;
   std::optional<unsigned> vec = innermostLoop(outMap);
   SmallVector<int64_t> bounds = op.getStaticLoopRanges();

@@ -77,6 +77,26 @@ def KilnOutlineKernels : Pass<"kiln-outline-kernels", "mlir::ModuleOp"> {
   let dependentDialects = ["mlir::func::FuncDialect"];
 }
 
+def KilnFoldIntoConv : Pass<"kiln-fold-into-conv", "mlir::func::FuncOp"> {
+  let summary = "Fold BatchNorm and per-channel scale/shift into conv weights";
+  let description = [{
+    `conv -> batch_norm`, `conv -> mul/add/sub` with a per-output-channel
+    constant become one conv whose weights and bias are recomputed at compile
+    time (when the conv has no other user). Division by a float constant
+    becomes multiplication by its reciprocal.
+  }];
+}
+
+def KilnFuseElementwise : Pass<"kiln-fuse-elementwise", "mlir::func::FuncOp"> {
+  let summary = "Fuse elementwise producers into all-parallel consumers";
+  let description = [{
+    A chain of elementwise linalg ops becomes one loop nest, so intermediate
+    tensors are never written. Producers are only fused into consumers
+    without reduction loops, and only when they have no other user.
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect"];
+}
+
 def KilnTileAndVectorize
     : Pass<"kiln-tile-and-vectorize", "mlir::func::FuncOp"> {
   let summary = "Tile linalg ops into register blocks and vectorize them";
