@@ -136,6 +136,8 @@ std::optional<TilePlan> planElementwise(linalg::GenericOp op, int64_t lanes) {
                     [](AffineMap map) { return map.isProjectedPermutation(); }))
     return std::nullopt;
   std::optional<unsigned> vec = innermostLoop(outMap);
+  if (!vec)
+    return std::nullopt;
   SmallVector<int64_t> bounds = op.getStaticLoopRanges();
   TilePlan plan;
   plan.tileSizes.assign(bounds.size(), 1);
