@@ -26,6 +26,7 @@
 #include "mlir/Dialect/SCF/Transforms/Transforms.h"
 #include "mlir/Dialect/Tensor/Transforms/Transforms.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "mlir/Transforms/LoopInvariantCodeMotionUtils.h"
 
@@ -149,6 +150,21 @@ std::optional<TilePlan> planElementwise(linalg::GenericOp op, int64_t lanes) {
   return plan;
 }
 
+/// Vector sizes for a tile whose lane extent is not a power of two (a
+/// peeled remainder): rounded up and masked, since odd-sized vectors
+/// legalize into scalar code. Empty means the tile's own static shape.
+SmallVector<int64_t> maskedVectorSizes(linalg::LinalgOp op) {
+  if (op.getNumDpsInits() != 1)
+    return {};
+  std::optional<unsigned> lane =
+      innermostLoop(op.getMatchingIndexingMap(op.getDpsInitOperand(0)));
+  SmallVector<int64_t> sizes = op.getStaticLoopRanges();
+  if (!lane || sizes[*lane] <= 1 || llvm::isPowerOf2_64(sizes[*lane]))
+    return {};
+  sizes[*lane] = llvm::PowerOf2Ceil(sizes[*lane]);
+  return sizes;
+}
+
 bool isMultiplyAccumulate(linalg::GenericOp op) {
   Block &body = op.getRegion().front();
   if (body.getOperations().size() != 3)
@@ -234,10 +250,20 @@ struct KilnTileAndVectorizePass
     });
     for (linalg::LinalgOp op : tiles) {
       rewriter.setInsertionPoint(op);
+      SmallVector<int64_t> sizes = maskedVectorSizes(op);
+      SmallVector<bool> scalable(sizes.size(), false);
       FailureOr<linalg::VectorizationResult> result =
-          linalg::vectorize(rewriter, op);
+          linalg::vectorize(rewriter, op, sizes, scalable);
       if (succeeded(result))
         rewriter.replaceOp(op, result->replacements);
+    }
+    {
+      // Masks move into the transfers themselves before anything folds the
+      // one-op regions of `vector.mask`.
+      RewritePatternSet patterns(ctx);
+      vector::populateVectorMaskLoweringPatternsForSideEffectingOps(patterns);
+      if (failed(applyPatternsGreedily(func, std::move(patterns))))
+        return signalPassFailure();
     }
     if (failed(cleanup(func)))
       return signalPassFailure();

@@ -144,6 +144,14 @@ Value buildConv(OpBuilder &b, Location loc, Value input, Value weight,
                                          splitDim(outType.getRank(), 1));
 }
 
+bool isPointwise(ConvOp op) {
+  auto wType = cast<RankedTensorType>(op.getWeight().getType());
+  return llvm::all_of(wType.getShape().drop_front(2),
+                      [](int64_t k) { return k == 1; }) &&
+         llvm::all_of(op.getStrides(), [](int64_t s) { return s == 1; }) &&
+         llvm::all_of(op.getPads(), [](int64_t p) { return p == 0; });
+}
+
 struct ConvLowering : OpConversionPattern<ConvOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -156,6 +164,31 @@ struct ConvLowering : OpConversionPattern<ConvOp> {
     Value input = padSpatial(rewriter, loc, adaptor.getInput(),
                              pads.take_front(spatial), pads.drop_front(spatial),
                              floatConst(rewriter, loc, outType.getElementType(), 0));
+    if (spatial > 1 && isPointwise(op)) {
+      // A 1x1, stride-1 conv sees the spatial dims as one contiguous run, so
+      // its tiles get long vectors even when the image is small.
+      auto collapse = [&](Value v) {
+        auto type = cast<RankedTensorType>(v.getType());
+        SmallVector<ReassociationIndices> groups = {{0}, {1}, {}};
+        for (int64_t d = 2; d < type.getRank(); ++d)
+          groups.back().push_back(d);
+        return tensor::CollapseShapeOp::create(rewriter, loc, v, groups)
+            .getResult();
+      };
+      Value flatIn = collapse(input), flatW = collapse(adaptor.getWeight());
+      auto flatOut = cast<RankedTensorType>(
+          tensor::CollapseShapeOp::inferCollapsedType(
+              outType, {{0}, {1}, llvm::to_vector(llvm::seq<int64_t>(
+                                      2, outType.getRank()))}));
+      Value conv = buildConv(rewriter, loc, flatIn, flatW, adaptor.getBias(),
+                             {1}, {1}, op.getGroup(), flatOut);
+      SmallVector<ReassociationIndices> groups = {{0}, {1}, {}};
+      for (int64_t d = 2; d < outType.getRank(); ++d)
+        groups.back().push_back(d);
+      rewriter.replaceOpWithNewOp<tensor::ExpandShapeOp>(op, outType, conv,
+                                                         groups);
+      return success();
+    }
     rewriter.replaceOp(op, buildConv(rewriter, loc, input, adaptor.getWeight(),
                                      adaptor.getBias(), op.getStrides(),
                                      op.getDilations(), op.getGroup(), outType));
