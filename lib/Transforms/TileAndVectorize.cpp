@@ -126,27 +126,34 @@ std::optional<TilePlan> planContraction(linalg::GenericOp op, int64_t lanes,
   return plan;
 }
 
-/// Elementwise and other all-parallel ops: V-lane strips of the innermost
-/// loop of the output.
+/// Elementwise and other all-parallel ops: V-lane tiles over the innermost
+/// loops of the output (more than one when the innermost extent is short).
 std::optional<TilePlan> planElementwise(linalg::GenericOp op, int64_t lanes) {
   if (op.getNumReductionLoops() != 0 || op.getNumDpsInits() != 1)
     return std::nullopt;
   AffineMap outMap = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
-  if (!outMap.isPermutation() ||
+  if (outMap.getNumResults() == 0 || !outMap.isPermutation() ||
       !llvm::all_of(op.getIndexingMapsArray(),
                     [](AffineMap map) { return map.isProjectedPermutation(); }))
-    return std::nullopt;
-  std::optional<unsigned> vec = innermostLoop(outMap);
-  if (!vec)
     return std::nullopt;
   SmallVector<int64_t> bounds = op.getStaticLoopRanges();
   TilePlan plan;
   plan.tileSizes.assign(bounds.size(), 1);
-  plan.tileSizes[*vec] = std::min(bounds[*vec], lanes);
+  SmallVector<unsigned> inner;
+  int64_t remaining = lanes;
+  for (unsigned r = outMap.getNumResults(); r-- > 0 && remaining > 1;) {
+    unsigned loop = outMap.getDimPosition(r);
+    int64_t tile = std::min(bounds[loop], remaining);
+    plan.tileSizes[loop] = tile;
+    inner.insert(inner.begin(), loop);
+    if (tile < bounds[loop] || !llvm::isPowerOf2_64(tile))
+      break;
+    remaining /= tile;
+  }
   for (unsigned d = 0; d < bounds.size(); ++d)
-    if (d != *vec)
+    if (!llvm::is_contained(inner, d))
       plan.interchange.push_back(d);
-  plan.interchange.push_back(*vec);
+  plan.interchange.append(inner.begin(), inner.end());
   return plan;
 }
 

@@ -196,6 +196,109 @@ struct ConvLowering : OpConversionPattern<ConvOp> {
   }
 };
 
+/// Kernel == stride, no padding or dilation, one group: every output pixel
+/// gets exactly one tap, so the op is a pointwise conv to M x K... "phase"
+/// channels followed by interleaving the phases into the output.
+bool isNonOverlapping(ConvTransposeOp op) {
+  auto wType = cast<RankedTensorType>(op.getWeight().getType());
+  ArrayRef<int64_t> kernel = wType.getShape().drop_front(2);
+  return op.getGroup() == 1 && kernel == op.getStrides() &&
+         llvm::all_of(op.getPads(), [](int64_t p) { return p == 0; }) &&
+         llvm::all_of(op.getDilations(), [](int64_t d) { return d == 1; }) &&
+         llvm::all_of(op.getOutputPadding(), [](int64_t p) { return p == 0; });
+}
+
+Value buildPhaseConvTranspose(OpBuilder &b, Location loc, Value input,
+                              Value weight, Value bias,
+                              RankedTensorType outType) {
+  MLIRContext *ctx = b.getContext();
+  Type elem = outType.getElementType();
+  auto inType = cast<RankedTensorType>(input.getType());
+  auto wType = cast<RankedTensorType>(weight.getType());
+  int64_t spatial = inType.getRank() - 2, channels = wType.getDimSize(0),
+          filters = wType.getDimSize(1);
+  ArrayRef<int64_t> kernel = wType.getShape().drop_front(2),
+                    image = inType.getShape().drop_front(2);
+  int64_t phases = wType.getNumElements() / (channels * filters),
+          pixels = inType.getNumElements() / (inType.getDimSize(0) * channels);
+  auto flat = [&](Value v, ArrayRef<int64_t> shape) -> Value {
+    SmallVector<ReassociationIndices> groups;
+    auto type = cast<RankedTensorType>(v.getType());
+    if (type.getRank() == static_cast<int64_t>(shape.size()))
+      return v;
+    return tensor::CollapseShapeOp::create(
+               b, loc, RankedTensorType::get(shape, elem), v,
+               *getReassociationIndicesForCollapse(type.getShape(), shape))
+        .getResult();
+  };
+
+  // Weight C x M x K... -> (M K...) x C x 1.
+  SmallVector<int64_t> permutedShape = {filters};
+  permutedShape.append(kernel.begin(), kernel.end());
+  permutedShape.push_back(channels);
+  SmallVector<AffineExpr> readW = {getAffineDimExpr(spatial + 1, ctx),
+                                   getAffineDimExpr(0, ctx)};
+  for (int64_t i = 0; i < spatial; ++i)
+    readW.push_back(getAffineDimExpr(1 + i, ctx));
+  Value permuted =
+      buildCopy(b, loc, weight, AffineMap::get(spatial + 2, 0, readW, ctx),
+                RankedTensorType::get(permutedShape, elem));
+  Value pointwise = flat(permuted, {filters * phases, channels});
+  pointwise = tensor::ExpandShapeOp::create(
+      b, loc, RankedTensorType::get({filters * phases, channels, 1}, elem),
+      pointwise, SmallVector<ReassociationIndices>{{0}, {1, 2}});
+
+  int64_t batch = inType.getDimSize(0);
+  Value flatIn = flat(input, {batch, channels, pixels});
+  Value phased = buildConv(
+      b, loc, flatIn, pointwise, Value(), {1}, {1}, 1,
+      RankedTensorType::get({batch, filters * phases, pixels}, elem));
+
+  // Interleave: out[n, m, h1, k1, ..., hk, kk] = phased[n, m, k..., h...].
+  SmallVector<int64_t> phasedShape = {batch, filters};
+  phasedShape.append(kernel.begin(), kernel.end());
+  phasedShape.append(image.begin(), image.end());
+  phased = tensor::ExpandShapeOp::create(
+      b, loc, RankedTensorType::get(phasedShape, elem), phased,
+      SmallVector<ReassociationIndices>{
+          {0},
+          llvm::to_vector(llvm::seq<int64_t>(1, 2 + spatial)),
+          llvm::to_vector(llvm::seq<int64_t>(2 + spatial, 2 + 2 * spatial))});
+  SmallVector<int64_t> interleavedShape = {batch, filters};
+  SmallVector<AffineExpr> readY = {getAffineDimExpr(0, ctx),
+                                   getAffineDimExpr(1, ctx)};
+  unsigned numDims = 2 + 2 * spatial;
+  for (int64_t i = 0; i < spatial; ++i) {
+    interleavedShape.push_back(image[i]);
+    interleavedShape.push_back(kernel[i]);
+    readY.push_back(getAffineDimExpr(3 + 2 * i, ctx));
+  }
+  for (int64_t i = 0; i < spatial; ++i)
+    readY.push_back(getAffineDimExpr(2 + 2 * i, ctx));
+  auto interleavedType = RankedTensorType::get(interleavedShape, elem);
+  SmallVector<Value> inputs = {phased};
+  SmallVector<AffineMap> maps = {AffineMap::get(numDims, 0, readY, ctx)};
+  if (bias) {
+    inputs.push_back(flat(bias, {filters}));
+    maps.push_back(AffineMap::get(numDims, 0, {getAffineDimExpr(1, ctx)}, ctx));
+  }
+  maps.push_back(AffineMap::getMultiDimIdentityMap(numDims, ctx));
+  Value init = tensor::EmptyOp::create(b, loc, interleavedShape, elem);
+  Value interleaved =
+      linalg::GenericOp::create(
+          b, loc, interleavedType, inputs, init, maps,
+          SmallVector<utils::IteratorType>(numDims,
+                                           utils::IteratorType::parallel),
+          [&](OpBuilder &nb, Location l, ValueRange a) {
+            Value v = a[0];
+            if (a.size() > 2)
+              v = arith::AddFOp::create(nb, l, v, a[1]);
+            yieldValue(nb, l, v);
+          })
+          .getResult(0);
+  return flat(interleaved, SmallVector<int64_t>(outType.getShape()));
+}
+
 /// A transposed convolution is a stride-1 convolution of the input spread out
 /// by the stride (zeros in between) and padded by dilation * (K - 1) - pad,
 /// with the weight's kernel flipped and its channel roles swapped.
@@ -214,6 +317,14 @@ struct ConvTransposeLowering : OpConversionPattern<ConvTransposeOp> {
     int64_t group = op.getGroup();
     ArrayRef<int64_t> strides = op.getStrides(), dilations = op.getDilations(),
                       pads = op.getPads(), outPad = op.getOutputPadding();
+
+    if (isNonOverlapping(op)) {
+      rewriter.replaceOp(op, buildPhaseConvTranspose(rewriter, loc,
+                                                     adaptor.getInput(),
+                                                     adaptor.getWeight(),
+                                                     adaptor.getBias(), outType));
+      return success();
+    }
 
     // Spread and pad the input in one destination tensor.
     SmallVector<int64_t> spreadShape(inType.getShape().take_front(2));
