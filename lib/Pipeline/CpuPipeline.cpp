@@ -19,7 +19,7 @@ static std::string cpuPipelineText(const CpuPipelineOptions &opts) {
              "kiln-lower-to-linalg, canonicalize, "
              "func.func(kiln-fuse-elementwise), "
              // Register tiles of vector code, still on tensors.
-             "func.func(kiln-tile-and-vectorize), canonicalize, "
+             "func.func(kiln-tile-and-vectorize, kiln-approximate-math), canonicalize, "
              // Buffers: caller-owned I/O, then everything else in one arena.
              "kiln-entry-to-buffers{{entry={0}}, "
              "eliminate-empty-tensors, one-shot-bufferize{{buffer-alignment={1}}, "

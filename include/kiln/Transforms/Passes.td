@@ -97,6 +97,17 @@ def KilnFuseElementwise : Pass<"kiln-fuse-elementwise", "mlir::func::FuncOp"> {
   let dependentDialects = ["mlir::linalg::LinalgDialect"];
 }
 
+def KilnApproximateMath : Pass<"kiln-approximate-math", "mlir::func::FuncOp"> {
+  let summary = "Replace exp/log/tanh/erf with polynomial approximations";
+  let description = [{
+    Uses MLIR's f32 polynomial approximations so that vectorized
+    transcendentals stay vector code instead of one libm call per lane.
+  }];
+  let dependentDialects = ["mlir::arith::ArithDialect",
+                           "mlir::math::MathDialect",
+                           "mlir::vector::VectorDialect"];
+}
+
 def KilnTileAndVectorize
     : Pass<"kiln-tile-and-vectorize", "mlir::func::FuncOp"> {
   let summary = "Tile linalg ops into register blocks and vectorize them";
