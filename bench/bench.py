@@ -2,10 +2,12 @@
 """Kiln against ONNX Runtime on the PaddleOCR models, in one run.
 
 Compiles each model with kilnc (timing the compile), then alternates rounds
-of Kiln and ONNX Runtime (1 intra-op thread, all graph optimizations) and
-prints a table of medians; rewrites bench/RESULTS.md unless --quick.
+of Kiln and ONNX Runtime (all graph optimizations, inter-op 1) with 1 and 2
+threads (Kiln: NAME_run, and NAME_run_parallel on libkiln_runtime's pool;
+ONNX Runtime: intra-op threads) and prints a table of medians; rewrites
+bench/RESULTS.md unless --quick.
 
-usage: bench.py [--quick] [--rounds N]
+usage: bench.py [--quick] [--rounds N] [--models cls,rec,det] [--threads 1,2]
 """
 import argparse
 import datetime
@@ -34,8 +36,10 @@ def main():
     ap.add_argument("--quick", action="store_true", help="cls only, 2 rounds, no RESULTS.md")
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--kilnc", default=str(ROOT / "build/bin/kilnc"))
+    ap.add_argument("--runtime", default=str(ROOT / "build/lib/libkiln_runtime.a"))
     ap.add_argument("--models", help="comma-separated subset (default cls,rec,det; cls with --quick)")
     ap.add_argument("--cpu", default="native", help="kilnc --cpu for the benchmarked objects")
+    ap.add_argument("--threads", default="1,2", help="comma-separated thread counts")
     args = ap.parse_args()
     if not (ASSETS / MODELS[0][1]).exists():
         print("skipped: run scripts/fetch-deps.sh first")
@@ -53,17 +57,19 @@ def main():
                                  check=True, capture_output=True, text=True).stderr
             m = re.search(r"arena (\d+) bytes \(naive sum (\d+) bytes\), compiled in ([\d.]+) s", out)
             exe = work / name
-            run(["cc", "-O2", "-I", str(work), '-DKILN_HEADER="%s.h"' % name,
-                 "-DKILN_NAME=" + name, str(ROOT / "bench/timing.c"), str(obj), "-lm",
-                 "-o", str(exe)])
-            kiln, ort = [], []
-            for _ in range(rounds):  # interleaved so both see the same machine
-                kiln.append(float(run([str(exe), "3"])))
-                ort.append(float(run(["node", str(ROOT / "bench/ort_timing.js"),
-                                      str(ASSETS / file), shape, "3", "1"])))
-            k, o = statistics.median(kiln), statistics.median(ort)
-            rows.append((name, 1, k, o, k / o, int(m.group(1)), int(m.group(2)),
-                         float(m.group(3))))
+            run(["cc", "-O2", "-I", str(work), "-I", str(ROOT / "runtime"),
+                 '-DKILN_HEADER="%s.h"' % name, "-DKILN_NAME=" + name,
+                 str(ROOT / "bench/timing.c"), str(obj), str(args.runtime), "-lm",
+                 "-lpthread", "-o", str(exe)])
+            for threads in [int(t) for t in args.threads.split(",")]:
+                kiln, ort = [], []
+                for _ in range(rounds):  # interleaved so both see the same machine
+                    kiln.append(float(run([str(exe), "3", str(threads)])))
+                    ort.append(float(run(["node", str(ROOT / "bench/ort_timing.js"),
+                                          str(ASSETS / file), shape, "3", str(threads)])))
+                k, o = statistics.median(kiln), statistics.median(ort)
+                rows.append((name, threads, k, o, k / o, int(m.group(1)),
+                             int(m.group(2)), float(m.group(3))))
     header = "| model | threads | Kiln ms | ORT ms | Kiln/ORT | arena bytes | naive bytes | compile s |"
     lines = [header, "|---|---|---|---|---|---|---|---|"]
     for r in rows:
@@ -75,7 +81,8 @@ def main():
         (ROOT / "bench/RESULTS.md").write_text(
             "# Benchmark results\n\n"
             "`bench/bench.py` (median of %d interleaved rounds of 3 runs each; ONNX Runtime "
-            "1.30 from npm with all graph optimizations, 1 intra-op thread). %s, %s.\n\n%s\n"
+            "1.30 from npm with all graph optimizations, intra-op threads as in the table, "
+            "inter-op 1; Kiln objects compiled with `--cpu native`). %s, %s.\n\n%s\n"
             % (rounds, cpu, datetime.date.today().isoformat(), "\n".join(lines)))
     return 0
 

@@ -1,5 +1,6 @@
 //===- ModelInterface.cpp - Header text and C entry points ----------------===//
 #include "kiln/Target/ModelInterface.h"
+#include "kiln/Target/ParallelEntry.h"
 
 #include "mlir/IR/BuiltinTypes.h"
 
@@ -120,6 +121,18 @@ typedef struct kiln_tensor_desc {{
 } kiln_tensor_desc;
 #endif
 
+#ifndef KILN_PARALLEL_DEFINED
+#define KILN_PARALLEL_DEFINED
+/* How a model may use threads the caller owns. parallel_for must call
+   fn(arg, i) once for every i in [0, n), on any threads, and return only
+   when all calls are done. libkiln_runtime's kiln_pool provides one. */
+typedef struct kiln_parallel {{
+  void (*parallel_for)(void *context, int n, void (*fn)(void *arg, int i), void *arg);
+  void *context;         /* passed back to parallel_for */
+  int threads;           /* how many calls may usefully run at once */
+} kiln_parallel;
+#endif
+
 #define {2}_ARENA_BYTES {3}u   /* activation workspace the caller provides */
 #define {2}_ARENA_ALIGN 64
 
@@ -133,6 +146,13 @@ const kiln_tensor_desc *{0}_output(int index);
    arena: {0}_arena_bytes() bytes, {2}_ARENA_ALIGN-aligned, owned by the caller.
    Returns 0 on success. Reentrant: concurrent calls need distinct arenas. */
 int {0}_run(const void *const *inputs, void *const *outputs, void *arena);
+
+/* Same as {0}_run, with each kernel's outer loop split into up to
+   par->threads chunks run through par->parallel_for. par == NULL or
+   par->threads <= 1 runs on the calling thread. Results are identical to
+   {0}_run. */
+int {0}_run_parallel(const void *const *inputs, void *const *outputs, void *arena,
+                     const kiln_parallel *par);
 
 #ifdef __cplusplus
 }
@@ -178,6 +198,47 @@ void emitConstantFn(llvm::Module &module, const std::string &fnName,
       llvm::GlobalValue::ExternalLinkage, fnName, module);
   b.SetInsertPoint(llvm::BasicBlock::Create(module.getContext(), "entry", fn));
   b.CreateRet(value);
+}
+
+/// Emits the exported run function: checks the pointers (1 when one is
+/// null), unpacks the input/output arrays and calls the lowered entry.
+void emitRun(llvm::Module &module, const ModelInterface &m,
+             const std::string &name, llvm::Function *impl,
+             bool withParallel) {
+  llvm::LLVMContext &ctx = module.getContext();
+  llvm::IRBuilder<> b(ctx);
+  std::vector<llvm::Type *> params = {b.getPtrTy(), b.getPtrTy(), b.getPtrTy()};
+  if (withParallel)
+    params.push_back(b.getPtrTy());
+  auto *run = llvm::Function::Create(
+      llvm::FunctionType::get(b.getInt32Ty(), params, false),
+      llvm::GlobalValue::ExternalLinkage, name, module);
+  auto *entry = llvm::BasicBlock::Create(ctx, "entry", run);
+  auto *call = llvm::BasicBlock::Create(ctx, "call", run);
+  auto *bad = llvm::BasicBlock::Create(ctx, "bad_args", run);
+  b.SetInsertPoint(entry);
+  llvm::Value *inputs = run->getArg(0), *outputs = run->getArg(1),
+              *arena = run->getArg(2);
+  llvm::Value *anyNull = b.CreateOr(
+      {b.CreateIsNull(outputs), b.CreateIsNull(arena),
+       m.inputs.empty() ? b.getFalse() : b.CreateIsNull(inputs)});
+  b.CreateCondBr(anyNull, bad, call);
+  b.SetInsertPoint(bad);
+  b.CreateRet(b.getInt32(1));
+  b.SetInsertPoint(call);
+  std::vector<llvm::Value *> args;
+  auto loadPointers = [&](llvm::Value *array, size_t n) {
+    for (size_t i = 0; i < n; ++i)
+      args.push_back(b.CreateLoad(
+          b.getPtrTy(), b.CreateConstInBoundsGEP1_64(b.getPtrTy(), array, i)));
+  };
+  loadPointers(inputs, m.inputs.size());
+  loadPointers(outputs, m.outputs.size());
+  args.push_back(arena);
+  if (withParallel)
+    args.push_back(run->getArg(3));
+  b.CreateCall(impl, args);
+  b.CreateRet(b.getInt32(0));
 }
 
 } // namespace
@@ -233,35 +294,13 @@ bool addCInterface(llvm::Module &module, const ModelInterface &m,
   emitConstantFn(module, m.name + "_num_inputs", b.getInt32(m.inputs.size()));
   emitConstantFn(module, m.name + "_num_outputs", b.getInt32(m.outputs.size()));
 
-  // int NAME_run(const void *const *inputs, void *const *outputs, void *arena)
-  auto *run = llvm::Function::Create(
-      llvm::FunctionType::get(b.getInt32Ty(),
-                              {b.getPtrTy(), b.getPtrTy(), b.getPtrTy()}, false),
-      llvm::GlobalValue::ExternalLinkage, m.name + "_run", module);
-  auto *entry = llvm::BasicBlock::Create(ctx, "entry", run);
-  auto *call = llvm::BasicBlock::Create(ctx, "call", run);
-  auto *bad = llvm::BasicBlock::Create(ctx, "bad_args", run);
-  b.SetInsertPoint(entry);
-  llvm::Value *inputs = run->getArg(0), *outputs = run->getArg(1),
-              *arena = run->getArg(2);
-  llvm::Value *anyNull = b.CreateOr(
-      {b.CreateIsNull(outputs), b.CreateIsNull(arena),
-       m.inputs.empty() ? b.getFalse() : b.CreateIsNull(inputs)});
-  b.CreateCondBr(anyNull, bad, call);
-  b.SetInsertPoint(bad);
-  b.CreateRet(b.getInt32(1));
-  b.SetInsertPoint(call);
-  std::vector<llvm::Value *> args;
-  auto loadPointers = [&](llvm::Value *array, size_t n) {
-    for (size_t i = 0; i < n; ++i)
-      args.push_back(b.CreateLoad(
-          b.getPtrTy(), b.CreateConstInBoundsGEP1_64(b.getPtrTy(), array, i)));
-  };
-  loadPointers(inputs, m.inputs.size());
-  loadPointers(outputs, m.outputs.size());
-  args.push_back(arena);
-  b.CreateCall(impl, args);
-  b.CreateRet(b.getInt32(0));
+  // int NAME_run(inputs, outputs, arena) and
+  // int NAME_run_parallel(inputs, outputs, arena, const kiln_parallel *par).
+  llvm::Function *parallelImpl =
+      addParallelEntry(module, impl, implName + "_p");
+  emitRun(module, m, m.name + "_run", impl, /*withParallel=*/false);
+  emitRun(module, m, m.name + "_run_parallel", parallelImpl,
+          /*withParallel=*/true);
   return true;
 }
 

@@ -1,6 +1,7 @@
 //===- OutlineKernels.cpp - One function per kernel -----------------------===//
 #include "kiln/Transforms/Passes.h"
 
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
@@ -20,6 +21,106 @@ namespace {
 /// they only name memory or produce constants.
 bool isRematerializable(Operation *op) {
   return isa<ViewLikeOpInterface, memref::GetGlobalOp>(op) || isPure(op);
+}
+
+std::optional<int64_t> constantTripCount(scf::ForOp loop) {
+  std::optional<int64_t> lb = getConstantIntValue(loop.getLowerBound()),
+                         ub = getConstantIntValue(loop.getUpperBound()),
+                         step = getConstantIntValue(loop.getStep());
+  if (!lb || !ub || !step || *step <= 0 || *ub <= *lb)
+    return std::nullopt;
+  return (*ub - *lb + *step - 1) / *step;
+}
+
+/// True when `value` is computed from `iv` (through any ops in the loop).
+bool dependsOn(Value value, Value iv) {
+  SmallVector<Value> worklist = {value};
+  llvm::DenseSet<Value> seen;
+  while (!worklist.empty()) {
+    Value v = worklist.pop_back_val();
+    if (v == iv)
+      return true;
+    if (!seen.insert(v).second)
+      continue;
+    if (Operation *def = v.getDefiningOp())
+      worklist.append(def->operand_begin(), def->operand_end());
+  }
+  return false;
+}
+
+/// Whether the iterations of `loop` may run concurrently: every memory write
+/// inside lands at a place computed from the induction variable (each
+/// iteration owns its output tile). Reduction loops and anything else are
+/// kept whole.
+bool writesDependOnIteration(scf::ForOp loop) {
+  if (loop.getNumResults() != 0)
+    return false;
+  Value iv = loop.getInductionVar();
+  WalkResult result = loop.getBody()->walk([&](Operation *op) {
+    auto effects = dyn_cast<MemoryEffectOpInterface>(op);
+    if (!effects) {
+      if (op->hasTrait<OpTrait::HasRecursiveMemoryEffects>() ||
+          isa<scf::ForOp, scf::YieldOp>(op))
+        return WalkResult::advance();
+      return WalkResult::interrupt();
+    }
+    SmallVector<MemoryEffects::EffectInstance> list;
+    effects.getEffects(list);
+    for (auto &effect : list) {
+      if (!isa<MemoryEffects::Write>(effect.getEffect()))
+        continue;
+      Value target = effect.getValue();
+      if (!target || !dependsOn(target, iv)) {
+        // The written view may be fixed while the indices move.
+        bool indexed = llvm::any_of(op->getOperands(), [&](Value operand) {
+          return operand != target && isa<IndexType>(operand.getType()) &&
+                 dependsOn(operand, iv);
+        });
+        if (!target || !indexed)
+          return WalkResult::interrupt();
+      }
+    }
+    return WalkResult::advance();
+  });
+  return !result.wasInterrupted();
+}
+
+/// Roughly how many scalar operations one run of the nest performs: trip
+/// counts down the first-loop chain times the widest vector in it. Splitting
+/// costs a few microseconds of synchronization, so small kernels stay whole.
+bool worthSplitting(scf::ForOp outer) {
+  constexpr int64_t kMinWork = int64_t(1) << 17;
+  int64_t work = 1, lanes = 1;
+  outer->walk([&](Operation *op) {
+    for (Type t : op->getResultTypes())
+      if (auto v = dyn_cast<VectorType>(t))
+        lanes = std::max(lanes, v.getNumElements());
+  });
+  for (scf::ForOp loop = outer; loop;) {
+    work *= constantTripCount(loop).value_or(1);
+    scf::ForOp inner;
+    for (Operation &op : *loop.getBody())
+      if ((inner = dyn_cast<scf::ForOp>(op)))
+        break;
+    loop = inner;
+  }
+  return work * lanes >= kMinWork;
+}
+
+/// Rewrites `loop` to run only its iterations [first, last).
+void restrictToRange(OpBuilder &b, scf::ForOp loop, Value first, Value last) {
+  Location loc = loop.getLoc();
+  b.setInsertionPoint(loop);
+  Value lb = loop.getLowerBound(), step = loop.getStep();
+  Value begin = arith::AddIOp::create(
+      b, loc, lb, arith::MulIOp::create(b, loc, first, step));
+  Value end = arith::MinSIOp::create(
+      b, loc, loop.getUpperBound(),
+      arith::AddIOp::create(b, loc, lb,
+                            arith::MulIOp::create(b, loc, last, step)));
+  loop.getLowerBoundMutable().assign(begin);
+  loop.getUpperBoundMutable().assign(end);
+  b.setInsertionPointAfter(loop);
 }
 
 struct KilnOutlineKernelsPass
@@ -69,9 +170,18 @@ struct KilnOutlineKernelsPass
         argTypes.push_back(arg.getType());
         callArgs.push_back(arg);
       }
+      // A loop kernel runs iterations [first, last) of its outermost loop,
+      // so the caller can split it across threads.
+      auto loop = dyn_cast<scf::ForOp>(op);
+      std::optional<int64_t> trips;
+      if (loop && writesDependOnIteration(loop) && worthSplitting(loop))
+        trips = constantTripCount(loop);
+      if (trips)
+        argTypes.append(2, b.getIndexType());
       b.setInsertionPoint(func);
       auto kernel = func::FuncOp::create(
-          b, op.getLoc(), entry + "_k" + std::to_string(index++),
+          b, op.getLoc(),
+          entry + (trips ? "_p" : "_k") + std::to_string(index++),
           b.getFunctionType(argTypes, {}));
       kernel.setPrivate();
       symbols.insert(kernel);
@@ -87,10 +197,19 @@ struct KilnOutlineKernelsPass
       });
       for (Operation *def : ordered)
         b.clone(*def, mapping);
-      b.clone(op, mapping);
+      Operation *clone = b.clone(op, mapping);
+      if (trips)
+        restrictToRange(b, cast<scf::ForOp>(clone),
+                        body->getArgument(args.size()),
+                        body->getArgument(args.size() + 1));
       func::ReturnOp::create(b, op.getLoc());
 
       b.setInsertionPoint(&op);
+      if (trips) {
+        callArgs.push_back(arith::ConstantIndexOp::create(b, op.getLoc(), 0));
+        callArgs.push_back(
+            arith::ConstantIndexOp::create(b, op.getLoc(), *trips));
+      }
       func::CallOp::create(b, op.getLoc(), kernel, callArgs);
       op.erase();
     }

@@ -32,7 +32,7 @@ c++ -std=c++11 -Wall -Werror -fsyntax-only -I "$work" "$work/both.cc"
 
 # Only the C API is exported; everything else stays local to each object.
 exported=$(nm -g --defined-only "$work/net_a.o" | awk '{print $3}' | sort | tr '\n' ' ')
-expected="net_a_arena_bytes net_a_input net_a_num_inputs net_a_num_outputs net_a_output net_a_run "
+expected="net_a_arena_bytes net_a_input net_a_num_inputs net_a_num_outputs net_a_output net_a_run net_a_run_parallel "
 if [ "$exported" != "$expected" ]; then
   echo "unexpected exported symbols: $exported"
   exit 1

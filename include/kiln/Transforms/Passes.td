@@ -69,6 +69,11 @@ def KilnOutlineKernels : Pass<"kiln-outline-kernels", "mlir::ModuleOp"> {
     and globals it reads are re-created inside. LLVM optimizes many small
     functions in linear time where one function with hundreds of loop nests
     is superlinear, and profiles show one symbol per kernel.
+
+    A kernel whose root is a loop with a constant trip count is named
+    `<entry>_p<N>` and takes two more index arguments, the first and last
+    (exclusive) iteration of that loop to run; the entry passes the whole
+    range, and a parallel caller can split it.
   }];
   let options = [
     Option<"entry", "entry", "std::string", /*default=*/"\"main\"",
