@@ -23,6 +23,9 @@ static std::string cpuPipelineText(const CpuPipelineOptions &opts) {
              // Buffers: caller-owned I/O, then everything else in one arena.
              "kiln-entry-to-buffers{{entry={0}}, "
              "eliminate-empty-tensors, one-shot-bufferize{{buffer-alignment={1}}, "
+             // Scratch tiles (partial reductions) leave their loops, so the
+             // arena holds them too.
+             "func.func(buffer-loop-hoisting), "
              "cse, canonicalize, "
              "kiln-expand-copies, "
              "kiln-plan-arena{{entry={0} alignment={1}}, "

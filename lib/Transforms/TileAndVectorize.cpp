@@ -42,6 +42,9 @@ namespace {
 struct TilePlan {
   SmallVector<int64_t> tileSizes;   // per loop; 0 = not tiled
   SmallVector<int64_t> interchange; // loop order of the tile loops
+  // Reductions: tiles of the reduction loops for a second, partial-reduction
+  // tiling of each tile (V-lane partial results, merged once at the end).
+  SmallVector<int64_t> partialTiles;
 };
 
 bool isStaticF32(linalg::LinalgOp op) {
@@ -172,6 +175,56 @@ SmallVector<int64_t> maskedVectorSizes(linalg::LinalgOp op) {
   return sizes;
 }
 
+/// Other reductions over the contiguous innermost dim (softmax max/sum,
+/// global pooling): one tile per output element, and inside it V lanes of
+/// partial results so the loop body is elementwise vector code.
+std::optional<TilePlan> planReduction(linalg::GenericOp op, int64_t lanes) {
+  if (op.getNumDpsInits() != 1 || op.getNumDpsInputs() < 1 ||
+      !llvm::all_of(op.getIndexingMapsArray(),
+                    [](AffineMap map) { return map.isProjectedPermutation(); }))
+    return std::nullopt;
+  SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+  std::optional<unsigned> inner =
+      innermostLoop(op.getMatchingIndexingMap(op.getDpsInputOperand(0)));
+  if (!inner || iterators[*inner] != utils::IteratorType::reduction)
+    return std::nullopt;
+  SmallVector<int64_t> bounds = op.getStaticLoopRanges();
+  TilePlan plan;
+  plan.tileSizes.assign(bounds.size(), 0);
+  plan.partialTiles.assign(bounds.size(), 0);
+  for (unsigned d = 0; d < bounds.size(); ++d) {
+    if (iterators[d] == utils::IteratorType::parallel) {
+      plan.tileSizes[d] = 1;
+      plan.interchange.push_back(d);
+    } else {
+      plan.partialTiles[d] = d == *inner ? std::min(bounds[d], lanes) : 1;
+    }
+  }
+  for (unsigned d = 0; d < bounds.size(); ++d)
+    if (iterators[d] == utils::IteratorType::reduction)
+      plan.interchange.push_back(d);
+  return plan;
+}
+
+/// Tiles `op` and peels the partial tiles of every loop, innermost first
+/// so the outer loop's partial copy holds the inner loop's peeled pair.
+FailureOr<scf::SCFTilingResult>
+tileAndPeel(RewriterBase &rewriter, TilingInterface op,
+            const scf::SCFTilingOptions &options) {
+  rewriter.setInsertionPoint(op);
+  FailureOr<scf::SCFTilingResult> tiled =
+      scf::tileUsingSCF(rewriter, op, options);
+  if (failed(tiled))
+    return failure();
+  rewriter.replaceOp(op, tiled->replacements);
+  for (LoopLikeOpInterface loop : llvm::reverse(tiled->loops)) {
+    scf::ForOp partial;
+    (void)scf::peelForLoopAndSimplifyBounds(
+        rewriter, cast<scf::ForOp>(loop.getOperation()), partial);
+  }
+  return tiled;
+}
+
 bool isMultiplyAccumulate(linalg::GenericOp op) {
   Block &body = op.getRegion().front();
   if (body.getOperations().size() != 3)
@@ -200,27 +253,37 @@ struct KilnTileAndVectorizePass
       std::optional<TilePlan> plan;
       if (op.getNumReductionLoops() > 0 && isMultiplyAccumulate(op))
         plan = planContraction(op, lanes, rows);
+      else if (op.getNumReductionLoops() > 0)
+        plan = planReduction(op, lanes);
       else
         plan = planElementwise(op, lanes);
       if (!plan)
         continue;
-      rewriter.setInsertionPoint(op);
       scf::SCFTilingOptions options;
       options.setTileSizes(getAsIndexOpFoldResult(ctx, plan->tileSizes));
       options.setInterchange(plan->interchange);
-      FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
-          rewriter, cast<TilingInterface>(op.getOperation()), options);
+      FailureOr<scf::SCFTilingResult> tiled =
+          tileAndPeel(rewriter, cast<TilingInterface>(op.getOperation()),
+                      options);
       if (failed(tiled)) {
         op.emitError("kiln: tiling failed");
         return signalPassFailure();
       }
-      rewriter.replaceOp(op, tiled->replacements);
-      // Innermost first, so the outer loop's partial copy holds the inner
-      // loop's already peeled pair.
-      for (LoopLikeOpInterface loop : llvm::reverse(tiled->loops)) {
-        auto forOp = cast<scf::ForOp>(loop.getOperation());
-        scf::ForOp partial;
-        (void)scf::peelForLoopAndSimplifyBounds(rewriter, forOp, partial);
+      if (plan->partialTiles.empty())
+        continue;
+      SmallVector<unsigned> reductionDims;
+      for (auto [d, tile] : llvm::enumerate(plan->partialTiles))
+        if (tile)
+          reductionDims.push_back(d);
+      scf::SCFTilingOptions partial;
+      partial.setTileSizes(getAsIndexOpFoldResult(ctx, plan->partialTiles));
+      partial.setReductionTilingStrategy(
+          ReductionTilingStrategy::PartialReductionOuterReduction);
+      partial.setReductionDims(reductionDims);
+      auto tile = cast<TilingInterface>(tiled->tiledOps.back());
+      if (failed(tileAndPeel(rewriter, tile, partial))) {
+        op.emitError("kiln: reduction tiling failed");
+        return signalPassFailure();
       }
     }
     if (failed(cleanup(func)))
@@ -284,6 +347,17 @@ struct KilnTileAndVectorizePass
         hoistLoopInvariantSubsets(rewriter, loop);
     if (failed(cleanup(func)))
       return signalPassFailure();
+
+    // 5. Reductions that remain (partial results merged once per output)
+    // become vector.reduction, which LLVM lowers directly.
+    {
+      RewritePatternSet patterns(ctx);
+      vector::populateVectorMultiReductionLoweringPatterns(
+          patterns, vector::VectorMultiReductionLowering::InnerReduction);
+      vector::populateVectorShapeCastLoweringPatterns(patterns);
+      if (failed(applyPatternsGreedily(func, std::move(patterns))))
+        return signalPassFailure();
+    }
   }
 
   LogicalResult cleanup(func::FuncOp func) {
