@@ -21,6 +21,8 @@ namespace kiln {
 
 namespace {
 
+constexpr uint64_t kChunksPerThread = 1;
+
 /// struct kiln_parallel { parallel_for, context, threads }, as in the header.
 llvm::StructType *parallelType(llvm::LLVMContext &ctx) {
   auto *ptr = llvm::PointerType::getUnqual(ctx);
@@ -56,11 +58,16 @@ llvm::Function *getDispatch(llvm::Module &module, llvm::IntegerType *index) {
   llvm::Value *forEach = b.CreateLoad(ptr, b.CreateStructGEP(parType, par, 0));
   llvm::Value *threads =
       b.CreateLoad(b.getInt32Ty(), b.CreateStructGEP(parType, par, 2));
-  llvm::Value *chunks = b.CreateSelect(
-      b.CreateICmpSLT(b.CreateSExtOrTrunc(threads, index), n),
-      b.CreateSExtOrTrunc(threads, index), n);
-  llvm::Value *worth = b.CreateAnd(b.CreateIsNotNull(forEach),
-                                   b.CreateICmpSGT(chunks, b.getIntN(index->getBitWidth(), 1)));
+  // A few chunks per thread, claimed dynamically, even out uneven ones.
+  llvm::Value *threadCount = b.CreateSExtOrTrunc(threads, index);
+  llvm::Value *wanted =
+      b.CreateMul(threadCount, llvm::ConstantInt::get(index, kChunksPerThread));
+  llvm::Value *chunks =
+      b.CreateSelect(b.CreateICmpSLT(wanted, n), wanted, n);
+  llvm::Value *worth = b.CreateAnd(
+      b.CreateIsNotNull(forEach),
+      b.CreateAnd(b.CreateICmpSGT(threadCount, llvm::ConstantInt::get(index, 1)),
+                  b.CreateICmpSGT(chunks, llvm::ConstantInt::get(index, 1))));
   b.CreateCondBr(worth, split, serial);
 
   b.SetInsertPoint(split);

@@ -135,9 +135,11 @@ std::optional<TilePlan> planElementwise(linalg::GenericOp op, int64_t lanes) {
   if (op.getNumReductionLoops() != 0 || op.getNumDpsInits() != 1)
     return std::nullopt;
   AffineMap outMap = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
+  // Broadcast operands may index size-1 dims with a constant 0.
   if (outMap.getNumResults() == 0 || !outMap.isPermutation() ||
-      !llvm::all_of(op.getIndexingMapsArray(),
-                    [](AffineMap map) { return map.isProjectedPermutation(); }))
+      !llvm::all_of(op.getIndexingMapsArray(), [](AffineMap map) {
+        return map.isProjectedPermutation(/*allowZeroInResults=*/true);
+      }))
     return std::nullopt;
   SmallVector<int64_t> bounds = op.getStaticLoopRanges();
   TilePlan plan;

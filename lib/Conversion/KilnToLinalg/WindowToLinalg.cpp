@@ -83,6 +83,54 @@ AffineMap dimsMap(unsigned numDims, ArrayRef<unsigned> dims,
   return AffineMap::get(numDims, 0, exprs, ctx);
 }
 
+/// Accumulator N x G x M/G x O... of a grouped conv, starting from the bias
+/// (or zero).
+Value convAccumulator(OpBuilder &b, Location loc, Value bias, int64_t group,
+                      RankedTensorType outType, RankedTensorType &accType) {
+  MLIRContext *ctx = b.getContext();
+  Type elem = outType.getElementType();
+  int64_t filters = outType.getDimSize(1);
+  SmallVector<int64_t> accShape(outType.getShape());
+  accShape[1] = filters / group;
+  accShape.insert(accShape.begin() + 1, group);
+  accType = RankedTensorType::get(accShape, elem);
+  if (!bias)
+    return filledTensor(b, loc, accShape, elem, b.getFloatAttr(elem, 0));
+  int64_t biasRank = cast<RankedTensorType>(bias.getType()).getRank();
+  bias = tensor::CollapseShapeOp::create(
+      b, loc, RankedTensorType::get({filters}, elem), bias,
+      SmallVector<ReassociationIndices>{
+          llvm::to_vector(llvm::seq<int64_t>(0, biasRank))});
+  bias = expandDim(b, loc, bias, 0, group);
+  return buildCopy(b, loc, bias, dimsMap(accType.getRank(), {1, 2}, {}, ctx),
+                   accType);
+}
+
+/// The multiply-accumulate generic of a conv over accumulator `acc`.
+Value convGeneric(OpBuilder &b, Location loc, Value input, Value weight,
+                  Value acc, AffineMap inputMap, AffineMap weightMap,
+                  unsigned numParallel, RankedTensorType outType) {
+  unsigned numDims = inputMap.getNumDims();
+  SmallVector<AffineExpr> outExprs;
+  for (unsigned d = 0; d < numParallel; ++d)
+    outExprs.push_back(getAffineDimExpr(d, b.getContext()));
+  AffineMap outMap = AffineMap::get(numDims, 0, outExprs, b.getContext());
+  SmallVector<utils::IteratorType> iterators(numDims,
+                                             utils::IteratorType::parallel);
+  for (unsigned d = numParallel; d < numDims; ++d)
+    iterators[d] = utils::IteratorType::reduction;
+  Value conv = linalg::GenericOp::create(
+                   b, loc, acc.getType(), ValueRange{input, weight}, acc,
+                   {inputMap, weightMap, outMap}, iterators,
+                   [](OpBuilder &nb, Location l, ValueRange a) {
+                     Value prod = arith::MulFOp::create(nb, l, a[0], a[1]);
+                     yieldValue(nb, l, arith::AddFOp::create(nb, l, a[2], prod));
+                   })
+                   .getResult(0);
+  return tensor::CollapseShapeOp::create(b, loc, outType, conv,
+                                         splitDim(outType.getRank(), 1));
+}
+
 /// Grouped convolution of an already padded N x C x S... input with an
 /// M x C/group x K... weight, bias (optional) as the accumulator's start.
 Value buildConv(OpBuilder &b, Location loc, Value input, Value weight,
@@ -90,30 +138,12 @@ Value buildConv(OpBuilder &b, Location loc, Value input, Value weight,
                 ArrayRef<int64_t> dilations, int64_t group,
                 RankedTensorType outType) {
   MLIRContext *ctx = b.getContext();
-  Type elem = outType.getElementType();
   size_t spatial = outType.getRank() - 2;
-  int64_t filters = outType.getDimSize(1);
   input = expandDim(b, loc, input, 1, group);   // N, G, C/G, S...
   weight = expandDim(b, loc, weight, 0, group); // G, M/G, C/G, K...
 
-  // Accumulator N x G x M/G x O..., starting from the bias (or zero).
-  SmallVector<int64_t> accShape(outType.getShape());
-  accShape[1] = filters / group;
-  accShape.insert(accShape.begin() + 1, group);
-  auto accType = RankedTensorType::get(accShape, elem);
-  Value acc;
-  if (bias) {
-    int64_t biasRank = cast<RankedTensorType>(bias.getType()).getRank();
-    bias = tensor::CollapseShapeOp::create(
-        b, loc, RankedTensorType::get({filters}, elem), bias,
-        SmallVector<ReassociationIndices>{
-            llvm::to_vector(llvm::seq<int64_t>(0, biasRank))});
-    bias = expandDim(b, loc, bias, 0, group);
-    acc = buildCopy(b, loc, bias, dimsMap(accType.getRank(), {1, 2}, {}, ctx),
-                    accType);
-  } else {
-    acc = filledTensor(b, loc, accShape, elem, b.getFloatAttr(elem, 0));
-  }
+  RankedTensorType accType;
+  Value acc = convAccumulator(b, loc, bias, group, outType, accType);
 
   // Loops: n, g, m, o_1..o_k, c, t_1..t_k.
   unsigned numDims = 3 + spatial + 1 + spatial;
@@ -125,23 +155,96 @@ Value buildConv(OpBuilder &b, Location loc, Value input, Value weight,
   SmallVector<unsigned> weightDims = {1, 2, cDim};
   weightDims.append(taps.begin(), taps.end());
   AffineMap weightMap = dimsMap(numDims, weightDims, {}, ctx);
-  auto outDims = llvm::to_vector(llvm::seq<unsigned>(0, 3 + spatial));
-  AffineMap outMap = dimsMap(numDims, outDims, {}, ctx);
-  SmallVector<utils::IteratorType> iterators(numDims,
-                                             utils::IteratorType::parallel);
-  for (unsigned d = cDim; d < numDims; ++d)
-    iterators[d] = utils::IteratorType::reduction;
+  return convGeneric(b, loc, input, weight, acc, inputMap, weightMap,
+                     3 + spatial, outType);
+}
 
-  Value conv = linalg::GenericOp::create(
-                   b, loc, accType, ValueRange{input, weight}, acc,
-                   {inputMap, weightMap, outMap}, iterators,
-                   [](OpBuilder &nb, Location l, ValueRange a) {
-                     Value prod = arith::MulFOp::create(nb, l, a[0], a[1]);
-                     yieldValue(nb, l, arith::AddFOp::create(nb, l, a[2], prod));
-                   })
-                   .getResult(0);
-  return tensor::CollapseShapeOp::create(b, loc, outType, conv,
-                                         splitDim(outType.getRank(), 1));
+/// Strided (dilation 1) convolution with unit-stride vector reads: the
+/// padded input is split into stride phases, N x C x S... -> N x C x s... x E...
+/// (E = O + ceil(K/s) - 1), and tap t = q*s + r reads phase r at o + q. The
+/// kernel is zero-padded to a multiple of the stride.
+Value buildPhasedConv(OpBuilder &b, Location loc, Value input, Value weight,
+                      Value bias, ArrayRef<int64_t> strides, int64_t group,
+                      RankedTensorType outType) {
+  MLIRContext *ctx = b.getContext();
+  Type elem = outType.getElementType();
+  unsigned spatial = outType.getRank() - 2;
+  auto inType = cast<RankedTensorType>(input.getType());
+  auto wType = cast<RankedTensorType>(weight.getType());
+  SmallVector<int64_t> taps, extents, inLo(spatial, 0), inHi, wHi;
+  SmallVector<OpFoldResult> offsets(inType.getRank(), b.getIndexAttr(0)),
+      sizes, ones(inType.getRank(), b.getIndexAttr(1));
+  sizes.push_back(b.getIndexAttr(inType.getDimSize(0)));
+  sizes.push_back(b.getIndexAttr(inType.getDimSize(1)));
+  for (unsigned i = 0; i < spatial; ++i) {
+    int64_t s = strides[i], k = wType.getDimSize(2 + i);
+    int64_t q = (k + s - 1) / s, e = outType.getDimSize(2 + i) + q - 1;
+    taps.push_back(q);
+    extents.push_back(e);
+    int64_t have = inType.getDimSize(2 + i);
+    inHi.push_back(std::max<int64_t>(0, s * e - have));
+    sizes.push_back(b.getIndexAttr(s * e));
+    wHi.push_back(q * s - k);
+  }
+  Value zero = floatConst(b, loc, elem, 0);
+  input = padSpatial(b, loc, input, inLo, inHi, zero);
+  input = tensor::ExtractSliceOp::create(b, loc, input, offsets, sizes, ones);
+  // N x C x (E1 s1) x ... -> N x C x s1..sk x E1..Ek.
+  SmallVector<int64_t> split = {inType.getDimSize(0), inType.getDimSize(1)};
+  SmallVector<ReassociationIndices> groups = {{0}, {1}};
+  for (unsigned i = 0; i < spatial; ++i) {
+    split.append({extents[i], strides[i]});
+    groups.push_back({2 + 2 * i, 3 + 2 * i});
+  }
+  input = tensor::ExpandShapeOp::create(
+      b, loc, RankedTensorType::get(split, elem), input, groups);
+  SmallVector<int64_t> phasedShape = {split[0], split[1]};
+  SmallVector<AffineExpr> readPhase = {getAffineDimExpr(0, ctx),
+                                       getAffineDimExpr(1, ctx)};
+  for (unsigned i = 0; i < spatial; ++i) {
+    phasedShape.insert(phasedShape.begin() + 2 + i, strides[i]);
+    phasedShape.push_back(extents[i]);
+    readPhase.push_back(getAffineDimExpr(2 + spatial + i, ctx));
+    readPhase.push_back(getAffineDimExpr(2 + i, ctx));
+  }
+  Value phased = buildCopy(
+      b, loc, input, AffineMap::get(2 + 2 * spatial, 0, readPhase, ctx),
+      RankedTensorType::get(phasedShape, elem));
+  // Weight M x C/G x (Q s)... with zero taps past K.
+  weight = padSpatial(b, loc, weight, SmallVector<int64_t>(spatial, 0), wHi,
+                      zero);
+  SmallVector<int64_t> wSplit = {wType.getDimSize(0), wType.getDimSize(1)};
+  for (unsigned i = 0; i < spatial; ++i)
+    wSplit.append({taps[i], strides[i]});
+  weight = tensor::ExpandShapeOp::create(
+      b, loc, RankedTensorType::get(wSplit, elem), weight, groups);
+
+  phased = expandDim(b, loc, phased, 1, group); // N, G, C/G, s..., E...
+  weight = expandDim(b, loc, weight, 0, group); // G, M/G, C/G, (Q s)...
+  RankedTensorType accType;
+  Value acc = convAccumulator(b, loc, bias, group, outType, accType);
+
+  // Loops: n, g, m, o_1..o_k, c, r_1..r_k, q_1..q_k.
+  unsigned numDims = 4 + 3 * spatial;
+  unsigned cDim = 3 + spatial, rBase = 4 + spatial, qBase = 4 + 2 * spatial;
+  SmallVector<AffineExpr> inExprs = {getAffineDimExpr(0, ctx),
+                                     getAffineDimExpr(1, ctx),
+                                     getAffineDimExpr(cDim, ctx)};
+  SmallVector<AffineExpr> wExprs = {getAffineDimExpr(1, ctx),
+                                    getAffineDimExpr(2, ctx),
+                                    getAffineDimExpr(cDim, ctx)};
+  for (unsigned i = 0; i < spatial; ++i) {
+    inExprs.push_back(getAffineDimExpr(rBase + i, ctx));
+    wExprs.push_back(getAffineDimExpr(qBase + i, ctx));
+    wExprs.push_back(getAffineDimExpr(rBase + i, ctx));
+  }
+  for (unsigned i = 0; i < spatial; ++i)
+    inExprs.push_back(getAffineDimExpr(3 + i, ctx) +
+                      getAffineDimExpr(qBase + i, ctx));
+  return convGeneric(b, loc, phased, weight, acc,
+                     AffineMap::get(numDims, 0, inExprs, ctx),
+                     AffineMap::get(numDims, 0, wExprs, ctx), 3 + spatial,
+                     outType);
 }
 
 bool isPointwise(ConvOp op) {
@@ -187,6 +290,14 @@ struct ConvLowering : OpConversionPattern<ConvOp> {
         groups.back().push_back(d);
       rewriter.replaceOpWithNewOp<tensor::ExpandShapeOp>(op, outType, conv,
                                                          groups);
+      return success();
+    }
+    bool strided = llvm::any_of(op.getStrides(), [](int64_t s) { return s > 1; });
+    bool dilated = llvm::any_of(op.getDilations(), [](int64_t d) { return d > 1; });
+    if (strided && !dilated) {
+      rewriter.replaceOp(op, buildPhasedConv(rewriter, loc, input,
+                                             adaptor.getWeight(), adaptor.getBias(),
+                                             op.getStrides(), op.getGroup(), outType));
       return success();
     }
     rewriter.replaceOp(op, buildConv(rewriter, loc, input, adaptor.getWeight(),
