@@ -31,6 +31,55 @@ def run(cmd, **kw):
     return subprocess.run(cmd, check=True, capture_output=True, text=True, **kw).stdout
 
 
+def kernel_models(work):
+    """The two kernel benchmarks as ONNX models: (name, path, flops)."""
+    import numpy as np
+    import onnx
+    from onnx import helper, numpy_helper, TensorProto
+    rng = np.random.default_rng(0)
+    gemm = helper.make_graph(
+        [helper.make_node("MatMul", ["a", "b"], ["y"])], "gemm",
+        [helper.make_tensor_value_info("a", TensorProto.FLOAT, [512, 512])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [512, 512])],
+        [numpy_helper.from_array(rng.standard_normal((512, 512)).astype(np.float32), "b")])
+    dw = helper.make_graph(
+        [helper.make_node("Conv", ["x", "w"], ["y"], group=64, pads=[1, 1, 1, 1],
+                          kernel_shape=[3, 3])], "depthwise",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 64, 112, 112])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 64, 112, 112])],
+        [numpy_helper.from_array(rng.standard_normal((64, 1, 3, 3)).astype(np.float32), "w")])
+    out = []
+    for name, graph, flops in (("gemm512", gemm, 2 * 512 ** 3),
+                               ("depthwise3x3", dw, 2 * 64 * 112 * 112 * 9)):
+        model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+        model.ir_version = 7
+        path = work / (name + ".onnx")
+        onnx.save(model, str(path))
+        out.append((name, path, flops))
+    return out
+
+
+def kernel_table(args, work):
+    """GEMM 512^3 and 3x3 depthwise 1x64x112x112 inside compiled models, as
+    a fraction of one core's measured FMA peak."""
+    peak_exe = work / "peak"
+    run(["cc", "-O2", "-mavx512f", "-mfma", str(ROOT / "bench/peak.c"), "-o", str(peak_exe)])
+    peak = max(float(run([str(peak_exe)])) for _ in range(3))
+    rows = []
+    for name, path, flops in kernel_models(work):
+        obj = work / (name + ".o")
+        run([args.kilnc, str(path), "-o", str(obj), "--name", name, "--cpu", args.cpu])
+        exe = work / name
+        run(["cc", "-O2", "-I", str(work), "-I", str(ROOT / "runtime"),
+             '-DKILN_HEADER="%s.h"' % name, "-DKILN_NAME=" + name,
+             str(ROOT / "bench/timing.c"), str(obj), str(args.runtime), "-lm",
+             "-lpthread", "-o", str(exe)])
+        ms = min(float(run([str(exe), "20"])) for _ in range(3))
+        gflops = flops / ms / 1e6
+        rows.append("| %s | %.3f | %.1f | %.0f%% |" % (name, ms, gflops, 100 * gflops / peak))
+    return peak, ["| kernel | ms | GFLOP/s | of peak |", "|---|---|---|---|"] + rows
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="cls only, 2 rounds, no RESULTS.md")
@@ -40,10 +89,18 @@ def main():
     ap.add_argument("--models", help="comma-separated subset (default cls,rec,det; cls with --quick)")
     ap.add_argument("--cpu", default="native", help="kilnc --cpu for the benchmarked objects")
     ap.add_argument("--threads", default="1,2", help="comma-separated thread counts")
+    ap.add_argument("--kernels-only", action="store_true",
+                    help="only the GEMM and depthwise kernel table")
     args = ap.parse_args()
     if not (ASSETS / MODELS[0][1]).exists():
         print("skipped: run scripts/fetch-deps.sh first")
         return 77
+    if args.kernels_only:
+        with tempfile.TemporaryDirectory(prefix="kiln-kernels-") as tmp:
+            peak, kernels = kernel_table(args, pathlib.Path(tmp))
+        print("peak %.1f GFLOP/s" % peak)
+        print("\n".join(kernels))
+        return 0
     wanted = (args.models or ("cls" if args.quick else "cls,rec,det")).split(",")
     models = [m for m in MODELS if m[0] in wanted]
     rounds = 2 if args.quick else args.rounds
@@ -76,14 +133,22 @@ def main():
         lines.append("| %s | %d | %.2f | %.2f | %.2f | %d | %d | %.2f |" % r)
     print("\n".join(lines))
     if not args.quick:
+        with tempfile.TemporaryDirectory(prefix="kiln-kernels-") as tmp:
+            peak, kernels = kernel_table(args, pathlib.Path(tmp))
+        print("\n".join(kernels))
         cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo")
                     if l.startswith("model name")), platform.processor())
         (ROOT / "bench/RESULTS.md").write_text(
             "# Benchmark results\n\n"
             "`bench/bench.py` (median of %d interleaved rounds of 3 runs each; ONNX Runtime "
             "1.30 from npm with all graph optimizations, intra-op threads as in the table, "
-            "inter-op 1; Kiln objects compiled with `--cpu native`). %s, %s.\n\n%s\n"
-            % (rounds, cpu, datetime.date.today().isoformat(), "\n".join(lines)))
+            "inter-op 1; Kiln objects compiled with `--cpu native`). %s, %s.\n\n%s\n\n"
+            "## Kernels inside compiled models (1 thread, best of 3 medians)\n\n"
+            "Peak: one core's fp32 FMA throughput measured by `bench/peak.c` (12 independent "
+            "chains of 512-bit FMAs): %.1f GFLOP/s = 2 FMA pipes x 16 fp32 lanes x 2 flops x "
+            "%.2f GHz effective clock.\n\n%s\n"
+            % (rounds, cpu, datetime.date.today().isoformat(), "\n".join(lines),
+               peak, peak / 64, "\n".join(kernels)))
     return 0
 
 

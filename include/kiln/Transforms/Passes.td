@@ -33,13 +33,16 @@ def KilnEntryToBuffers : Pass<"kiln-entry-to-buffers", "mlir::ModuleOp"> {
 }
 
 def KilnExpandCopies : Pass<"kiln-expand-copies", "mlir::ModuleOp"> {
-  let summary = "Turn memref.copy into linalg.copy";
+  let summary = "Turn memref.copy into vector loops (or linalg.copy)";
   let description = [{
     `memref.copy` between strided views lowers to a call into MLIR's C runner
-    library; as `linalg.copy` it becomes plain loops, so the object calls
-    nothing but memcpy/memset/libm.
+    library. Copies whose rows are contiguous become loops over the rows with
+    16-lane vector transfers (the last one masked); others `linalg.copy`.
   }];
-  let dependentDialects = ["mlir::linalg::LinalgDialect"];
+  let dependentDialects = ["mlir::linalg::LinalgDialect",
+                           "mlir::scf::SCFDialect",
+                           "mlir::vector::VectorDialect",
+                           "mlir::ub::UBDialect"];
 }
 
 def KilnPlanArena : Pass<"kiln-plan-arena", "mlir::ModuleOp"> {

@@ -82,8 +82,29 @@ Value padSpatial(OpBuilder &b, Location loc, Value input,
     high.push_back(b.getIndexAttr(padEnd[i]));
     shape.push_back(type.getDimSize(2 + i) + padBegin[i] + padEnd[i]);
   }
-  auto padded = RankedTensorType::get(shape, type.getElementType());
-  return tensor::PadOp::create(b, loc, padded, input, low, high, padValue);
+  // Fill, then copy the interior with an elementwise op: unlike tensor.pad's
+  // bufferized copy, the copy is tiled and vectorized like any other op.
+  Value filled = linalg::FillOp::create(
+                     b, loc, padValue,
+                     tensor::EmptyOp::create(b, loc, shape, type.getElementType())
+                         .getResult())
+                     .getResult(0);
+  SmallVector<OpFoldResult> sizes, ones(type.getRank(), b.getIndexAttr(1));
+  for (int64_t d : type.getShape())
+    sizes.push_back(b.getIndexAttr(d));
+  Value interior =
+      tensor::ExtractSliceOp::create(b, loc, filled, low, sizes, ones);
+  unsigned rank = type.getRank();
+  AffineMap id = AffineMap::getMultiDimIdentityMap(rank, b.getContext());
+  Value copied =
+      linalg::GenericOp::create(
+          b, loc, interior.getType(), input, interior, {id, id},
+          SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
+          [](OpBuilder &nb, Location l, ValueRange a) {
+            linalg::YieldOp::create(nb, l, a[0]);
+          })
+          .getResult(0);
+  return tensor::InsertSliceOp::create(b, loc, copied, filled, low, sizes, ones);
 }
 
 Value expandReducedDims(OpBuilder &b, Location loc, Value reduced,
