@@ -1,15 +1,21 @@
 // RUN: kiln-opt %s -kiln-lower-to-linalg -split-input-file | FileCheck %s
 
-// Grouped strided conv: pad, split channels into (group, per-group), one
-// generic with `out * stride + tap * dilation` indexing, bias as the init.
-// CHECK-DAG: #[[IN:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d0, d1, d5, d3 * 2 + d6, d4 * 2 + d7)>
-// CHECK-DAG: #[[W:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d1, d2, d5, d6, d7)>
-// CHECK-DAG: #[[OUT:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d0, d1, d2, d3, d4)>
+// Grouped strided conv: pad (fill + interior copy), split the padded input
+// into stride phases (N x C x s x s x E x E) so every tap reads unit-stride
+// rows, zero-pad the 3x3 kernel to 4x4 = (q, r) x (q, r), split channels into
+// (group, per-group), one generic reading phase r at o + q, bias as the init.
+// CHECK-DAG: #[[PHASE:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d4, d2, d5, d3)>
+// CHECK-DAG: #[[IN:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7, d8, d9) -> (d0, d1, d5, d6, d7, d3 + d8, d4 + d9)>
+// CHECK-DAG: #[[W:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7, d8, d9) -> (d1, d2, d5, d8, d6, d9, d7)>
+// CHECK-DAG: #[[OUT:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7, d8, d9) -> (d0, d1, d2, d3, d4)>
 // CHECK-LABEL: func @conv_grouped
-// CHECK: tensor.pad %{{.*}} low[0, 0, 1, 1] high[0, 0, 1, 1]
-// CHECK: tensor.expand_shape %{{.*}} {{\[}}[0], [1, 2], [3], [4]] output_shape [1, 2, 2, 10, 10]
-// CHECK: tensor.expand_shape %{{.*}} {{\[}}[0, 1], [2], [3], [4]] output_shape [2, 3, 2, 3, 3]
-// CHECK: linalg.generic {indexing_maps = [#[[IN]], #[[W]], #[[OUT]]], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]}
+// CHECK: linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<1x4x10x10xf32>)
+// CHECK: tensor.insert_slice %{{.*}}[0, 0, 1, 1] [1, 4, 8, 8] [1, 1, 1, 1]
+// CHECK: tensor.expand_shape %{{.*}} {{\[}}[0], [1], [2, 3], [4, 5]] output_shape [1, 4, 5, 2, 5, 2]
+// CHECK: linalg.generic {indexing_maps = [#[[PHASE]], #{{.*}}]
+// CHECK-SAME: outs(%{{.*}} : tensor<1x4x2x2x5x5xf32>)
+// CHECK: tensor.insert_slice %{{.*}} into %{{.*}}[0, 0, 0, 0] [6, 2, 3, 3] [1, 1, 1, 1] : tensor<6x2x3x3xf32> into tensor<6x2x4x4xf32>
+// CHECK: linalg.generic {indexing_maps = [#[[IN]], #[[W]], #[[OUT]]], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction", "reduction", "reduction"]}
 // CHECK: arith.mulf
 // CHECK: arith.addf
 // CHECK: tensor.collapse_shape %{{.*}} {{\[}}[0], [1, 2], [3], [4]] : tensor<1x2x3x4x4xf32> into tensor<1x6x4x4xf32>
@@ -23,8 +29,8 @@ func.func @conv_grouped(%x: tensor<1x4x8x8xf32>, %w: tensor<6x2x3x3xf32>, %b: te
 // Max pooling pads with -inf, including the extra tail of ceil mode.
 // CHECK-LABEL: func @max_pool_ceil
 // CHECK: %[[NEG:.*]] = arith.constant 0xFF800000 : f32
-// CHECK: tensor.pad %{{.*}} low[0, 0, 0] high[0, 0, 1]
-// CHECK: tensor.yield %[[NEG]]
+// CHECK: linalg.fill ins(%[[NEG]] : f32) outs(%{{.*}} : tensor<1x1x5xf32>)
+// CHECK: tensor.insert_slice %{{.*}}[0, 0, 0] [1, 1, 4] [1, 1, 1]
 // CHECK: linalg.fill ins(%{{.*}} : f32)
 // CHECK: linalg.generic
 // CHECK-SAME: iterator_types = ["parallel", "parallel", "parallel", "reduction"]
