@@ -85,7 +85,8 @@ void rewriteScaled(PatternRewriter &rewriter, Operation *root,
       c.weight[m * perFilter + i] *= scale[m];
     c.bias[m] = c.bias[m] * scale[m] + shift[m];
   }
-  Location loc = root->getLoc();
+  // The conv keeps its own name first (reports and errors name the node).
+  Location loc = rewriter.getFusedLoc({c.conv.getLoc(), root->getLoc()});
   auto weightType = cast<RankedTensorType>(c.conv.getWeight().getType());
   Value weight = ConstantOp::create(
       rewriter, loc, makeF32Constant(weightType, c.weight, "conv_weight"));
@@ -95,10 +96,10 @@ void rewriteScaled(PatternRewriter &rewriter, Operation *root,
           RankedTensorType::get({channels}, rewriter.getF32Type()), c.bias,
           "conv_bias"));
   ConvOp conv = c.conv;
-  rewriter.replaceOpWithNewOp<ConvOp>(
-      root, conv.getType(), conv.getInput(), weight, bias,
+  rewriter.replaceOp(root, ConvOp::create(
+      rewriter, loc, conv.getType(), conv.getInput(), weight, bias,
       conv.getStridesAttr(), conv.getPadsAttr(), conv.getDilationsAttr(),
-      conv.getGroupAttr());
+      conv.getGroupAttr()));
 }
 
 /// conv * c, c * conv, conv / c, conv + c, c + conv, conv - c.

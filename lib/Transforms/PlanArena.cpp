@@ -45,6 +45,63 @@ int64_t lastUse(Value root, Block &block,
   return last;
 }
 
+/// The ONNX node a buffer came from, as the importer named its location.
+std::string nodeName(Location loc) {
+  if (auto name = dyn_cast<NameLoc>(loc))
+    return name.getName().str();
+  if (auto fused = dyn_cast<FusedLoc>(loc))
+    for (Location inner : fused.getLocations()) {
+      std::string name = nodeName(inner);
+      if (!name.empty())
+        return name;
+    }
+  if (auto callSite = dyn_cast<CallSiteLoc>(loc))
+    return nodeName(callSite.getCallee());
+  return "";
+}
+
+std::string typeText(MemRefType type) {
+  std::string text;
+  for (int64_t d : type.getShape())
+    text += std::to_string(d) + "x";
+  llvm::raw_string_ostream os(text);
+  type.getElementType().print(os);
+  return text;
+}
+
+/// `kiln.arena_plan`: one dictionary per buffer (name, type, offset, bytes,
+/// first/last step), steps counted in compute ops (future kernels) of the
+/// entry block, for `kilnc --report`.
+void recordPlan(func::FuncOp func, SmallVector<memref::AllocOp> &allocs,
+                ArrayRef<BufferLifetime> lifetimes, const ArenaPlan &plan,
+                const DenseMap<Operation *, int64_t> &position) {
+  Block &block = func.getBody().front();
+  SmallVector<int64_t> stepAt(block.getOperations().size() + 1, 0);
+  int64_t steps = 0;
+  for (Operation &op : block) {
+    if (isa<linalg::LinalgOp, scf::ForOp, memref::CopyOp>(op))
+      ++steps;
+    stepAt[position.lookup(&op)] = std::max<int64_t>(steps - 1, 0);
+  }
+  Builder b(func.getContext());
+  SmallVector<Attribute> entries;
+  for (auto [i, life] : llvm::enumerate(lifetimes)) {
+    memref::AllocOp alloc = allocs[i];
+    uint64_t offset = plan.offsets[i];
+    std::string name = nodeName(alloc.getLoc());
+    entries.push_back(b.getDictionaryAttr({
+        b.getNamedAttr("name", b.getStringAttr(name.empty() ? "?" : name)),
+        b.getNamedAttr("type", b.getStringAttr(typeText(alloc.getType()))),
+        b.getNamedAttr("offset", b.getI64IntegerAttr(offset)),
+        b.getNamedAttr("bytes", b.getI64IntegerAttr(life.bytes)),
+        b.getNamedAttr("first", b.getI64IntegerAttr(stepAt[life.firstUse])),
+        b.getNamedAttr("last", b.getI64IntegerAttr(stepAt[life.lastUse])),
+    }));
+  }
+  func->setAttr("kiln.arena_plan", b.getArrayAttr(entries));
+  func->setAttr("kiln.arena_steps", b.getI64IntegerAttr(steps));
+}
+
 struct KilnPlanArenaPass : impl::KilnPlanArenaBase<KilnPlanArenaPass> {
   using Base::Base;
   void runOnOperation() override {
@@ -78,6 +135,7 @@ struct KilnPlanArenaPass : impl::KilnPlanArenaBase<KilnPlanArenaPass> {
       lifetimes.push_back({byteSize(alloc.getType()), position[alloc],
                            lastUse(alloc, block, position)});
     ArenaPlan plan = planArena(lifetimes, alignment);
+    recordPlan(func, allocs, lifetimes, plan, position);
 
     OpBuilder b(func.getContext());
     auto arenaType = MemRefType::get(

@@ -13,6 +13,7 @@
 #include "kiln/Target/ObjectEmitter.h"
 #include "kiln/Transforms/Passes.h"
 
+#include "kiln/Support/ArenaReport.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/InitAllDialects.h"
@@ -34,9 +35,37 @@ namespace {
 
 struct Options {
   std::string model, output, name, target, cpu = "generic", emit = "obj";
+  std::string reportDir; // --report DIR: the arena plan as csv/svg/html
   kiln::ImportOptions import;
   bool verbose = false;
 };
+
+/// The plan kiln-plan-arena recorded on the entry, for --report.
+kiln::ArenaReport arenaReport(LLVM::LLVMFuncOp entry,
+                              const kiln::ModelInterface &model) {
+  kiln::ArenaReport report;
+  report.model = model.name;
+  report.arenaBytes = model.arenaBytes;
+  report.naiveBytes = model.naiveBytes;
+  if (auto steps = entry->getAttrOfType<IntegerAttr>("kiln.arena_steps"))
+    report.steps = steps.getInt();
+  auto plan = entry->getAttrOfType<ArrayAttr>("kiln.arena_plan");
+  for (Attribute attr : plan ? plan.getValue() : ArrayRef<Attribute>()) {
+    auto dict = cast<DictionaryAttr>(attr);
+    auto integer = [&](StringRef key) {
+      return cast<IntegerAttr>(dict.get(key)).getInt();
+    };
+    kiln::ArenaEntry e;
+    e.name = cast<StringAttr>(dict.get("name")).str();
+    e.type = cast<StringAttr>(dict.get("type")).str();
+    e.offset = integer("offset");
+    e.bytes = integer("bytes");
+    e.firstStep = integer("first");
+    e.lastStep = integer("last");
+    report.entries.push_back(e);
+  }
+  return report;
+}
 
 int fail(const std::string &message) {
   fmt::print(stderr, "error: {}\n", message);
@@ -46,7 +75,7 @@ int fail(const std::string &message) {
 const char *kUsage =
     "usage: kilnc MODEL.onnx -o OUT.o [--name NAME] [--target TRIPLE] "
     "[--cpu CPU] [--shape INPUT=D0xD1x...]... [--emit obj|asm|llvm|mlir] "
-    "[--verbose]\n";
+    "[--report DIR] [--verbose]\n";
 
 /// Returns an error message, or empty on success.
 std::string parseArgs(int argc, char **argv, Options &o) {
@@ -72,13 +101,16 @@ std::string parseArgs(int argc, char **argv, Options &o) {
     } else if (arg == "-o") {
       if (!value(o.output))
         return "-o needs a file name";
-    } else if (is("--name") || is("--target") || is("--cpu") || is("--emit")) {
+    } else if (is("--name") || is("--target") || is("--cpu") || is("--emit") ||
+               is("--report")) {
       std::string flag = arg.substr(0, arg.find('='));
       if (!value(v) || v.empty())
         return flag + " needs a value";
-      (flag == "--name" ? o.name : flag == "--target" ? o.target
-                                  : flag == "--cpu"   ? o.cpu
-                                                      : o.emit) = v;
+      (flag == "--name"     ? o.name
+       : flag == "--target" ? o.target
+       : flag == "--cpu"    ? o.cpu
+       : flag == "--report" ? o.reportDir
+                            : o.emit) = v;
     } else if (is("--shape")) {
       if (!value(v))
         return "--shape needs INPUT=D0xD1x...";
@@ -236,6 +268,11 @@ int main(int argc, char **argv) {
     model.arenaBytes = bytes.getInt();
   if (auto bytes = lowered->getAttrOfType<IntegerAttr>("kiln.naive_bytes"))
     model.naiveBytes = bytes.getInt();
+  if (!o.reportDir.empty()) {
+    kiln::ArenaReport report = arenaReport(lowered, model);
+    if (!kiln::writeArenaReport(report, o.reportDir, error))
+      return fail(error);
+  }
 
   kiln::CodegenOptions codegen;
   codegen.triple = o.target;
