@@ -79,9 +79,10 @@ void recordPlan(func::FuncOp func, SmallVector<memref::AllocOp> &allocs,
   SmallVector<int64_t> stepAt(block.getOperations().size() + 1, 0);
   int64_t steps = 0;
   for (Operation &op : block) {
+    // An op's step is the index of the next compute op at or after it.
+    stepAt[position.lookup(&op)] = steps;
     if (isa<linalg::LinalgOp, scf::ForOp, memref::CopyOp>(op))
       ++steps;
-    stepAt[position.lookup(&op)] = std::max<int64_t>(steps - 1, 0);
   }
   Builder b(func.getContext());
   SmallVector<Attribute> entries;

@@ -4,7 +4,10 @@
 // sits elsewhere. Views of an allocation extend its lifetime.
 // CHECK-LABEL: func.func @main
 // CHECK-SAME: (%[[IN:.*]]: memref<16xf32>, %[[OUT:.*]]: memref<16xf32>, %[[ARENA:.*]]: memref<128xi8>)
-// CHECK-SAME: kiln.arena_bytes = 128 : i64, kiln.naive_bytes = 192 : i64
+// CHECK-SAME: kiln.arena_bytes = 128 : i64
+// The plan, for kilnc --report: offsets and lifetimes in compute steps.
+// CHECK-SAME: kiln.arena_plan = [{bytes = 64 : i64, first = 0 : i64, last = 1 : i64, name = "?", offset = 0 : i64, type = "16xf32"}, {bytes = 64 : i64, first = 1 : i64, last = 4 : i64, name = "?", offset = 64 : i64, type = "16xf32"}, {bytes = 64 : i64, first = 2 : i64, last = 3 : i64, name = "?", offset = 0 : i64, type = "16xf32"}]
+// CHECK-SAME: kiln.arena_steps = 5 : i64, kiln.naive_bytes = 192 : i64
 // CHECK-NOT: memref.alloc
 // CHECK: %[[A:.*]] = memref.view %[[ARENA]][%{{.*}}][] : memref<128xi8> to memref<16xf32>
 // CHECK: memref.copy %[[IN]], %[[A]]
