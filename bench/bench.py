@@ -70,7 +70,7 @@ def kernel_table(args, work):
         obj = work / (name + ".o")
         run([args.kilnc, str(path), "-o", str(obj), "--name", name, "--cpu", args.cpu])
         exe = work / name
-        run(["cc", "-O2", "-I", str(work), "-I", str(ROOT / "runtime"),
+        run(["cc", "-O2", "-I", str(work), "-I", str(ROOT / "runtime"), "-I", str(ROOT / "test/e2e"),
              '-DKILN_HEADER="%s.h"' % name, "-DKILN_NAME=" + name,
              str(ROOT / "bench/timing.c"), str(obj), str(args.runtime), "-lm",
              "-lpthread", "-o", str(exe)])
@@ -114,7 +114,7 @@ def main():
                                  check=True, capture_output=True, text=True).stderr
             m = re.search(r"arena (\d+) bytes \(naive sum (\d+) bytes\), compiled in ([\d.]+) s", out)
             exe = work / name
-            run(["cc", "-O2", "-I", str(work), "-I", str(ROOT / "runtime"),
+            run(["cc", "-O2", "-I", str(work), "-I", str(ROOT / "runtime"), "-I", str(ROOT / "test/e2e"),
                  '-DKILN_HEADER="%s.h"' % name, "-DKILN_NAME=" + name,
                  str(ROOT / "bench/timing.c"), str(obj), str(args.runtime), "-lm",
                  "-lpthread", "-o", str(exe)])

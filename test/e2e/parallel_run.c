@@ -1,24 +1,15 @@
 /* NAME_run_parallel gives bit-identical outputs to NAME_run: on the
  * libkiln_runtime pool with 2 and 3 threads, with a callback that runs the
  * chunks in reverse order on the calling thread, and with par == NULL.
- * cc -DKILN_HEADER='"m.h"' -DKILN_NAME=m -Iruntime parallel_run.c m.o libkiln_runtime.a -lm -lpthread */
+ * cc -DKILN_HEADER='"m.h"' -DKILN_NAME=m -Iruntime -Itest/e2e parallel_run.c m.o libkiln_runtime.a -lm -lpthread */
 #include KILN_HEADER
 #include "kiln_runtime.h"
+#include "model_io.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define KILN_CAT2(a, b) a##b
-#define KILN_CAT(a, b) KILN_CAT2(a, b)
-#define KILN_FN(suffix) KILN_CAT(KILN_NAME, suffix)
-
-static size_t bytes_of(const kiln_tensor_desc *d) {
-  size_t n = d->dtype == 7 ? 8 : d->dtype == 3 || d->dtype == 9 ? 1 : 4;
-  for (int i = 0; i < d->rank; ++i)
-    n *= (size_t)d->dims[i];
-  return n;
-}
 
 static int reverse_calls;
 static void reverse_for(void *context, int n, void (*fn)(void *, int), void *arg) {
@@ -29,19 +20,12 @@ static void reverse_for(void *context, int n, void (*fn)(void *, int), void *arg
 }
 
 int main(void) {
-  int ni = KILN_FN(_num_inputs)(), no = KILN_FN(_num_outputs)();
-  void **in = calloc((size_t)ni, sizeof(void *));
+  int no = KILN_FN(_num_outputs)();
+  void **in = kiln_random_inputs();
   void **ref = calloc((size_t)no, sizeof(void *)), **out = calloc((size_t)no, sizeof(void *));
-  for (int i = 0; i < ni; ++i) {
-    size_t n = bytes_of(KILN_FN(_input)(i));
-    float *p = malloc(n);
-    for (size_t j = 0; j < n / sizeof(float); ++j)
-      p[j] = (float)rand() / RAND_MAX;
-    in[i] = p;
-  }
   for (int i = 0; i < no; ++i) {
-    ref[i] = malloc(bytes_of(KILN_FN(_output)(i)));
-    out[i] = malloc(bytes_of(KILN_FN(_output)(i)));
+    ref[i] = malloc(kiln_bytes_of(KILN_FN(_output)(i)));
+    out[i] = malloc(kiln_bytes_of(KILN_FN(_output)(i)));
   }
   void *arena = aligned_alloc(64, (KILN_FN(_arena_bytes)() + 63) / 64 * 64 + 64);
   if (KILN_FN(_run)((const void *const *)in, ref, arena) != 0)
@@ -57,11 +41,11 @@ int main(void) {
     const kiln_parallel *par = c < 4 ? &cases[c] : NULL;
     for (int round = 0; round < 3; ++round) {
       for (int i = 0; i < no; ++i)
-        memset(out[i], 0xff, bytes_of(KILN_FN(_output)(i)));
+        memset(out[i], 0xff, kiln_bytes_of(KILN_FN(_output)(i)));
       if (KILN_FN(_run_parallel)((const void *const *)in, out, arena, par) != 0)
         return fprintf(stderr, "run_parallel failed\n"), 1;
       for (int i = 0; i < no; ++i)
-        if (memcmp(out[i], ref[i], bytes_of(KILN_FN(_output)(i))) != 0) {
+        if (memcmp(out[i], ref[i], kiln_bytes_of(KILN_FN(_output)(i))) != 0) {
           fprintf(stderr, "%s: output %d differs from NAME_run\n", c < 4 ? names[c] : "NULL", i);
           failed = 1;
         }

@@ -9,7 +9,7 @@ trap 'rm -rf "$work"' EXIT
 for m in "cls ch_ppocr_mobile_v2.0_cls_infer.onnx 1x3x48x192" "rec ch_PP-OCRv4_rec_infer.onnx 1x3x48x320"; do
   set -- $m
   "$kilnc" "$assets/$2" -o "$work/$1.o" --name "$1" --shape "x=$3"
-  cc -std=c11 -O1 -Wall -Werror -I "$work" -I "$src/../../runtime" -DKILN_HEADER="\"$1.h\"" \
+  cc -std=c11 -O1 -Wall -Werror -I "$work" -I "$src/../../runtime" -I "$src" -DKILN_HEADER="\"$1.h\"" \
     -DKILN_NAME="$1" "$src/parallel_run.c" "$work/$1.o" "$runtime" -lm -lpthread -o "$work/$1"
   echo -n "$1: "
   "$work/$1"
