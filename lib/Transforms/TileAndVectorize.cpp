@@ -227,6 +227,59 @@ tileAndPeel(RewriterBase &rewriter, TilingInterface op,
   return tiled;
 }
 
+/// Marks contraction tiles whose reduction loops are still to be tiled.
+constexpr llvm::StringLiteral kReduceLaterAttr = "kiln.reduce_later";
+
+/// The accumulator starts from a fill or a broadcast (the bias) that nothing
+/// else reads: computing it per tile, in registers, saves a pass over the
+/// output.
+bool hasFusableInit(linalg::GenericOp op) {
+  Operation *producer = op.getDpsInitOperand(0)->get().getDefiningOp();
+  if (!producer || !producer->hasOneUse())
+    return false;
+  if (isa<linalg::FillOp>(producer))
+    return true;
+  auto generic = dyn_cast<linalg::GenericOp>(producer);
+  return generic && generic.getNumReductionLoops() == 0 &&
+         generic.getNumDpsInits() == 1 && isStaticF32(generic);
+}
+
+/// Tiles the parallel loops of contraction `op` with its init producer fused
+/// into each tile, peels, and marks the tiles for their reduction tiling.
+LogicalResult tileFusingInit(RewriterBase &rewriter, linalg::GenericOp op,
+                             const TilePlan &plan) {
+  SmallVector<int64_t> sizes = plan.tileSizes;
+  for (auto [d, it] : llvm::enumerate(op.getIteratorTypesArray()))
+    if (it == utils::IteratorType::reduction)
+      sizes[d] = 0;
+  scf::SCFTileAndFuseOptions options;
+  options.tilingOptions.setTileSizes(
+      getAsIndexOpFoldResult(rewriter.getContext(), sizes));
+  options.tilingOptions.setInterchange(plan.interchange);
+  options.setFusionControlFn(
+      [](tensor::ExtractSliceOp, OpResult, bool isDestination)
+          -> std::optional<scf::SCFTileAndFuseOptions::ControlFnResult> {
+        if (isDestination)
+          return scf::SCFTileAndFuseOptions::ControlFnResult{};
+        return std::nullopt;
+      });
+  op->setAttr(kReduceLaterAttr, rewriter.getUnitAttr());
+  rewriter.setInsertionPoint(op);
+  FailureOr<scf::SCFTileAndFuseResult> tiled =
+      scf::tileConsumerAndFuseProducersUsingSCF(
+          rewriter, cast<TilingInterface>(op.getOperation()), options);
+  if (failed(tiled))
+    return op.emitError("kiln: tiling failed");
+  for (auto [original, replacement] : tiled->replacements)
+    rewriter.replaceAllUsesWith(original, replacement);
+  for (LoopLikeOpInterface loop : llvm::reverse(tiled->loops)) {
+    scf::ForOp partial;
+    (void)scf::peelForLoopAndSimplifyBounds(
+        rewriter, cast<scf::ForOp>(loop.getOperation()), partial);
+  }
+  return success();
+}
+
 bool isMultiplyAccumulate(linalg::GenericOp op) {
   Block &body = op.getRegion().front();
   if (body.getOperations().size() != 3)
@@ -261,6 +314,12 @@ struct KilnTileAndVectorizePass
         plan = planElementwise(op, lanes);
       if (!plan)
         continue;
+      if (op.getNumReductionLoops() > 0 && plan->partialTiles.empty() &&
+          hasFusableInit(op)) {
+        if (failed(tileFusingInit(rewriter, op, *plan)))
+          return signalPassFailure();
+        continue;
+      }
       scf::SCFTilingOptions options;
       options.setTileSizes(getAsIndexOpFoldResult(ctx, plan->tileSizes));
       options.setInterchange(plan->interchange);
@@ -285,6 +344,30 @@ struct KilnTileAndVectorizePass
       auto tile = cast<TilingInterface>(tiled->tiledOps.back());
       if (failed(tileAndPeel(rewriter, tile, partial))) {
         op.emitError("kiln: reduction tiling failed");
+        return signalPassFailure();
+      }
+    }
+    if (failed(cleanup(func)))
+      return signalPassFailure();
+
+    // 1b. Contraction tiles whose init was fused: now static, their
+    // reduction loops step by one inside.
+    SmallVector<linalg::GenericOp> pending;
+    func.walk([&](linalg::GenericOp tile) {
+      if (tile->hasAttr(kReduceLaterAttr))
+        pending.push_back(tile);
+    });
+    for (linalg::GenericOp tile : pending) {
+      tile->removeAttr(kReduceLaterAttr);
+      SmallVector<int64_t> sizes;
+      for (utils::IteratorType it : tile.getIteratorTypesArray())
+        sizes.push_back(it == utils::IteratorType::reduction ? 1 : 0);
+      scf::SCFTilingOptions inner;
+      inner.setTileSizes(getAsIndexOpFoldResult(ctx, sizes));
+      if (failed(tileAndPeel(rewriter,
+                             cast<TilingInterface>(tile.getOperation()),
+                             inner))) {
+        tile.emitError("kiln: tiling failed");
         return signalPassFailure();
       }
     }

@@ -1,14 +1,16 @@
 // RUN: kiln-opt %s -split-input-file -kiln-tile-and-vectorize | FileCheck %s
 
 // Matmul 64x80 @ 80x84: 32-lane column blocks outside 8-row blocks, the
-// reduction innermost with the 8x32 accumulator carried in registers
-// (read before the loop, written after), one broadcast-FMA step per k. The
-// 20-column remainder is peeled into its own loop and masked to 32 lanes.
+// reduction innermost with the 8x32 accumulator carried in registers,
+// starting from the fill's zeros (the fill is fused away, no pass over the
+// output), one broadcast-FMA step per k. The 20-column remainder is peeled
+// into its own loop and masked to 32 lanes.
 // CHECK-LABEL: func @matmul
+// CHECK: %[[ZERO:.*]] = arith.constant dense<0.000000e+00> : vector<8x32xf32>
+// CHECK-NOT: linalg.fill
 // CHECK: scf.for %[[N:.*]] = %c0 to %c64 step %c32
 // CHECK: scf.for %[[M:.*]] = %c0 to %c64 step %c8
-// CHECK: %[[INIT:.*]] = vector.transfer_read %{{.*}} : tensor<8x32xf32>, vector<8x32xf32>
-// CHECK: %[[ACC:.*]] = scf.for %{{.*}} = %c0 to %c80 step %c1 iter_args(%[[A:.*]] = %[[INIT]]) -> (vector<8x32xf32>)
+// CHECK: %[[ACC:.*]] = scf.for %{{.*}} = %c0 to %c80 step %c1 iter_args(%[[A:.*]] = %[[ZERO]]) -> (vector<8x32xf32>)
 // CHECK: %[[P:.*]] = arith.mulf %{{.*}}, %{{.*}} : vector<8x32xf32>
 // CHECK: %[[S:.*]] = arith.addf %[[A]], %[[P]] : vector<8x32xf32>
 // CHECK: scf.yield %[[S]]
