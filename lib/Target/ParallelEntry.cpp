@@ -58,7 +58,8 @@ llvm::Function *getDispatch(llvm::Module &module, llvm::IntegerType *index) {
   llvm::Value *forEach = b.CreateLoad(ptr, b.CreateStructGEP(parType, par, 0));
   llvm::Value *threads =
       b.CreateLoad(b.getInt32Ty(), b.CreateStructGEP(parType, par, 2));
-  // A few chunks per thread, claimed dynamically, even out uneven ones.
+  // One chunk per thread: finer chunks measured slower (each kernel's
+  // tiles then move between the cores' caches).
   llvm::Value *threadCount = b.CreateSExtOrTrunc(threads, index);
   llvm::Value *wanted =
       b.CreateMul(threadCount, llvm::ConstantInt::get(index, kChunksPerThread));
