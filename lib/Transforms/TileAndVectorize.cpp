@@ -9,12 +9,16 @@
 //   innermost loop is R broadcast-FMAs over V lanes. Dropping the unit dims
 //   leaves an elementwise `acc += a * b` that vectorizes to plain vector ops,
 //   and hoisting the accumulator's read/write out of the reduction loops keeps
-//   it in registers for the whole reduction.
+//   it in registers for the whole reduction. A fill or bias broadcast that
+//   initializes the accumulator is fused into each tile.
 //
-//   everything else elementwise: the innermost dim in V-lane strips.
+//   other reductions over the contiguous dim (softmax max/sum, pooling):
+//   V lanes of partial results per output, merged once at the end.
+//
+//   everything else elementwise: V-lane strips of the innermost dims.
 //
 // Partial tiles are peeled into their own loops so that every tile has a
-// static shape and vectorizes without masks.
+// static shape; remainders whose width is not a power of two are masked.
 //
 //===----------------------------------------------------------------------===//
 #include "kiln/Transforms/Passes.h"

@@ -122,9 +122,12 @@ def KilnTileAndVectorize
   let description = [{
     Contractions (convolutions, matmuls) become loops over R x V output
     blocks with every reduction loop stepping by one, so each step is R
-    broadcast-FMAs over V lanes with the accumulators hoisted into registers;
-    all-parallel ops become V-lane strips. Partial tiles are peeled so every
-    tile is static. Runs on tensors, before bufferization.
+    broadcast-FMAs over V lanes with the accumulators hoisted into registers
+    (starting from their fill or bias, fused into the tile); other reductions
+    over the contiguous dim keep V partial results; all-parallel ops become
+    V-lane strips. Partial tiles are peeled so every tile is static, and
+    masked when their width is not a power of two. Runs on tensors, before
+    bufferization.
   }];
   let options = [
     Option<"lanes", "lanes", "int64_t", /*default=*/"32",
