@@ -152,6 +152,21 @@ def main():
         print("%-4s %-24s %s" % ("ok" if ok else "FAIL", "unwritable output",
                                  r.stderr.strip()))
         failures += not ok
+        # A report folder that cannot be made is one error line, and no object.
+        count += 1
+        blocker = work / "a_file"
+        blocker.write_text("x")
+        obj = work / "report_case.o"
+        r = subprocess.run([kilnc, str(work / "relu.onnx"), "-o", str(obj),
+                            "--report", str(blocker / "report")],
+                           capture_output=True, text=True)
+        lines = r.stderr.strip().splitlines()
+        ok = (r.returncode == 1 and len(lines) == 1 and
+              lines[0].startswith("error: cannot create report directory") and
+              not obj.exists())
+        print("%-4s %-24s %s" % ("ok" if ok else "FAIL", "unwritable report",
+                                 r.stderr.strip()))
+        failures += not ok
     print("%d passed, %d failed" % (count - failures, failures))
     return 1 if failures else 0
 
