@@ -31,6 +31,14 @@ def run(cmd, **kw):
     return subprocess.run(cmd, check=True, capture_output=True, text=True, **kw).stdout
 
 
+def build_timer(args, work, name, obj, exe):
+    """Links bench/timing.c against a compiled model and libkiln_runtime."""
+    run(["cc", "-O2", "-I", str(work), "-I", str(ROOT / "runtime"), "-I", str(ROOT / "test/e2e"),
+         '-DKILN_HEADER="%s.h"' % name, "-DKILN_NAME=" + name,
+         str(ROOT / "bench/timing.c"), str(obj), str(args.runtime), "-lm",
+         "-lpthread", "-o", str(exe)])
+
+
 def kernel_models(work):
     """The two kernel benchmarks as ONNX models: (name, path, flops)."""
     import numpy as np
@@ -70,10 +78,7 @@ def kernel_table(args, work):
         obj = work / (name + ".o")
         run([args.kilnc, str(path), "-o", str(obj), "--name", name, "--cpu", args.cpu])
         exe = work / name
-        run(["cc", "-O2", "-I", str(work), "-I", str(ROOT / "runtime"), "-I", str(ROOT / "test/e2e"),
-             '-DKILN_HEADER="%s.h"' % name, "-DKILN_NAME=" + name,
-             str(ROOT / "bench/timing.c"), str(obj), str(args.runtime), "-lm",
-             "-lpthread", "-o", str(exe)])
+        build_timer(args, work, name, obj, exe)
         ms = min(float(run([str(exe), "20"])) for _ in range(3))
         gflops = flops / ms / 1e6
         rows.append("| %s | %.3f | %.1f | %.0f%% |" % (name, ms, gflops, 100 * gflops / peak))
@@ -114,10 +119,7 @@ def main():
                                  check=True, capture_output=True, text=True).stderr
             m = re.search(r"arena (\d+) bytes \(naive sum (\d+) bytes\), compiled in ([\d.]+) s", out)
             exe = work / name
-            run(["cc", "-O2", "-I", str(work), "-I", str(ROOT / "runtime"), "-I", str(ROOT / "test/e2e"),
-                 '-DKILN_HEADER="%s.h"' % name, "-DKILN_NAME=" + name,
-                 str(ROOT / "bench/timing.c"), str(obj), str(args.runtime), "-lm",
-                 "-lpthread", "-o", str(exe)])
+            build_timer(args, work, name, obj, exe)
             for threads in [int(t) for t in args.threads.split(",")]:
                 kiln, ort = [], []
                 for _ in range(rounds):  # interleaved so both see the same machine

@@ -558,26 +558,40 @@ bool importBatchNorm(GraphImporter &g) {
   return g.produce(y);
 }
 
-bool importSoftmax(GraphImporter &g) {
+/// The operand of Softmax/LogSoftmax and the axis to normalize along: the
+/// input itself from opset 13, before that the input coerced to 2-D at
+/// `axis` (normalized along 1).
+struct SoftmaxOperand {
+  Value in;
+  int64_t axis;
+  Dims shape; // the input's, for the result
+};
+
+std::optional<SoftmaxOperand> softmaxOperand(GraphImporter &g) {
   Value x = g.input(0);
   if (!x || !requireFloat(g, x))
-    return false;
+    return std::nullopt;
   Dims shape = shapeOf(cast<RankedTensorType>(x.getType()));
   int64_t rank = static_cast<int64_t>(shape.size());
   auto axis = normalizeAxis(g.attrInt("axis", g.opset < 13 ? 1 : -1), rank);
-  if (!axis)
-    return g.fail("axis out of range");
-  if (g.opset >= 13) {
-    g.setOutput(0, SoftmaxOp::create(g.builder, g.loc(), x, *axis));
-    return true;
+  if (!axis) {
+    g.fail("axis out of range");
+    return std::nullopt;
   }
-  // Before opset 13 the input is coerced to 2-D at `axis`.
+  if (g.opset >= 13)
+    return SoftmaxOperand{x, *axis, shape};
   int64_t outer = 1, inner = 1;
   for (int64_t i = 0; i < rank; ++i)
     (i < *axis ? outer : inner) *= shape[i];
-  Value flat = g.reshape(x, {outer, inner});
-  Value y = SoftmaxOp::create(g.builder, g.loc(), flat, 1);
-  g.setOutput(0, g.reshape(y, shape));
+  return SoftmaxOperand{g.reshape(x, {outer, inner}), 1, shape};
+}
+
+bool importSoftmax(GraphImporter &g) {
+  std::optional<SoftmaxOperand> op = softmaxOperand(g);
+  if (!op)
+    return false;
+  Value y = SoftmaxOp::create(g.builder, g.loc(), op->in, op->axis);
+  g.setOutput(0, g.reshape(y, op->shape));
   return true;
 }
 
@@ -887,23 +901,11 @@ bool importGlobalMaxPool(GraphImporter &g) {
 
 /// x - max - log(sum(exp(x - max))) along one axis (2-D coerced before 13).
 bool importLogSoftmax(GraphImporter &g) {
-  Value x = g.input(0);
-  if (!x || !requireFloat(g, x))
+  std::optional<SoftmaxOperand> op = softmaxOperand(g);
+  if (!op)
     return false;
-  Dims shape = shapeOf(cast<RankedTensorType>(x.getType()));
-  int64_t rank = static_cast<int64_t>(shape.size());
-  auto axis = normalizeAxis(g.attrInt("axis", g.opset < 13 ? 1 : -1), rank);
-  if (!axis)
-    return g.fail("axis out of range");
-  Value in = x;
-  int64_t reduceAxis = *axis;
-  if (g.opset < 13) {
-    int64_t outer = 1, inner = 1;
-    for (int64_t i = 0; i < rank; ++i)
-      (i < *axis ? outer : inner) *= shape[i];
-    in = g.reshape(x, {outer, inner});
-    reduceAxis = 1;
-  }
+  Value in = op->in;
+  int64_t reduceAxis = op->axis;
   Value max = g.make<ReduceMaxOp>(in, Dims{reduceAxis}, true);
   Value shifted = max ? g.make<SubOp>(in, max) : Value();
   if (!shifted)
@@ -914,7 +916,7 @@ bool importLogSoftmax(GraphImporter &g) {
                 : Value();
   if (!y)
     return false;
-  g.setOutput(0, g.reshape(y, shape));
+  g.setOutput(0, g.reshape(y, op->shape));
   return true;
 }
 

@@ -21,8 +21,6 @@ namespace kiln {
 
 namespace {
 
-constexpr uint64_t kChunksPerThread = 1;
-
 /// struct kiln_parallel { parallel_for, context, threads }, as in the header.
 llvm::StructType *parallelType(llvm::LLVMContext &ctx) {
   auto *ptr = llvm::PointerType::getUnqual(ctx);
@@ -61,14 +59,13 @@ llvm::Function *getDispatch(llvm::Module &module, llvm::IntegerType *index) {
   // One chunk per thread: finer chunks measured slower (each kernel's
   // tiles then move between the cores' caches).
   llvm::Value *threadCount = b.CreateSExtOrTrunc(threads, index);
-  llvm::Value *wanted =
-      b.CreateMul(threadCount, llvm::ConstantInt::get(index, kChunksPerThread));
-  llvm::Value *chunks =
-      b.CreateSelect(b.CreateICmpSLT(wanted, n), wanted, n);
-  llvm::Value *worth = b.CreateAnd(
-      b.CreateIsNotNull(forEach),
-      b.CreateAnd(b.CreateICmpSGT(threadCount, llvm::ConstantInt::get(index, 1)),
-                  b.CreateICmpSGT(chunks, llvm::ConstantInt::get(index, 1))));
+  llvm::Value *chunks = b.CreateSelect(b.CreateICmpSLT(threadCount, n),
+                                       threadCount, n);
+  // chunks > 1 implies both more than one thread and more than one
+  // iteration.
+  llvm::Value *worth =
+      b.CreateAnd(b.CreateIsNotNull(forEach),
+                  b.CreateICmpSGT(chunks, llvm::ConstantInt::get(index, 1)));
   b.CreateCondBr(worth, split, serial);
 
   b.SetInsertPoint(split);

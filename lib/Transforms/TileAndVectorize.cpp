@@ -449,16 +449,24 @@ struct KilnTileAndVectorizePass
     }
   }
 
-  LogicalResult cleanup(func::FuncOp func) {
-    MLIRContext *ctx = &getContext();
+  /// Canonicalization between the steps; collected once per pass instance,
+  /// not once per step and function.
+  LogicalResult initialize(MLIRContext *ctx) override {
     RewritePatternSet patterns(ctx);
     for (RegisteredOperationName name : ctx->getRegisteredOperations())
       name.getCanonicalizationPatterns(patterns, ctx);
     for (Dialect *dialect : ctx->getLoadedDialects())
       dialect->getCanonicalizationPatterns(patterns);
     scf::populateSCFForLoopCanonicalizationPatterns(patterns);
-    return applyPatternsGreedily(func, std::move(patterns));
+    cleanupPatterns = FrozenRewritePatternSet(std::move(patterns));
+    return success();
   }
+
+  LogicalResult cleanup(func::FuncOp func) {
+    return applyPatternsGreedily(func, cleanupPatterns);
+  }
+
+  FrozenRewritePatternSet cleanupPatterns;
 };
 
 } // namespace

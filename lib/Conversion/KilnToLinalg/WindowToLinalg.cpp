@@ -333,7 +333,6 @@ Value buildPhaseConvTranspose(OpBuilder &b, Location loc, Value input,
   int64_t phases = wType.getNumElements() / (channels * filters),
           pixels = inType.getNumElements() / (inType.getDimSize(0) * channels);
   auto flat = [&](Value v, ArrayRef<int64_t> shape) -> Value {
-    SmallVector<ReassociationIndices> groups;
     auto type = cast<RankedTensorType>(v.getType());
     if (type.getRank() == static_cast<int64_t>(shape.size()))
       return v;
