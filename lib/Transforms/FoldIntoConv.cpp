@@ -8,8 +8,8 @@
 //
 //===----------------------------------------------------------------------===//
 #include "kiln/Transforms/Passes.h"
-#include "kiln/Transforms/ConstantData.h"
 
+#include "Kiln/ConstantData.h"
 #include "Kiln/KilnOps.h"
 
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"

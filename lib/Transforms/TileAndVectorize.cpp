@@ -120,11 +120,21 @@ std::optional<TilePlan> planContraction(linalg::GenericOp op, int64_t lanes,
   if (block)
     plan.tileSizes[*block] =
         std::min(bounds[*block], reuseInput ? rows : rows / 2);
-  for (unsigned d = 0; d < iterators.size(); ++d)
-    if (iterators[d] == utils::IteratorType::parallel && d != *vec &&
-        d != block)
+  // Loops that move the streamed input go outside the lane loop, the
+  // others inside it, so one panel of the streamed input is reused by
+  // every block (and, for packed weights, every block of blocks).
+  SmallVector<int64_t> inner;
+  for (unsigned d = 0; d < iterators.size(); ++d) {
+    if (iterators[d] != utils::IteratorType::parallel || d == *vec ||
+        d == block)
+      continue;
+    if (mapUsesLoop(streamMap, d))
       plan.interchange.push_back(d);
+    else
+      inner.push_back(d);
+  }
   plan.interchange.push_back(*vec);
+  plan.interchange.append(inner);
   if (block)
     plan.interchange.push_back(*block);
   for (unsigned d = 0; d < iterators.size(); ++d)
@@ -236,13 +246,16 @@ constexpr llvm::StringLiteral kReduceLaterAttr = "kiln.reduce_later";
 
 /// The accumulator starts from a fill or a broadcast (the bias) that nothing
 /// else reads: computing it per tile, in registers, saves a pass over the
-/// output.
+/// output. Fills may have other users (CSE merges equal fills); each
+/// consumer gets its own copy in its tiles.
 bool hasFusableInit(linalg::GenericOp op) {
   Operation *producer = op.getDpsInitOperand(0)->get().getDefiningOp();
-  if (!producer || !producer->hasOneUse())
+  if (!producer)
     return false;
   if (isa<linalg::FillOp>(producer))
     return true;
+  if (!producer->hasOneUse())
+    return false;
   auto generic = dyn_cast<linalg::GenericOp>(producer);
   return generic && generic.getNumReductionLoops() == 0 &&
          generic.getNumDpsInits() == 1 && isStaticF32(generic);
@@ -293,6 +306,18 @@ bool isMultiplyAccumulate(linalg::GenericOp op) {
   return mul && add;
 }
 
+/// An init that the tiling of its contraction fuses into each tile (and
+/// so is not tiled on its own first).
+bool isFusedIntoContraction(linalg::GenericOp op) {
+  if (!op->hasOneUse())
+    return false;
+  auto user = dyn_cast<linalg::GenericOp>(*op->user_begin());
+  return user && isStaticF32(user) && user.getNumReductionLoops() > 0 &&
+         isMultiplyAccumulate(user) && user.getNumDpsInits() == 1 &&
+         user.getDpsInitOperand(0)->get() == op->getResult(0) &&
+         hasFusableInit(user);
+}
+
 struct KilnTileAndVectorizePass
     : impl::KilnTileAndVectorizeBase<KilnTileAndVectorizePass> {
   using Base::Base;
@@ -305,7 +330,8 @@ struct KilnTileAndVectorizePass
     // 1. Tile, and peel partial tiles so every tile is static.
     SmallVector<linalg::GenericOp> targets;
     func.walk([&](linalg::GenericOp op) {
-      if (isStaticF32(op) && !op->getParentOfType<scf::ForOp>())
+      if (isStaticF32(op) && !op->getParentOfType<scf::ForOp>() &&
+          !isFusedIntoContraction(op))
         targets.push_back(op);
     });
     for (linalg::GenericOp op : targets) {
@@ -458,6 +484,9 @@ struct KilnTileAndVectorizePass
     for (Dialect *dialect : ctx->getLoadedDialects())
       dialect->getCanonicalizationPatterns(patterns);
     scf::populateSCFForLoopCanonicalizationPatterns(patterns);
+    // A tile's result re-inserted through its unit-dim slice: one insert,
+    // or bufferization copies the tile through a temporary.
+    tensor::populateMergeConsecutiveInsertExtractSlicePatterns(patterns);
     cleanupPatterns = FrozenRewritePatternSet(std::move(patterns));
     return success();
   }

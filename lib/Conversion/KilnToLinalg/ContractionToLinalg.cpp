@@ -9,12 +9,6 @@ using namespace mlir;
 namespace kiln {
 namespace {
 
-/// Multiply-accumulate region shared by both contractions.
-void macBody(OpBuilder &b, Location loc, ValueRange args) {
-  Value prod = arith::MulFOp::create(b, loc, args[0], args[1]);
-  yieldValue(b, loc, arith::AddFOp::create(b, loc, args[2], prod));
-}
-
 SmallVector<utils::IteratorType> contractionIterators(unsigned parallel) {
   SmallVector<utils::IteratorType> it(parallel, utils::IteratorType::parallel);
   it.push_back(utils::IteratorType::reduction);
@@ -42,6 +36,11 @@ struct MatMulLowering : OpConversionPattern<MatMulOp> {
       exprs.push_back(getAffineDimExpr(col, ctx));
       return AffineMap::get(numDims, 0, exprs, ctx);
     };
+    if (Value packed = buildPackedMatMul(rewriter, loc, adaptor.getLhs(),
+                                         false, op.getRhs(), false, outType)) {
+      rewriter.replaceOp(op, packed);
+      return success();
+    }
     SmallVector<AffineExpr> outExprs;
     for (unsigned d = 0; d < rank; ++d)
       outExprs.push_back(getAffineDimExpr(d, ctx));
@@ -53,7 +52,7 @@ struct MatMulLowering : OpConversionPattern<MatMulOp> {
         init,
         {operandMap(adaptor.getLhs(), m, k), operandMap(adaptor.getRhs(), k, n),
          AffineMap::get(numDims, 0, outExprs, ctx)},
-        contractionIterators(rank), macBody);
+        contractionIterators(rank), multiplyAccumulateBody);
     rewriter.replaceOp(op, generic.getResult(0));
     return success();
   }
@@ -80,14 +79,19 @@ struct GemmLowering : OpConversionPattern<GemmOp> {
                                                    : ArrayRef<AffineExpr>{k, n},
                                     ctx);
     AffineMap outMap = AffineMap::get(3, 0, {m, n}, ctx);
-    Value init = filledTensor(rewriter, loc, outType.getShape(), elem,
-                              rewriter.getFloatAttr(elem, 0));
     Value product =
-        linalg::GenericOp::create(rewriter, loc, outType,
-                                  ValueRange{adaptor.getA(), adaptor.getB()},
-                                  init, {aMap, bMap, outMap},
-                                  contractionIterators(2), macBody)
-            .getResult(0);
+        buildPackedMatMul(rewriter, loc, adaptor.getA(), op.getTransA(),
+                          op.getB(), op.getTransB(), outType);
+    if (!product) {
+      Value init = filledTensor(rewriter, loc, outType.getShape(), elem,
+                                rewriter.getFloatAttr(elem, 0));
+      product = linalg::GenericOp::create(
+                    rewriter, loc, outType,
+                    ValueRange{adaptor.getA(), adaptor.getB()}, init,
+                    {aMap, bMap, outMap}, contractionIterators(2),
+                    multiplyAccumulateBody)
+                    .getResult(0);
+    }
     double alpha = op.getAlpha().convertToDouble();
     double beta = op.getBeta().convertToDouble();
     Value c = adaptor.getC();

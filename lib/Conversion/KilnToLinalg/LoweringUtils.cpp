@@ -47,6 +47,11 @@ Value buildElementwise(OpBuilder &b, Location loc, RankedTensorType outType,
       .getResult(0);
 }
 
+void multiplyAccumulateBody(OpBuilder &b, Location loc, ValueRange args) {
+  Value product = arith::MulFOp::create(b, loc, args[0], args[1]);
+  yieldValue(b, loc, arith::AddFOp::create(b, loc, args[2], product));
+}
+
 Value buildCopy(OpBuilder &b, Location loc, Value input, AffineMap readMap,
                 RankedTensorType outType) {
   int64_t rank = outType.getRank();

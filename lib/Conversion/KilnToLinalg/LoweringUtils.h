@@ -32,6 +32,26 @@ mlir::Value buildElementwise(mlir::OpBuilder &b, mlir::Location loc,
 /// Terminates a linalg.generic body with one value.
 void yieldValue(mlir::OpBuilder &b, mlir::Location loc, mlir::Value value);
 
+/// The body of every contraction: `acc + a * b` (args: a, b, acc).
+void multiplyAccumulateBody(mlir::OpBuilder &b, mlir::Location loc,
+                            mlir::ValueRange args);
+
+/// Contractions over a constant operand packed at compile time into the
+/// order their register tiles read it; null when the operand is not a
+/// constant or the shape does not split into whole tiles.
+/// `input` N x C x P, `weight` the kiln.constant M x C x 1..., `bias` M or
+/// null; the result is N x M x P.
+mlir::Value buildPackedPointwiseConv(mlir::OpBuilder &b, mlir::Location loc,
+                                     mlir::Value input, mlir::Value weight,
+                                     mlir::Value bias,
+                                     mlir::RankedTensorType outType);
+/// `lhs` (batch..., M, K), or K x M when `transposeLhs` (rank 2 only);
+/// `rhs` the kiln.constant K x N, or N x K when `transposeRhs`.
+mlir::Value buildPackedMatMul(mlir::OpBuilder &b, mlir::Location loc,
+                              mlir::Value lhs, bool transposeLhs,
+                              mlir::Value rhs, bool transposeRhs,
+                              mlir::RankedTensorType outType);
+
 /// A copy into a new `outType` tensor whose element at each index is read
 /// from `input` through `readMap` (broadcast, flip, strided gather ...).
 mlir::Value buildCopy(mlir::OpBuilder &b, mlir::Location loc, mlir::Value input,

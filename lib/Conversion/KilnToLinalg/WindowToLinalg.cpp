@@ -122,10 +122,7 @@ Value convGeneric(OpBuilder &b, Location loc, Value input, Value weight,
   Value conv = linalg::GenericOp::create(
                    b, loc, acc.getType(), ValueRange{input, weight}, acc,
                    {inputMap, weightMap, outMap}, iterators,
-                   [](OpBuilder &nb, Location l, ValueRange a) {
-                     Value prod = arith::MulFOp::create(nb, l, a[0], a[1]);
-                     yieldValue(nb, l, arith::AddFOp::create(nb, l, a[2], prod));
-                   })
+                   multiplyAccumulateBody)
                    .getResult(0);
   return tensor::CollapseShapeOp::create(b, loc, outType, conv,
                                          splitDim(outType.getRank(), 1));
@@ -283,8 +280,13 @@ struct ConvLowering : OpConversionPattern<ConvOp> {
           tensor::CollapseShapeOp::inferCollapsedType(
               outType, {{0}, {1}, llvm::to_vector(llvm::seq<int64_t>(
                                       2, outType.getRank()))}));
-      Value conv = buildConv(rewriter, loc, flatIn, flatW, adaptor.getBias(),
-                             {1}, {1}, op.getGroup(), flatOut);
+      Value conv;
+      if (op.getGroup() == 1)
+        conv = buildPackedPointwiseConv(rewriter, loc, flatIn, op.getWeight(),
+                                        adaptor.getBias(), flatOut);
+      if (!conv)
+        conv = buildConv(rewriter, loc, flatIn, flatW, adaptor.getBias(), {1},
+                         {1}, op.getGroup(), flatOut);
       SmallVector<ReassociationIndices> groups = {{0}, {1}, {}};
       for (int64_t d = 2; d < outType.getRank(); ++d)
         groups.back().push_back(d);

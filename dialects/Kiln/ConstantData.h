@@ -1,6 +1,6 @@
 //===- ConstantData.h - Reading and making f32 weight constants -*- C++ -*-===//
-#ifndef KILN_TRANSFORMS_CONSTANTDATA_H
-#define KILN_TRANSFORMS_CONSTANTDATA_H
+#ifndef KILN_DIALECT_CONSTANTDATA_H
+#define KILN_DIALECT_CONSTANTDATA_H
 
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/Value.h"
@@ -21,4 +21,4 @@ mlir::ElementsAttr makeF32Constant(mlir::RankedTensorType type,
 
 } // namespace kiln
 
-#endif // KILN_TRANSFORMS_CONSTANTDATA_H
+#endif // KILN_DIALECT_CONSTANTDATA_H

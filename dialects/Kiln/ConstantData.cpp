@@ -1,5 +1,5 @@
 //===- ConstantData.cpp - Reading and making f32 weight constants ---------===//
-#include "kiln/Transforms/ConstantData.h"
+#include "Kiln/ConstantData.h"
 
 #include "Kiln/KilnOps.h"
 

@@ -1,0 +1,211 @@
+//===- PackedWeights.cpp - Contractions over weights packed at compile time ===//
+//
+// A contraction's register tile reads, per reduction step, R scalars of one
+// operand (broadcast to every lane) and V contiguous lanes of the other. In
+// the ONNX layouts both reads stride across rows that are far apart (R weight
+// rows of a conv, or K rows of a matmul's B), so every step touches R or 1
+// new cache lines and, for wide matrices, a new page. A constant operand is
+// reordered once, at compile time, into exactly the order its tiles read it:
+//
+//   pointwise conv weight M x C (broadcast side) -> M/R x C x R
+//   matmul constant B    K x N (lane side)      -> N/V x K x V panels
+//
+// and the generic indexes the packed constant through the split dims. The
+// output keeps its layout: the split dims are a reshape of the same buffer.
+// Columns past the last whole panel stay in an unpacked remainder op.
+//
+//===----------------------------------------------------------------------===//
+#include "Kiln/ConstantData.h"
+#include "Kiln/KilnOps.h"
+#include "LoweringUtils.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+
+using namespace mlir;
+
+namespace kiln {
+namespace {
+
+/// Register tile of the contraction tiling (kiln-tile-and-vectorize's
+/// defaults): rows broadcast per step, lanes per panel.
+constexpr int64_t kPackRows = 8;
+constexpr int64_t kPackLanes = 32;
+
+/// Blob name for the packed copy of `weight`'s constant.
+std::string packedName(Value weight) {
+  auto constant = weight.getDefiningOp<ConstantOp>();
+  if (auto resource = dyn_cast<DenseResourceElementsAttr>(constant.getValue()))
+    return (resource.getRawHandle().getKey() + "_packed").str();
+  return "packed";
+}
+
+Value constantTensor(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
+                     ArrayRef<float> values, StringRef name) {
+  auto type = RankedTensorType::get(shape, b.getF32Type());
+  return arith::ConstantOp::create(
+      b, loc, cast<TypedAttr>(makeF32Constant(type, values, name)));
+}
+
+AffineMap dims(MLIRContext *ctx, unsigned numDims, ArrayRef<unsigned> which) {
+  SmallVector<AffineExpr> exprs;
+  for (unsigned d : which)
+    exprs.push_back(getAffineDimExpr(d, ctx));
+  return AffineMap::get(numDims, 0, exprs, ctx);
+}
+
+Value contraction(OpBuilder &b, Location loc, ValueRange inputs, Value init,
+                  ArrayRef<AffineMap> maps, unsigned numReductions) {
+  unsigned numDims = maps.front().getNumDims();
+  SmallVector<utils::IteratorType> iterators(numDims,
+                                             utils::IteratorType::parallel);
+  for (unsigned d = numDims - numReductions; d < numDims; ++d)
+    iterators[d] = utils::IteratorType::reduction;
+  return linalg::GenericOp::create(b, loc, init.getType(), inputs, init, maps,
+                                   iterators, multiplyAccumulateBody)
+      .getResult(0);
+}
+
+} // namespace
+
+Value buildPackedPointwiseConv(OpBuilder &b, Location loc, Value input,
+                               Value weight, Value bias,
+                               RankedTensorType outType) {
+  MLIRContext *ctx = b.getContext();
+  std::optional<SmallVector<float>> w = readF32Constant(weight);
+  int64_t n = outType.getDimSize(0), m = outType.getDimSize(1),
+          p = outType.getDimSize(2);
+  int64_t c = cast<RankedTensorType>(input.getType()).getDimSize(1);
+  if (!w || m % kPackRows != 0 || static_cast<int64_t>(w->size()) != m * c)
+    return {};
+  int64_t blocks = m / kPackRows;
+  SmallVector<float> packed(w->size());
+  for (int64_t io = 0; io < blocks; ++io)
+    for (int64_t ci = 0; ci < c; ++ci)
+      for (int64_t ii = 0; ii < kPackRows; ++ii)
+        packed[(io * c + ci) * kPackRows + ii] =
+            (*w)[(io * kPackRows + ii) * c + ci];
+  Value packedWeight = constantTensor(b, loc, {blocks, c, kPackRows}, packed,
+                                      packedName(weight));
+
+  // Loops: n, io, ii, p, c; the accumulator N x M/R x R x P starts from
+  // the bias (or zero).
+  Type elem = outType.getElementType();
+  SmallVector<int64_t> accShape = {n, blocks, kPackRows, p};
+  auto accType = RankedTensorType::get(accShape, elem);
+  Value acc;
+  if (bias) {
+    auto biasType = cast<RankedTensorType>(bias.getType());
+    bias = tensor::CollapseShapeOp::create(
+        b, loc, RankedTensorType::get({m}, elem), bias,
+        SmallVector<ReassociationIndices>{
+            llvm::to_vector(llvm::seq<int64_t>(0, biasType.getRank()))});
+    bias = tensor::ExpandShapeOp::create(
+        b, loc, RankedTensorType::get({blocks, kPackRows}, elem), bias,
+        SmallVector<ReassociationIndices>{{0, 1}});
+    acc = buildCopy(b, loc, bias, dims(ctx, 4, {1, 2}), accType);
+  } else {
+    acc = filledTensor(b, loc, accShape, elem, b.getFloatAttr(elem, 0));
+  }
+  Value conv = contraction(
+      b, loc, {input, packedWeight}, acc,
+      {dims(ctx, 5, {0, 4, 3}), dims(ctx, 5, {1, 4, 2}),
+       dims(ctx, 5, {0, 1, 2, 3})},
+      1);
+  return tensor::CollapseShapeOp::create(
+      b, loc, outType, conv, SmallVector<ReassociationIndices>{{0}, {1, 2}, {3}});
+}
+
+Value buildPackedMatMul(OpBuilder &b, Location loc, Value lhs,
+                        bool transposeLhs, Value rhs, bool transposeRhs,
+                        RankedTensorType outType) {
+  MLIRContext *ctx = b.getContext();
+  std::optional<SmallVector<float>> values = readF32Constant(rhs);
+  auto rhsType = cast<RankedTensorType>(rhs.getType());
+  int64_t rank = outType.getRank();
+  if (!values || rhsType.getRank() != 2 || rank < 2 ||
+      cast<RankedTensorType>(lhs.getType()).getRank() != rank ||
+      (transposeLhs && rank != 2))
+    return {};
+  int64_t k = rhsType.getDimSize(transposeRhs ? 1 : 0);
+  int64_t n = outType.getDimSize(rank - 1);
+  int64_t panels = n / kPackLanes, rest = n % kPackLanes;
+  if (panels == 0)
+    return {};
+  auto at = [&](int64_t row, int64_t col) {
+    return (*values)[transposeRhs ? col * k + row : row * n + col];
+  };
+  SmallVector<float> packed(panels * k * kPackLanes);
+  for (int64_t no = 0; no < panels; ++no)
+    for (int64_t kk = 0; kk < k; ++kk)
+      for (int64_t ni = 0; ni < kPackLanes; ++ni)
+        packed[(no * k + kk) * kPackLanes + ni] = at(kk, no * kPackLanes + ni);
+  std::string name = packedName(rhs);
+
+  Type elem = outType.getElementType();
+  unsigned batch = rank - 2;
+  SmallVector<unsigned> batchDims =
+      llvm::to_vector(llvm::seq<unsigned>(0, batch));
+  SmallVector<int64_t> rows(outType.getShape().drop_back());
+  auto lhsMap = [&](unsigned numDims, unsigned m, unsigned kDim) {
+    SmallVector<unsigned> which(batchDims);
+    which.append(transposeLhs ? SmallVector<unsigned>{kDim, m}
+                              : SmallVector<unsigned>{m, kDim});
+    return dims(ctx, numDims, which);
+  };
+
+  // Whole panels. Loops: batch..., no, m, ni, k.
+  unsigned no = batch, m = batch + 1, ni = batch + 2, kDim = batch + 3;
+  SmallVector<int64_t> panelShape(rows);
+  panelShape.append({panels, kPackLanes});
+  SmallVector<unsigned> outDims(batchDims);
+  outDims.append({m, no, ni});
+  Value main = contraction(
+      b, loc,
+      {lhs, constantTensor(b, loc, {panels, k, kPackLanes}, packed, name)},
+      filledTensor(b, loc, panelShape, elem, b.getFloatAttr(elem, 0)),
+      {lhsMap(batch + 4, m, kDim), dims(ctx, batch + 4, {no, kDim, ni}),
+       dims(ctx, batch + 4, outDims)},
+      1);
+  SmallVector<ReassociationIndices> merge;
+  for (unsigned d = 0; d <= batch; ++d)
+    merge.push_back({d});
+  merge.push_back({batch + 1, batch + 2});
+  SmallVector<int64_t> mainShape(rows);
+  mainShape.push_back(panels * kPackLanes);
+  main = tensor::CollapseShapeOp::create(
+      b, loc, RankedTensorType::get(mainShape, elem), main, merge);
+  if (rest == 0)
+    return main;
+
+  // The last columns, unpacked. Loops: batch..., m, n, k.
+  SmallVector<float> tail(k * rest);
+  for (int64_t kk = 0; kk < k; ++kk)
+    for (int64_t j = 0; j < rest; ++j)
+      tail[kk * rest + j] = at(kk, panels * kPackLanes + j);
+  SmallVector<int64_t> tailShape(rows);
+  tailShape.push_back(rest);
+  unsigned tm = batch, tn = batch + 1, tk = batch + 2;
+  SmallVector<unsigned> tailOut(batchDims);
+  tailOut.append({tm, tn});
+  Value tailResult = contraction(
+      b, loc, {lhs, constantTensor(b, loc, {k, rest}, tail, name + "_tail")},
+      filledTensor(b, loc, tailShape, elem, b.getFloatAttr(elem, 0)),
+      {lhsMap(batch + 3, tm, tk), dims(ctx, batch + 3, {tk, tn}),
+       dims(ctx, batch + 3, tailOut)},
+      1);
+
+  SmallVector<OpFoldResult> offsets(rank, b.getIndexAttr(0)),
+      strides(rank, b.getIndexAttr(1));
+  Value result = emptyTensor(b, loc, outType.getShape(), elem);
+  result = tensor::InsertSliceOp::create(b, loc, main, result, offsets,
+                                         getAsIndexOpFoldResult(ctx, mainShape),
+                                         strides);
+  offsets.back() = b.getIndexAttr(panels * kPackLanes);
+  return tensor::InsertSliceOp::create(b, loc, tailResult, result, offsets,
+                                       getAsIndexOpFoldResult(ctx, tailShape),
+                                       strides);
+}
+
+} // namespace kiln
