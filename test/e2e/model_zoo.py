@@ -11,6 +11,10 @@ requires relative L2 error <= 1e-4:
   (GlobalAveragePool, 1x1 convs, Relu, HardSigmoid, Mul);
 - unet_decoder: MaxPool encoder, ConvTranspose and Resize decoders, Concat
   skip connections;
+- packed_weights: contractions over constants packed at compile time
+  (1x1 convs with and without bias, filters not a multiple of 8, batched
+  MatMul and Gemm with transposed operands, widths past the last 32-column
+  panel);
 - transformer_block: decomposed LayerNorm (ReduceMean, Sub, Pow, Sqrt, Div),
   multi-head attention (Einsum for Q.K^T, MatMul, Reshape, Transpose,
   Softmax), Erf GELU MLP.
@@ -147,7 +151,18 @@ def transformer_block(b, tokens=16, dim=32, heads=4):
     return b.model([1, tokens, dim], b.op("Add", [x, linear(gelu, 4 * dim, dim)]))
 
 
-MODELS = [mobilenet_v2, squeeze_excite, unet_decoder, transformer_block]
+def packed_weights(b):
+    x = b.conv("x", 24, 40)                       # 5 blocks of 8 filters, bias
+    x = b.conv(x, 40, 16, bias=False)             # no bias: a zero start
+    x = b.conv(x, 16, 12)                         # 12 filters: unpacked
+    t = b.op("Reshape", [x, b.const([1, 2, 6, 60], np.int64)])
+    t = b.op("MatMul", [t, b.weight((60, 45))])  # batch 1x2, one panel + 13
+    f = b.op("Reshape", [t, b.const([12, 45], np.int64)])
+    g = b.op("Gemm", [f, b.weight((70, 45)), b.weight((70,), 0.1)], transB=1)  # 2 + 6
+    return b.model([1, 24, 6, 10], b.op("Gemm", [g, b.weight((12, 40))], transA=1))
+
+
+MODELS = [mobilenet_v2, squeeze_excite, unet_decoder, transformer_block, packed_weights]
 
 
 def main():

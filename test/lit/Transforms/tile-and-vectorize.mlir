@@ -82,3 +82,46 @@ func.func @bias_relu(%x: tensor<8x16x4xf32>, %bias: tensor<8xf32>) -> tensor<8x1
   } -> tensor<8x16x4xf32>
   return %r : tensor<8x16x4xf32>
 }
+
+// -----
+
+// A pointwise conv over packed weights (16 filters as 2 blocks of 8, 48
+// pixels) whose accumulator starts from the bias: the bias broadcast is not
+// tiled on its own but read into each tile's registers; the pixel panels
+// are outside the filter blocks (one input panel serves both blocks), the
+// 8 weights of a step are one contiguous read, and each tile is written
+// back with a single insert (no unit-dim slice in between, which would make
+// bufferization copy the tile). The last 16 pixels are 8x16 tiles.
+// CHECK-LABEL: func @packed_pointwise_bias
+// CHECK-NOT: linalg.generic
+// CHECK: scf.for %[[P:.*]] = %c0 to %c64 step %c32
+// CHECK: scf.for %[[B:.*]] = %c0 to %c2 step %c1
+// CHECK: %[[BIAS:.*]] = tensor.extract_slice %{{.*}}[%[[B]], 0] [1, 8] [1, 1] : tensor<2x8xf32> to tensor<8xf32>
+// CHECK: %[[INIT:.*]] = vector.transfer_read %[[BIAS]]{{.*}} : tensor<8xf32>, vector<8x32xf32>
+// CHECK: %[[ACC:.*]] = scf.for %[[K:.*]] = %c0 to %c24 step %c1 iter_args(%{{.*}} = %[[INIT]]) -> (vector<8x32xf32>)
+// CHECK: tensor.extract_slice %{{.*}}[%[[B]], %[[K]], 0] [1, 1, 8] [1, 1, 1] : tensor<2x24x8xf32> to tensor<8xf32>
+// CHECK: %[[TILE:.*]] = vector.transfer_write %[[ACC]], %{{.*}} : vector<8x32xf32>, tensor<8x32xf32>
+// CHECK-NEXT: tensor.insert_slice %[[TILE]] into %{{.*}}[0, %[[B]], 0, %[[P]]] [1, 1, 8, 32] [1, 1, 1, 1] : tensor<8x32xf32> into tensor<1x2x8x80xf32>
+// CHECK: scf.for %{{.*}} = %c0 to %c2 step %c1
+// CHECK: scf.for %{{.*}} = %c0 to %c24 step %c1 iter_args(%{{.*}} = %{{.*}}) -> (vector<8x16xf32>)
+#bias = affine_map<(n, io, ii, p) -> (io, ii)>
+#id4 = affine_map<(n, io, ii, p) -> (n, io, ii, p)>
+#pin = affine_map<(n, io, ii, p, c) -> (n, c, p)>
+#pw = affine_map<(n, io, ii, p, c) -> (io, c, ii)>
+#pout = affine_map<(n, io, ii, p, c) -> (n, io, ii, p)>
+func.func @packed_pointwise_bias(%x: tensor<1x24x80xf32>, %w: tensor<2x24x8xf32>, %b: tensor<2x8xf32>) -> tensor<1x2x8x80xf32> {
+  %e = tensor.empty() : tensor<1x2x8x80xf32>
+  %init = linalg.generic {indexing_maps = [#bias, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+    ins(%b : tensor<2x8xf32>) outs(%e : tensor<1x2x8x80xf32>) {
+  ^bb0(%v: f32, %o: f32):
+    linalg.yield %v : f32
+  } -> tensor<1x2x8x80xf32>
+  %r = linalg.generic {indexing_maps = [#pin, #pw, #pout], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]}
+    ins(%x, %w : tensor<1x24x80xf32>, tensor<2x24x8xf32>) outs(%init : tensor<1x2x8x80xf32>) {
+  ^bb0(%xv: f32, %wv: f32, %acc: f32):
+    %p = arith.mulf %xv, %wv : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<1x2x8x80xf32>
+  return %r : tensor<1x2x8x80xf32>
+}
