@@ -2,6 +2,8 @@
 #include "kiln/Transforms/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 using namespace mlir;
 
@@ -55,8 +57,29 @@ struct KilnEntryToBuffersPass
         return signalPassFailure();
       }
       BlockArgument out = body.addArgument(type, func.getLoc());
+      Value dest = out;
+      // A result that is a reshape of a value: that value is written into
+      // the same bytes of the output seen with its shape, so the op that
+      // computes it can write the output directly (the view is made at
+      // the top so it dominates that op's destination).
+      OpBuilder top = OpBuilder::atBlockBegin(&body);
+      while (true) {
+        if (auto collapse = result.getDefiningOp<tensor::CollapseShapeOp>()) {
+          dest = memref::ExpandShapeOp::create(
+              top, collapse.getLoc(), toMemRef(collapse.getSrcType()), dest,
+              collapse.getReassociationIndices());
+          result = collapse.getSrc();
+        } else if (auto expand =
+                       result.getDefiningOp<tensor::ExpandShapeOp>()) {
+          dest = memref::CollapseShapeOp::create(
+              top, expand.getLoc(), dest, expand.getReassociationIndices());
+          result = expand.getSrc();
+        } else {
+          break;
+        }
+      }
       auto write = bufferization::MaterializeInDestinationOp::create(
-          b, ret.getLoc(), result, out);
+          b, ret.getLoc(), result, dest);
       write.setRestrict(true);
       write.setWritable(true);
       argTypes.push_back(type);

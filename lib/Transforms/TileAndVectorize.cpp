@@ -405,7 +405,15 @@ struct KilnTileAndVectorizePass
       return signalPassFailure();
 
     // 2. Drop the unit dims of every tile so the bodies become plain
-    // elementwise ops with projected-permutation maps.
+    // elementwise ops with projected-permutation maps. Fills fused into
+    // tiles become generics first, so that they lose their unit dims too
+    // and their vector store folds into the accumulator's first read.
+    func.walk([&](linalg::FillOp fill) {
+      if (!fill->getParentOfType<scf::ForOp>())
+        return;
+      rewriter.setInsertionPoint(fill);
+      (void)linalg::generalizeNamedOp(rewriter, fill);
+    });
     {
       RewritePatternSet patterns(ctx);
       linalg::ControlDropUnitDims control;

@@ -3,6 +3,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Matchers.h"
 
 using namespace mlir;
 
@@ -80,36 +81,59 @@ Value padSpatial(OpBuilder &b, Location loc, Value input,
   if (!any)
     return input;
   auto type = cast<RankedTensorType>(input.getType());
-  SmallVector<OpFoldResult> low(2, b.getIndexAttr(0)), high(2, b.getIndexAttr(0));
-  SmallVector<int64_t> shape(type.getShape().take_front(2));
-  for (size_t i = 0; i < padBegin.size(); ++i) {
-    low.push_back(b.getIndexAttr(padBegin[i]));
-    high.push_back(b.getIndexAttr(padEnd[i]));
-    shape.push_back(type.getDimSize(2 + i) + padBegin[i] + padEnd[i]);
-  }
-  // Fill, then copy the interior with an elementwise op: unlike tensor.pad's
-  // bufferized copy, the copy is tiled and vectorized like any other op.
-  Value filled = linalg::FillOp::create(
-                     b, loc, padValue,
-                     tensor::EmptyOp::create(b, loc, shape, type.getElementType())
-                         .getResult())
-                     .getResult(0);
-  SmallVector<OpFoldResult> sizes, ones(type.getRank(), b.getIndexAttr(1));
-  for (int64_t d : type.getShape())
-    sizes.push_back(b.getIndexAttr(d));
-  Value interior =
-      tensor::ExtractSliceOp::create(b, loc, filled, low, sizes, ones);
+  Type elem = type.getElementType();
   unsigned rank = type.getRank();
-  AffineMap id = AffineMap::getMultiDimIdentityMap(rank, b.getContext());
-  Value copied =
-      linalg::GenericOp::create(
-          b, loc, interior.getType(), input, interior, {id, id},
-          SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
-          [](OpBuilder &nb, Location l, ValueRange a) {
-            linalg::YieldOp::create(nb, l, a[0]);
-          })
-          .getResult(0);
-  return tensor::InsertSliceOp::create(b, loc, copied, filled, low, sizes, ones);
+  SmallVector<int64_t> shape(type.getShape()), lo(rank, 0);
+  for (size_t i = 0; i < padBegin.size(); ++i) {
+    lo[2 + i] = padBegin[i];
+    shape[2 + i] += padBegin[i] + padEnd[i];
+  }
+  auto attrs = [&](ArrayRef<int64_t> v) {
+    return getAsIndexOpFoldResult(b.getContext(), v);
+  };
+  SmallVector<int64_t> ones(rank, 1);
+
+  // Only the border is filled, and the buffer is built before the input's
+  // producer: eliminate-empty-tensors then lets the producer write the
+  // interior in place, so neither a full fill nor a copy remains.
+  Value padded;
+  {
+    OpBuilder::InsertionGuard guard(b);
+    Attribute value;
+    Operation *producer = input.getDefiningOp();
+    if (producer && isa<DestinationStyleOpInterface>(producer) &&
+        matchPattern(padValue, m_Constant(&value))) {
+      b.setInsertionPoint(producer);
+      padValue = arith::ConstantOp::create(b, loc, cast<TypedAttr>(value));
+    }
+    padded = emptyTensor(b, loc, shape, elem);
+    // Slab d covers the interior range of the dims before d, the padding
+    // of dim d, and the whole padded range of the dims after it.
+    for (unsigned d = 2; d < rank; ++d) {
+      SmallVector<int64_t> offsets(rank, 0), sizes(shape);
+      for (unsigned e = 2; e < d; ++e) {
+        offsets[e] = lo[e];
+        sizes[e] = type.getDimSize(e);
+      }
+      int64_t high = shape[d] - lo[d] - type.getDimSize(d);
+      for (auto [offset, size] : {std::pair<int64_t, int64_t>{0, lo[d]},
+                                  {lo[d] + type.getDimSize(d), high}}) {
+        if (size == 0)
+          continue;
+        offsets[d] = offset;
+        sizes[d] = size;
+        Value slab =
+            linalg::FillOp::create(b, loc, padValue,
+                                   emptyTensor(b, loc, sizes, elem))
+                .getResult(0);
+        padded = tensor::InsertSliceOp::create(b, loc, slab, padded,
+                                               attrs(offsets), attrs(sizes),
+                                               attrs(ones));
+      }
+    }
+  }
+  return tensor::InsertSliceOp::create(b, loc, input, padded, attrs(lo),
+                                       attrs(type.getShape()), attrs(ones));
 }
 
 Value expandReducedDims(OpBuilder &b, Location loc, Value reduced,

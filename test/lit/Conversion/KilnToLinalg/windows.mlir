@@ -1,6 +1,6 @@
 // RUN: kiln-opt %s -kiln-lower-to-linalg -split-input-file | FileCheck %s
 
-// Grouped strided conv: pad (fill + interior copy), split the padded input
+// Grouped strided conv: pad (fill the border, insert the interior), split the padded input
 // into stride phases (N x C x s x s x E x E) so every tap reads unit-stride
 // rows, zero-pad the 3x3 kernel to 4x4 = (q, r) x (q, r), split channels into
 // (group, per-group), one generic reading phase r at o + q, bias as the init.
@@ -9,8 +9,12 @@
 // CHECK-DAG: #[[W:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7, d8, d9) -> (d1, d2, d5, d8, d6, d9, d7)>
 // CHECK-DAG: #[[OUT:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7, d8, d9) -> (d0, d1, d2, d3, d4)>
 // CHECK-LABEL: func @conv_grouped
-// CHECK: linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<1x4x10x10xf32>)
-// CHECK: tensor.insert_slice %{{.*}}[0, 0, 1, 1] [1, 4, 8, 8] [1, 1, 1, 1]
+// CHECK: linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<1x4x1x10xf32>)
+// CHECK: tensor.insert_slice %{{.*}}[0, 0, 0, 0] [1, 4, 1, 10]
+// CHECK: tensor.insert_slice %{{.*}}[0, 0, 9, 0] [1, 4, 1, 10]
+// CHECK: tensor.insert_slice %{{.*}}[0, 0, 1, 0] [1, 4, 8, 1]
+// CHECK: tensor.insert_slice %{{.*}}[0, 0, 1, 9] [1, 4, 8, 1]
+// CHECK: tensor.insert_slice %arg0 into %{{.*}}[0, 0, 1, 1] [1, 4, 8, 8] [1, 1, 1, 1]
 // CHECK: tensor.expand_shape %{{.*}} {{\[}}[0], [1], [2, 3], [4, 5]] output_shape [1, 4, 5, 2, 5, 2]
 // CHECK: linalg.generic {indexing_maps = [#[[PHASE]], #{{.*}}]
 // CHECK-SAME: outs(%{{.*}} : tensor<1x4x2x2x5x5xf32>)
@@ -26,11 +30,13 @@ func.func @conv_grouped(%x: tensor<1x4x8x8xf32>, %w: tensor<6x2x3x3xf32>, %b: te
 
 // -----
 
-// Max pooling pads with -inf, including the extra tail of ceil mode.
+// Max pooling pads with -inf, including the extra tail of ceil mode (only
+// that tail is filled).
 // CHECK-LABEL: func @max_pool_ceil
 // CHECK: %[[NEG:.*]] = arith.constant 0xFF800000 : f32
-// CHECK: linalg.fill ins(%[[NEG]] : f32) outs(%{{.*}} : tensor<1x1x5xf32>)
-// CHECK: tensor.insert_slice %{{.*}}[0, 0, 0] [1, 1, 4] [1, 1, 1]
+// CHECK: linalg.fill ins(%[[NEG]] : f32) outs(%{{.*}} : tensor<1x1x1xf32>)
+// CHECK: tensor.insert_slice %{{.*}}[0, 0, 4] [1, 1, 1] [1, 1, 1]
+// CHECK: tensor.insert_slice %arg0 into %{{.*}}[0, 0, 0] [1, 1, 4] [1, 1, 1]
 // CHECK: linalg.fill ins(%{{.*}} : f32)
 // CHECK: linalg.generic
 // CHECK-SAME: iterator_types = ["parallel", "parallel", "parallel", "reduction"]
@@ -72,4 +78,23 @@ func.func @avg_pool_include_pad(%x: tensor<1x1x4x4xf32>) -> tensor<1x1x2x2xf32> 
 func.func @global_average_pool(%x: tensor<2x5x3x4xf32>) -> tensor<2x5x1x1xf32> {
   %0 = kiln.global_average_pool %x : (tensor<2x5x3x4xf32>) -> tensor<2x5x1x1xf32>
   return %0 : tensor<2x5x1x1xf32>
+}
+
+// -----
+
+// The padded buffer of a conv whose input is computed by an elementwise op
+// is built (border fills only) before that op, so that bufferization can
+// let the op write the interior in place instead of copying it there.
+// CHECK-LABEL: func @pad_before_producer
+// CHECK: tensor.empty() : tensor<1x2x6x6xf32>
+// CHECK: linalg.fill
+// CHECK-SAME: tensor<1x2x1x6xf32>
+// CHECK: %[[BORDER:.*]] = tensor.insert_slice %{{.*}}[0, 0, 1, 5] [1, 2, 4, 1]
+// CHECK: %[[RELU:.*]] = linalg.generic
+// CHECK: arith.maximumf
+// CHECK: tensor.insert_slice %[[RELU]] into %[[BORDER]][0, 0, 1, 1] [1, 2, 4, 4] [1, 1, 1, 1]
+func.func @pad_before_producer(%x: tensor<1x2x4x4xf32>, %w: tensor<2x1x3x3xf32>) -> tensor<1x2x4x4xf32> {
+  %r = kiln.relu %x : tensor<1x2x4x4xf32>
+  %0 = kiln.conv %r, %w {strides = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, group = 2 : i64} : (tensor<1x2x4x4xf32>, tensor<2x1x3x3xf32>) -> tensor<1x2x4x4xf32>
+  return %0 : tensor<1x2x4x4xf32>
 }
