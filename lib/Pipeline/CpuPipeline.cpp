@@ -16,10 +16,11 @@ static std::string cpuPipelineText(const CpuPipelineOptions &opts) {
              // Graph rewrites, then value-semantic linalg with elementwise
              // chains fused into one loop nest each.
              "func.func(kiln-fold-into-conv), canonicalize, "
-             "kiln-lower-to-linalg, canonicalize, "
+             "kiln-lower-to-linalg{{pack-rows={2} pack-lanes={3}}, canonicalize, "
              "func.func(kiln-fuse-elementwise), "
              // Register tiles of vector code, still on tensors.
-             "func.func(kiln-tile-and-vectorize, kiln-approximate-math), canonicalize, "
+             "func.func(kiln-tile-and-vectorize{{rows={2} contraction-lanes={3}}, "
+             "kiln-approximate-math), canonicalize, "
              // Buffers: caller-owned I/O, then everything else in one arena.
              "kiln-entry-to-buffers{{entry={0}}, "
              "eliminate-empty-tensors, one-shot-bufferize{{buffer-alignment={1}}, "
@@ -41,7 +42,7 @@ static std::string cpuPipelineText(const CpuPipelineOptions &opts) {
              "convert-cf-to-llvm, "
              "convert-func-to-llvm{{use-bare-ptr-memref-call-conv=1}, "
              "reconcile-unrealized-casts",
-             opts.entry, opts.arenaAlignment)
+             opts.entry, opts.arenaAlignment, opts.tileRows, opts.tileLanes)
       .str();
 }
 

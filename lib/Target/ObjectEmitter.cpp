@@ -15,6 +15,7 @@
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Target/TargetMachine.h"
 #include "llvm/Target/TargetOptions.h"
+#include "llvm/TargetParser/ARMTargetParser.h"
 #include "llvm/TargetParser/Host.h"
 #include "llvm/TargetParser/SubtargetFeature.h"
 
@@ -52,7 +53,7 @@ static void initializeTargets() {
   });
 }
 
-static std::unique_ptr<llvm::TargetMachine>
+std::unique_ptr<llvm::TargetMachine>
 createTargetMachine(const CodegenOptions &options, std::string &error) {
   initializeTargets();
   std::string tripleText = options.triple.empty()
@@ -99,6 +100,18 @@ createTargetMachine(const CodegenOptions &options, std::string &error) {
     llvm::SubtargetFeatures f;
     for (auto &[name, enabled] : llvm::sys::getHostCPUFeatures())
       f.AddFeature(name, enabled);
+    features = f.getString();
+  }
+  if (triple.getArch() == llvm::Triple::arm && cpu != "generic" &&
+      features.empty()) {
+    // As with clang's -mcpu: an ARM core brings its default FPU (NEON on
+    // Cortex-A), which LLVM's CPU table alone does not enable.
+    std::vector<llvm::StringRef> fpu;
+    llvm::ARM::getFPUFeatures(
+        llvm::ARM::getDefaultFPU(cpu, llvm::ARM::parseCPUArch(cpu)), fpu);
+    llvm::SubtargetFeatures f;
+    for (llvm::StringRef feature : fpu)
+      f.AddFeature(feature);
     features = f.getString();
   }
   llvm::TargetOptions targetOptions;

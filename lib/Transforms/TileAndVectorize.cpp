@@ -337,7 +337,7 @@ struct KilnTileAndVectorizePass
     for (linalg::GenericOp op : targets) {
       std::optional<TilePlan> plan;
       if (op.getNumReductionLoops() > 0 && isMultiplyAccumulate(op))
-        plan = planContraction(op, lanes, rows);
+        plan = planContraction(op, contractionLanes, rows);
       else if (op.getNumReductionLoops() > 0)
         plan = planReduction(op, lanes);
       else

@@ -254,9 +254,18 @@ int main(int argc, char **argv) {
       diagnostic = describeLocation(d.getLocation()) + d.str();
     return success();
   });
+  kiln::CodegenOptions codegen;
+  codegen.triple = o.target;
+  codegen.cpu = o.cpu;
+  kiln::RegisterTile tile;
+  if (!kiln::registerTileFor(codegen, tile, error))
+    return fail(o.model + ": " + error);
+
   PassManager pm(&context);
   kiln::CpuPipelineOptions pipelineOptions;
   pipelineOptions.entry = o.import.entry;
+  pipelineOptions.tileRows = tile.rows;
+  pipelineOptions.tileLanes = tile.lanes;
   kiln::buildCpuPipeline(pm, pipelineOptions);
   if (failed(pm.run(*module)))
     return fail(o.model + ": " +
@@ -274,9 +283,6 @@ int main(int argc, char **argv) {
       return fail(error);
   }
 
-  kiln::CodegenOptions codegen;
-  codegen.triple = o.target;
-  codegen.cpu = o.cpu;
   kiln::EmitKind kind = o.emit == "obj"   ? kiln::EmitKind::Object
                         : o.emit == "asm" ? kiln::EmitKind::Assembly
                                           : kiln::EmitKind::LLVMIR;

@@ -7,7 +7,12 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <memory>
 #include <string>
+
+namespace llvm {
+class TargetMachine;
+} // namespace llvm
 
 namespace kiln {
 
@@ -17,6 +22,24 @@ struct CodegenOptions {
   std::string triple; // empty: the host
   std::string cpu = "generic";
 };
+
+/// The code generator for `options` (triple and CPU checked), or null with
+/// `error` set.
+std::unique_ptr<llvm::TargetMachine>
+createTargetMachine(const CodegenOptions &options, std::string &error);
+
+/// The contraction register tile for a target: `rows` x `lanes` f32
+/// accumulators that stay in its vector registers next to one row of the
+/// streamed operand and a broadcast.
+struct RegisterTile {
+  int64_t rows = 8;
+  int64_t lanes = 32;
+};
+
+/// The register tile for the code generator of `options`; false with `error`
+/// set when there is none.
+bool registerTileFor(const CodegenOptions &options, RegisterTile &tile,
+                     std::string &error);
 
 /// Translates `module` (LLVM dialect) to LLVM IR, adds the model's C
 /// interface, optimizes at O3 for the target and writes `kind` to `os`.

@@ -31,6 +31,9 @@ mlir::func::FuncOp lookupEntry(mlir::ModuleOp module, llvm::StringRef entry);
 struct CpuPipelineOptions {
   std::string entry = "main";
   uint64_t arenaAlignment = 64;
+  // Contraction register tile (and the blocks weights are packed into).
+  int64_t tileRows = 8;
+  int64_t tileLanes = 32;
 };
 
 /// The whole CPU path from kiln ops to the LLVM dialect, in order.

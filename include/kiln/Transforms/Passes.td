@@ -8,8 +8,18 @@ def KilnLowerToLinalg : Pass<"kiln-lower-to-linalg", "mlir::ModuleOp"> {
   let description = [{
     Every kiln op becomes value-semantic linalg/tensor IR: elementwise ops and
     windowed ops as `linalg.generic` with broadcasting or strided/dilated
-    indexing maps, padding as `tensor.pad`, reshapes as collapse/expand.
+    indexing maps, padding as a border fill plus an inserted interior,
+    reshapes as collapse/expand. Constant contraction operands are packed at
+    compile time into the blocks a register tile reads: pointwise conv
+    weights into blocks of `pack-rows` filters, matmul B into panels of
+    `pack-lanes` columns.
   }];
+  let options = [
+    Option<"packRows", "pack-rows", "int64_t", /*default=*/"8",
+           "Filters per packed weight block (the contraction tile's rows)">,
+    Option<"packLanes", "pack-lanes", "int64_t", /*default=*/"32",
+           "Columns per packed B panel (the contraction tile's lanes)">
+  ];
   let dependentDialects = ["mlir::linalg::LinalgDialect",
                            "mlir::tensor::TensorDialect",
                            "mlir::arith::ArithDialect",
@@ -133,7 +143,10 @@ def KilnTileAndVectorize
     Option<"lanes", "lanes", "int64_t", /*default=*/"32",
            "Output elements per tile along the contiguous dim">,
     Option<"rows", "rows", "int64_t", /*default=*/"8",
-           "Output rows per contraction tile (the register block)">
+           "Output rows per contraction tile (the register block)">,
+    Option<"contractionLanes", "contraction-lanes", "int64_t",
+           /*default=*/"32",
+           "Output elements per contraction tile along the contiguous dim">
   ];
   let dependentDialects = ["mlir::scf::SCFDialect",
                            "mlir::vector::VectorDialect",

@@ -17,7 +17,9 @@ SmallVector<utils::IteratorType> contractionIterators(unsigned parallel) {
 
 /// Loops (batch..., m, n, k); batch dims of each operand broadcast.
 struct MatMulLowering : OpConversionPattern<MatMulOp> {
-  using OpConversionPattern::OpConversionPattern;
+  MatMulLowering(MLIRContext *ctx, PackTile tile)
+      : OpConversionPattern(ctx), tile(tile) {}
+  PackTile tile;
   LogicalResult
   matchAndRewrite(MatMulOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
@@ -37,7 +39,8 @@ struct MatMulLowering : OpConversionPattern<MatMulOp> {
       return AffineMap::get(numDims, 0, exprs, ctx);
     };
     if (Value packed = buildPackedMatMul(rewriter, loc, adaptor.getLhs(),
-                                         false, op.getRhs(), false, outType)) {
+                                         false, op.getRhs(), false, outType,
+                                         tile)) {
       rewriter.replaceOp(op, packed);
       return success();
     }
@@ -60,7 +63,9 @@ struct MatMulLowering : OpConversionPattern<MatMulOp> {
 
 /// alpha * op(A) op(B) + beta * C as a contraction plus an epilogue.
 struct GemmLowering : OpConversionPattern<GemmOp> {
-  using OpConversionPattern::OpConversionPattern;
+  GemmLowering(MLIRContext *ctx, PackTile tile)
+      : OpConversionPattern(ctx), tile(tile) {}
+  PackTile tile;
   LogicalResult
   matchAndRewrite(GemmOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
@@ -81,7 +86,7 @@ struct GemmLowering : OpConversionPattern<GemmOp> {
     AffineMap outMap = AffineMap::get(3, 0, {m, n}, ctx);
     Value product =
         buildPackedMatMul(rewriter, loc, adaptor.getA(), op.getTransA(),
-                          op.getB(), op.getTransB(), outType);
+                          op.getB(), op.getTransB(), outType, tile);
     if (!product) {
       Value init = filledTensor(rewriter, loc, outType.getShape(), elem,
                                 rewriter.getFloatAttr(elem, 0));
@@ -123,8 +128,9 @@ struct GemmLowering : OpConversionPattern<GemmOp> {
 
 } // namespace
 
-void populateContractionLoweringPatterns(RewritePatternSet &patterns) {
-  patterns.add<MatMulLowering, GemmLowering>(patterns.getContext());
+void populateContractionLoweringPatterns(RewritePatternSet &patterns,
+                                         PackTile tile) {
+  patterns.add<MatMulLowering, GemmLowering>(patterns.getContext(), tile);
 }
 
 } // namespace kiln

@@ -14,6 +14,7 @@ namespace kiln {
 namespace {
 struct KilnLowerToLinalgPass
     : impl::KilnLowerToLinalgBase<KilnLowerToLinalgPass> {
+  using Base::Base;
   void runOnOperation() override {
     MLIRContext *ctx = &getContext();
     ConversionTarget target(*ctx);
@@ -23,8 +24,9 @@ struct KilnLowerToLinalgPass
     target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
     RewritePatternSet patterns(ctx);
     populateElementwiseLoweringPatterns(patterns);
-    populateWindowLoweringPatterns(patterns);
-    populateContractionLoweringPatterns(patterns);
+    PackTile tile{packRows, packLanes};
+    populateWindowLoweringPatterns(patterns, tile);
+    populateContractionLoweringPatterns(patterns, tile);
     populateSoftmaxLoweringPatterns(patterns);
     populateReductionLoweringPatterns(patterns);
     populateResizeLoweringPatterns(patterns);

@@ -36,6 +36,13 @@ void yieldValue(mlir::OpBuilder &b, mlir::Location loc, mlir::Value value);
 void multiplyAccumulateBody(mlir::OpBuilder &b, mlir::Location loc,
                             mlir::ValueRange args);
 
+/// The register tile that constant contraction operands are packed for:
+/// blocks of `rows` filters, panels of `lanes` columns.
+struct PackTile {
+  int64_t rows = 8;
+  int64_t lanes = 32;
+};
+
 /// Contractions over a constant operand packed at compile time into the
 /// order their register tiles read it; null when the operand is not a
 /// constant or the shape does not split into whole tiles.
@@ -44,13 +51,14 @@ void multiplyAccumulateBody(mlir::OpBuilder &b, mlir::Location loc,
 mlir::Value buildPackedPointwiseConv(mlir::OpBuilder &b, mlir::Location loc,
                                      mlir::Value input, mlir::Value weight,
                                      mlir::Value bias,
-                                     mlir::RankedTensorType outType);
+                                     mlir::RankedTensorType outType,
+                                     PackTile tile);
 /// `lhs` (batch..., M, K), or K x M when `transposeLhs` (rank 2 only);
 /// `rhs` the kiln.constant K x N, or N x K when `transposeRhs`.
 mlir::Value buildPackedMatMul(mlir::OpBuilder &b, mlir::Location loc,
                               mlir::Value lhs, bool transposeLhs,
                               mlir::Value rhs, bool transposeRhs,
-                              mlir::RankedTensorType outType);
+                              mlir::RankedTensorType outType, PackTile tile);
 
 /// A copy into a new `outType` tensor whose element at each index is read
 /// from `input` through `readMap` (broadcast, flip, strided gather ...).
@@ -73,8 +81,10 @@ mlir::Value expandReducedDims(mlir::OpBuilder &b, mlir::Location loc,
                               llvm::ArrayRef<int64_t> axes);
 
 void populateElementwiseLoweringPatterns(mlir::RewritePatternSet &patterns);
-void populateWindowLoweringPatterns(mlir::RewritePatternSet &patterns);
-void populateContractionLoweringPatterns(mlir::RewritePatternSet &patterns);
+void populateWindowLoweringPatterns(mlir::RewritePatternSet &patterns,
+                                    PackTile tile);
+void populateContractionLoweringPatterns(mlir::RewritePatternSet &patterns,
+                                         PackTile tile);
 void populateDataMovementLoweringPatterns(mlir::RewritePatternSet &patterns);
 void populateSoftmaxLoweringPatterns(mlir::RewritePatternSet &patterns);
 void populateReductionLoweringPatterns(mlir::RewritePatternSet &patterns);

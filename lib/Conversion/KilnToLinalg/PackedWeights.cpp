@@ -28,11 +28,6 @@ using namespace mlir;
 namespace kiln {
 namespace {
 
-/// Register tile of the contraction tiling (kiln-tile-and-vectorize's
-/// defaults): rows broadcast per step, lanes per panel.
-constexpr int64_t kPackRows = 8;
-constexpr int64_t kPackLanes = 32;
-
 /// Blob name for the packed copy of `weight`'s constant.
 std::string packedName(Value weight) {
   auto constant = weight.getDefiningOp<ConstantOp>();
@@ -71,28 +66,29 @@ Value contraction(OpBuilder &b, Location loc, ValueRange inputs, Value init,
 
 Value buildPackedPointwiseConv(OpBuilder &b, Location loc, Value input,
                                Value weight, Value bias,
-                               RankedTensorType outType) {
+                               RankedTensorType outType, PackTile tile) {
+  const int64_t rowsPerBlock = tile.rows;
   MLIRContext *ctx = b.getContext();
   std::optional<SmallVector<float>> w = readF32Constant(weight);
   int64_t n = outType.getDimSize(0), m = outType.getDimSize(1),
           p = outType.getDimSize(2);
   int64_t c = cast<RankedTensorType>(input.getType()).getDimSize(1);
-  if (!w || m % kPackRows != 0 || static_cast<int64_t>(w->size()) != m * c)
+  if (!w || m % rowsPerBlock != 0 || static_cast<int64_t>(w->size()) != m * c)
     return {};
-  int64_t blocks = m / kPackRows;
+  int64_t blocks = m / rowsPerBlock;
   SmallVector<float> packed(w->size());
   for (int64_t io = 0; io < blocks; ++io)
     for (int64_t ci = 0; ci < c; ++ci)
-      for (int64_t ii = 0; ii < kPackRows; ++ii)
-        packed[(io * c + ci) * kPackRows + ii] =
-            (*w)[(io * kPackRows + ii) * c + ci];
-  Value packedWeight = constantTensor(b, loc, {blocks, c, kPackRows}, packed,
+      for (int64_t ii = 0; ii < rowsPerBlock; ++ii)
+        packed[(io * c + ci) * rowsPerBlock + ii] =
+            (*w)[(io * rowsPerBlock + ii) * c + ci];
+  Value packedWeight = constantTensor(b, loc, {blocks, c, rowsPerBlock}, packed,
                                       packedName(weight));
 
   // Loops: n, io, ii, p, c; the accumulator N x M/R x R x P starts from
   // the bias (or zero).
   Type elem = outType.getElementType();
-  SmallVector<int64_t> accShape = {n, blocks, kPackRows, p};
+  SmallVector<int64_t> accShape = {n, blocks, rowsPerBlock, p};
   auto accType = RankedTensorType::get(accShape, elem);
   Value acc;
   if (bias) {
@@ -102,7 +98,7 @@ Value buildPackedPointwiseConv(OpBuilder &b, Location loc, Value input,
         SmallVector<ReassociationIndices>{
             llvm::to_vector(llvm::seq<int64_t>(0, biasType.getRank()))});
     bias = tensor::ExpandShapeOp::create(
-        b, loc, RankedTensorType::get({blocks, kPackRows}, elem), bias,
+        b, loc, RankedTensorType::get({blocks, rowsPerBlock}, elem), bias,
         SmallVector<ReassociationIndices>{{0, 1}});
     acc = buildCopy(b, loc, bias, dims(ctx, 4, {1, 2}), accType);
   } else {
@@ -119,7 +115,8 @@ Value buildPackedPointwiseConv(OpBuilder &b, Location loc, Value input,
 
 Value buildPackedMatMul(OpBuilder &b, Location loc, Value lhs,
                         bool transposeLhs, Value rhs, bool transposeRhs,
-                        RankedTensorType outType) {
+                        RankedTensorType outType, PackTile tile) {
+  const int64_t lanesPerPanel = tile.lanes;
   MLIRContext *ctx = b.getContext();
   std::optional<SmallVector<float>> values = readF32Constant(rhs);
   auto rhsType = cast<RankedTensorType>(rhs.getType());
@@ -130,17 +127,17 @@ Value buildPackedMatMul(OpBuilder &b, Location loc, Value lhs,
     return {};
   int64_t k = rhsType.getDimSize(transposeRhs ? 1 : 0);
   int64_t n = outType.getDimSize(rank - 1);
-  int64_t panels = n / kPackLanes, rest = n % kPackLanes;
+  int64_t panels = n / lanesPerPanel, rest = n % lanesPerPanel;
   if (panels == 0)
     return {};
   auto at = [&](int64_t row, int64_t col) {
     return (*values)[transposeRhs ? col * k + row : row * n + col];
   };
-  SmallVector<float> packed(panels * k * kPackLanes);
+  SmallVector<float> packed(panels * k * lanesPerPanel);
   for (int64_t no = 0; no < panels; ++no)
     for (int64_t kk = 0; kk < k; ++kk)
-      for (int64_t ni = 0; ni < kPackLanes; ++ni)
-        packed[(no * k + kk) * kPackLanes + ni] = at(kk, no * kPackLanes + ni);
+      for (int64_t ni = 0; ni < lanesPerPanel; ++ni)
+        packed[(no * k + kk) * lanesPerPanel + ni] = at(kk, no * lanesPerPanel + ni);
   std::string name = packedName(rhs);
 
   Type elem = outType.getElementType();
@@ -158,12 +155,12 @@ Value buildPackedMatMul(OpBuilder &b, Location loc, Value lhs,
   // Whole panels. Loops: batch..., no, m, ni, k.
   unsigned no = batch, m = batch + 1, ni = batch + 2, kDim = batch + 3;
   SmallVector<int64_t> panelShape(rows);
-  panelShape.append({panels, kPackLanes});
+  panelShape.append({panels, lanesPerPanel});
   SmallVector<unsigned> outDims(batchDims);
   outDims.append({m, no, ni});
   Value main = contraction(
       b, loc,
-      {lhs, constantTensor(b, loc, {panels, k, kPackLanes}, packed, name)},
+      {lhs, constantTensor(b, loc, {panels, k, lanesPerPanel}, packed, name)},
       filledTensor(b, loc, panelShape, elem, b.getFloatAttr(elem, 0)),
       {lhsMap(batch + 4, m, kDim), dims(ctx, batch + 4, {no, kDim, ni}),
        dims(ctx, batch + 4, outDims)},
@@ -173,7 +170,7 @@ Value buildPackedMatMul(OpBuilder &b, Location loc, Value lhs,
     merge.push_back({d});
   merge.push_back({batch + 1, batch + 2});
   SmallVector<int64_t> mainShape(rows);
-  mainShape.push_back(panels * kPackLanes);
+  mainShape.push_back(panels * lanesPerPanel);
   main = tensor::CollapseShapeOp::create(
       b, loc, RankedTensorType::get(mainShape, elem), main, merge);
   if (rest == 0)
@@ -183,7 +180,7 @@ Value buildPackedMatMul(OpBuilder &b, Location loc, Value lhs,
   SmallVector<float> tail(k * rest);
   for (int64_t kk = 0; kk < k; ++kk)
     for (int64_t j = 0; j < rest; ++j)
-      tail[kk * rest + j] = at(kk, panels * kPackLanes + j);
+      tail[kk * rest + j] = at(kk, panels * lanesPerPanel + j);
   SmallVector<int64_t> tailShape(rows);
   tailShape.push_back(rest);
   unsigned tm = batch, tn = batch + 1, tk = batch + 2;
@@ -202,7 +199,7 @@ Value buildPackedMatMul(OpBuilder &b, Location loc, Value lhs,
   result = tensor::InsertSliceOp::create(b, loc, main, result, offsets,
                                          getAsIndexOpFoldResult(ctx, mainShape),
                                          strides);
-  offsets.back() = b.getIndexAttr(panels * kPackLanes);
+  offsets.back() = b.getIndexAttr(panels * lanesPerPanel);
   return tensor::InsertSliceOp::create(b, loc, tailResult, result, offsets,
                                        getAsIndexOpFoldResult(ctx, tailShape),
                                        strides);

@@ -253,7 +253,9 @@ bool isPointwise(ConvOp op) {
 }
 
 struct ConvLowering : OpConversionPattern<ConvOp> {
-  using OpConversionPattern::OpConversionPattern;
+  ConvLowering(MLIRContext *ctx, PackTile tile)
+      : OpConversionPattern(ctx), tile(tile) {}
+  PackTile tile;
   LogicalResult
   matchAndRewrite(ConvOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
@@ -283,7 +285,7 @@ struct ConvLowering : OpConversionPattern<ConvOp> {
       Value conv;
       if (op.getGroup() == 1)
         conv = buildPackedPointwiseConv(rewriter, loc, flatIn, op.getWeight(),
-                                        adaptor.getBias(), flatOut);
+                                        adaptor.getBias(), flatOut, tile);
       if (!conv)
         conv = buildConv(rewriter, loc, flatIn, flatW, adaptor.getBias(), {1},
                          {1}, op.getGroup(), flatOut);
@@ -669,8 +671,10 @@ struct GlobalAveragePoolLowering : OpConversionPattern<GlobalAveragePoolOp> {
 
 } // namespace
 
-void populateWindowLoweringPatterns(RewritePatternSet &patterns) {
-  patterns.add<ConvLowering, ConvTransposeLowering, MaxPoolLowering, AveragePoolLowering,
+void populateWindowLoweringPatterns(RewritePatternSet &patterns,
+                                    PackTile tile) {
+  patterns.add<ConvLowering>(patterns.getContext(), tile);
+  patterns.add<ConvTransposeLowering, MaxPoolLowering, AveragePoolLowering,
                GlobalAveragePoolLowering>(patterns.getContext());
 }
 

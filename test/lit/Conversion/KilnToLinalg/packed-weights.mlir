@@ -1,4 +1,13 @@
 // RUN: kiln-opt %s -kiln-lower-to-linalg -split-input-file | FileCheck %s
+// RUN: kiln-opt %s -kiln-lower-to-linalg="pack-rows=4 pack-lanes=16" -split-input-file | FileCheck %s --check-prefix=TILE4
+
+// The blocks follow the target's register tile: 4 rows x 16 lanes (AVX2,
+// 16-register NEON) gives blocks of 4 filters and 16-column panels.
+// TILE4-LABEL: func @pointwise_packed
+// TILE4: arith.constant dense<{{\[\[\[}}0.000000e+00, 2.000000e+00, 4.000000e+00, 6.000000e+00], [1.000000e+00, 3.000000e+00, 5.000000e+00, 7.000000e+00]], {{\[\[}}8.000000e+00, 1.000000e+01, 1.200000e+01, 1.400000e+01], [9.000000e+00, 1.100000e+01, 1.300000e+01, 1.500000e+01]]]> : tensor<2x2x4xf32>
+// TILE4-LABEL: func @matmul_panels
+// TILE4: arith.constant dense_resource<packed> : tensor<2x1x16xf32>
+// TILE4: tensor.insert_slice %{{.*}}[0, 0, 32] [1, 2, 1] [1, 1, 1]
 
 // A pointwise conv's constant weight M x C becomes M/8 x C x 8 blocks (the
 // 8 rows one register tile broadcasts per step are adjacent); the
