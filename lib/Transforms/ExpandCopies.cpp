@@ -10,6 +10,7 @@
 #include "kiln/Transforms/Passes.h"
 
 #include "mlir/Dialect/UB/IR/UBOps.h"
+#include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 using namespace mlir;
@@ -75,6 +76,9 @@ struct KilnExpandCopiesPass
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     patterns.add<CopyToVectorLoops>(&getContext());
+    // Multi-dim reads of contiguous memory (a stride-phase tile before its
+    // register transpose) become one long read instead of one per row.
+    vector::populateFlattenVectorTransferPatterns(patterns);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }

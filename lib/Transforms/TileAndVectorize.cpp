@@ -143,6 +143,9 @@ std::optional<TilePlan> planContraction(linalg::GenericOp op, int64_t lanes,
   return plan;
 }
 
+/// Longest dim of an input read across the output's lanes in one tile.
+constexpr int64_t kMaxTransposedExtent = 4;
+
 /// Elementwise and other all-parallel ops: V-lane tiles over the innermost
 /// loops of the output (more than one when the innermost extent is short).
 std::optional<TilePlan> planElementwise(linalg::GenericOp op, int64_t lanes) {
@@ -168,6 +171,18 @@ std::optional<TilePlan> planElementwise(linalg::GenericOp op, int64_t lanes) {
     if (tile < bounds[loop] || !llvm::isPowerOf2_64(tile))
       break;
     remaining /= tile;
+  }
+  // An input whose contiguous dim is another short loop (a stride-phase
+  // split or a small transpose) is read whole along it too: the tile becomes
+  // a contiguous read plus a register transpose instead of strided scalars.
+  for (OpOperand *in : op.getDpsInputOperands()) {
+    std::optional<unsigned> loop =
+        innermostLoop(op.getMatchingIndexingMap(in));
+    if (loop && !llvm::is_contained(inner, *loop) && bounds[*loop] > 1 &&
+        bounds[*loop] <= kMaxTransposedExtent) {
+      plan.tileSizes[*loop] = bounds[*loop];
+      inner.insert(inner.begin(), *loop);
+    }
   }
   for (unsigned d = 0; d < bounds.size(); ++d)
     if (!llvm::is_contained(inner, d))
@@ -479,6 +494,22 @@ struct KilnTileAndVectorizePass
           patterns, vector::VectorMultiReductionLowering::InnerReduction);
       vector::populateVectorShapeCastLoweringPatterns(patterns);
       if (failed(applyPatternsGreedily(func, std::move(patterns))))
+        return signalPassFailure();
+    }
+
+    // 6. Transposing reads (stride-phase splits) become a contiguous read
+    // and a register transpose; broadcasting reads stay as they are.
+    {
+      SmallVector<Operation *> transposing;
+      func.walk([&](vector::TransferReadOp read) {
+        AffineMap map = read.getPermutationMap();
+        if (map.isPermutation() && !map.isMinorIdentity())
+          transposing.push_back(read);
+      });
+      RewritePatternSet patterns(ctx);
+      vector::populateVectorTransferPermutationMapLoweringPatterns(patterns);
+      if (!transposing.empty() &&
+          failed(applyOpPatternsGreedily(transposing, std::move(patterns))))
         return signalPassFailure();
     }
   }

@@ -48,6 +48,8 @@ def KilnExpandCopies : Pass<"kiln-expand-copies", "mlir::ModuleOp"> {
     `memref.copy` between strided views lowers to a call into MLIR's C runner
     library. Copies whose rows are contiguous become loops over the rows with
     16-lane vector transfers (the last one masked); others `linalg.copy`.
+    Vector transfers of several contiguous rows (a stride-phase tile before
+    its register transpose) become one flat transfer.
   }];
   let dependentDialects = ["mlir::linalg::LinalgDialect",
                            "mlir::scf::SCFDialect",

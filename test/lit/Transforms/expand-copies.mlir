@@ -22,3 +22,17 @@ func.func @every_other_column(%src: memref<3x4xf32>, %dst: memref<3x2xf32>) {
   memref.copy %a, %dst : memref<3x2xf32, strided<[4, 2]>> to memref<3x2xf32>
   return
 }
+
+// A tile read that spans whole contiguous rows (a stride-phase tile before
+// its transpose) becomes one flat read.
+// CHECK-LABEL: func @contiguous_tile_read
+// CHECK: %[[FLAT:.*]] = memref.collapse_shape %{{.*}} {{\[\[}}0, 1]] : memref<32x2xf32, strided<[2, 1], offset: ?>> into memref<64xf32, strided<[1], offset: ?>>
+// CHECK: %[[V:.*]] = vector.transfer_read %[[FLAT]]{{.*}} : memref<64xf32, strided<[1], offset: ?>>, vector<64xf32>
+// CHECK: vector.shape_cast %[[V]] : vector<64xf32> to vector<32x2xf32>
+func.func @contiguous_tile_read(%src: memref<4x64x2xf32>, %i: index, %j: index) -> vector<32x2xf32> {
+  %c0 = arith.constant 0 : index
+  %pad = arith.constant 0.0 : f32
+  %tile = memref.subview %src[%i, %j, 0] [1, 32, 2] [1, 1, 1] : memref<4x64x2xf32> to memref<32x2xf32, strided<[2, 1], offset: ?>>
+  %v = vector.transfer_read %tile[%c0, %c0], %pad {in_bounds = [true, true]} : memref<32x2xf32, strided<[2, 1], offset: ?>>, vector<32x2xf32>
+  return %v : vector<32x2xf32>
+}

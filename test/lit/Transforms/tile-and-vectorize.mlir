@@ -125,3 +125,25 @@ func.func @packed_pointwise_bias(%x: tensor<1x24x80xf32>, %w: tensor<2x24x8xf32>
   } -> tensor<1x2x8x80xf32>
   return %r : tensor<1x2x8x80xf32>
 }
+
+// -----
+
+// A stride-phase split (N x E x s -> N x s x E): each tile reads the input
+// whole along its short contiguous dim (2 phases x 32 positions, one
+// contiguous block) and transposes in registers, instead of 32 strided
+// scalar reads per phase.
+// CHECK-LABEL: func @phase_split
+// CHECK: scf.for %{{.*}} = %c0 to %c4 step %c1
+// CHECK: scf.for %{{.*}} = %c0 to %c64 step %c32
+// CHECK: %[[IN:.*]] = vector.transfer_read %{{.*}} {in_bounds = [true, true]} : tensor<32x2xf32>, vector<32x2xf32>
+// CHECK: %[[T:.*]] = vector.transpose %[[IN]], [1, 0] : vector<32x2xf32> to vector<2x32xf32>
+// CHECK: vector.transfer_write %[[T]], %{{.*}} : vector<2x32xf32>, tensor<2x32xf32>
+func.func @phase_split(%x: tensor<4x64x2xf32>) -> tensor<4x2x64xf32> {
+  %e = tensor.empty() : tensor<4x2x64xf32>
+  %r = linalg.generic {indexing_maps = [affine_map<(c, r, e) -> (c, e, r)>, affine_map<(c, r, e) -> (c, r, e)>], iterator_types = ["parallel", "parallel", "parallel"]}
+    ins(%x : tensor<4x64x2xf32>) outs(%e : tensor<4x2x64xf32>) {
+  ^bb0(%v: f32, %o: f32):
+    linalg.yield %v : f32
+  } -> tensor<4x2x64xf32>
+  return %r : tensor<4x2x64xf32>
+}
