@@ -39,10 +39,36 @@ def build_timer(args, work, name, obj, exe):
          "-lpthread", "-o", str(exe)])
 
 
+def save_model(work, name, graph):
+    import onnx
+    from onnx import helper
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    model.ir_version = 7
+    path = work / (name + ".onnx")
+    onnx.save(model, str(path))
+    return path
+
+
+def depthwise_model(work, name, c, h, w, k, s):
+    """A model of one k x k depthwise conv (zero padding k/2, stride s) on
+    1 x c x h x w: (path, flops)."""
+    import numpy as np
+    from onnx import helper, numpy_helper, TensorProto
+    p = k // 2
+    oh, ow = (h + 2 * p - k) // s + 1, (w + 2 * p - k) // s + 1
+    weight = np.random.default_rng(0).standard_normal((c, 1, k, k)).astype(np.float32)
+    graph = helper.make_graph(
+        [helper.make_node("Conv", ["x", "w"], ["y"], group=c, pads=[p] * 4,
+                          kernel_shape=[k, k], strides=[s, s])], name,
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, c, h, w])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, c, oh, ow])],
+        [numpy_helper.from_array(weight, "w")])
+    return save_model(work, name, graph), 2 * c * oh * ow * k * k
+
+
 def kernel_models(work):
     """The two kernel benchmarks as ONNX models: (name, path, flops)."""
     import numpy as np
-    import onnx
     from onnx import helper, numpy_helper, TensorProto
     rng = np.random.default_rng(0)
     gemm = helper.make_graph(
@@ -50,21 +76,46 @@ def kernel_models(work):
         [helper.make_tensor_value_info("a", TensorProto.FLOAT, [512, 512])],
         [helper.make_tensor_value_info("y", TensorProto.FLOAT, [512, 512])],
         [numpy_helper.from_array(rng.standard_normal((512, 512)).astype(np.float32), "b")])
-    dw = helper.make_graph(
-        [helper.make_node("Conv", ["x", "w"], ["y"], group=64, pads=[1, 1, 1, 1],
-                          kernel_shape=[3, 3])], "depthwise",
-        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 64, 112, 112])],
-        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 64, 112, 112])],
-        [numpy_helper.from_array(rng.standard_normal((64, 1, 3, 3)).astype(np.float32), "w")])
-    out = []
-    for name, graph, flops in (("gemm512", gemm, 2 * 512 ** 3),
-                               ("depthwise3x3", dw, 2 * 64 * 112 * 112 * 9)):
-        model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
-        model.ir_version = 7
-        path = work / (name + ".onnx")
-        onnx.save(model, str(path))
-        out.append((name, path, flops))
-    return out
+    dw, dw_flops = depthwise_model(work, "depthwise3x3", 64, 112, 112, 3, 1)
+    return [("gemm512", save_model(work, "gemm512", gemm), 2 * 512 ** 3),
+            ("depthwise3x3", dw, dw_flops)]
+
+
+def time_model(args, work, name, path):
+    """Compiles a one-op model and returns its best-of-3 median ms."""
+    obj = work / (name + ".o")
+    run([args.kilnc, str(path), "-o", str(obj), "--name", name, "--cpu", args.cpu])
+    exe = work / name
+    build_timer(args, work, name, obj, exe)
+    return min(float(run([str(exe), "20"])) for _ in range(3))
+
+
+# Depthwise convs of the PaddleOCR models (C, H, W, kernel, stride), and the
+# kernel benchmark's.
+STENCILS = [(64, 112, 112, 3, 1), (240, 12, 80, 5, 1), (192, 40, 40, 5, 1),
+            (384, 20, 20, 5, 1), (96, 80, 80, 3, 1), (16, 320, 320, 3, 1),
+            (32, 320, 320, 3, 2), (48, 160, 160, 3, 2)]
+
+
+def stencil_table(args, work):
+    """Kiln's depthwise convs against Halide 14 (JIT, two schedules, best
+    kept) on the models' own shapes; empty without Halide."""
+    header = pathlib.Path("/usr/include/halide14/Halide.h")
+    if not header.exists():
+        return []
+    exe = work / "halide_stencils"
+    run(["g++", "-O2", "-std=c++17", "-I", str(header.parent),
+         str(ROOT / "bench/halide_stencils.cpp"), "-lHalide14", "-o", str(exe)])
+    rows = ["| depthwise 1xCxHxW, k, stride | Kiln ms | Halide ms | Kiln/Halide |",
+            "|---|---|---|---|"]
+    for c, h, w, k, s in STENCILS:
+        name = "dw_%d_%d_%d_k%d_s%d" % (c, h, w, k, s)
+        path, _ = depthwise_model(work, name, c, h, w, k, s)
+        ours = time_model(args, work, name, path)
+        halide = float(run([str(exe), str(c), str(h), str(w), str(k), str(s), "20"]))
+        rows.append("| %dx%dx%d, %dx%d, %d | %.3f | %.3f | %.2f |" % (
+            c, h, w, k, k, s, ours, halide, ours / halide))
+    return rows
 
 
 def kernel_table(args, work):
@@ -75,11 +126,7 @@ def kernel_table(args, work):
     peak = max(float(run([str(peak_exe)])) for _ in range(3))
     rows = []
     for name, path, flops in kernel_models(work):
-        obj = work / (name + ".o")
-        run([args.kilnc, str(path), "-o", str(obj), "--name", name, "--cpu", args.cpu])
-        exe = work / name
-        build_timer(args, work, name, obj, exe)
-        ms = min(float(run([str(exe), "20"])) for _ in range(3))
+        ms = time_model(args, work, name, path)
         gflops = flops / ms / 1e6
         rows.append("| %s | %.3f | %.1f | %.0f%% |" % (name, ms, gflops, 100 * gflops / peak))
     return peak, ["| kernel | ms | GFLOP/s | of peak |", "|---|---|---|---|"] + rows
@@ -95,7 +142,7 @@ def main():
     ap.add_argument("--cpu", default="native", help="kilnc --cpu for the benchmarked objects")
     ap.add_argument("--threads", default="1,2", help="comma-separated thread counts")
     ap.add_argument("--kernels-only", action="store_true",
-                    help="only the GEMM and depthwise kernel table")
+                    help="only the GEMM/depthwise kernel and Halide stencil tables")
     args = ap.parse_args()
     if not (ASSETS / MODELS[0][1]).exists():
         print("skipped: run scripts/fetch-deps.sh first")
@@ -103,8 +150,9 @@ def main():
     if args.kernels_only:
         with tempfile.TemporaryDirectory(prefix="kiln-kernels-") as tmp:
             peak, kernels = kernel_table(args, pathlib.Path(tmp))
+            stencils = stencil_table(args, pathlib.Path(tmp))
         print("peak %.1f GFLOP/s" % peak)
-        print("\n".join(kernels))
+        print("\n".join(kernels + [""] + stencils))
         return 0
     wanted = (args.models or ("cls" if args.quick else "cls,rec,det")).split(",")
     models = [m for m in MODELS if m[0] in wanted]
@@ -137,7 +185,8 @@ def main():
     if not args.quick:
         with tempfile.TemporaryDirectory(prefix="kiln-kernels-") as tmp:
             peak, kernels = kernel_table(args, pathlib.Path(tmp))
-        print("\n".join(kernels))
+            stencils = stencil_table(args, pathlib.Path(tmp))
+        print("\n".join(kernels + [""] + stencils))
         cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo")
                     if l.startswith("model name")), platform.processor())
         (ROOT / "bench/RESULTS.md").write_text(
@@ -148,9 +197,15 @@ def main():
             "## Kernels inside compiled models (1 thread, best of 3 medians)\n\n"
             "Peak: one core's fp32 FMA throughput measured by `bench/peak.c` (12 independent "
             "chains of 512-bit FMAs): %.1f GFLOP/s = 2 FMA pipes x 16 fp32 lanes x 2 flops x "
-            "%.2f GHz effective clock.\n\n%s\n"
+            "%.2f GHz effective clock.\n\n%s\n\n"
+            "## Stencils: Kiln against Halide 14 (1 thread, best of 3 medians)\n\n"
+            "Each depthwise conv of the PaddleOCR models as a one-op model. Kiln: the "
+            "compiled model, which copies the caller's input into its padded buffer (inside "
+            "a model the op before the conv writes there directly). Halide: "
+            "`bench/halide_stencils.cpp`, JIT for the host, the faster of an inline-boundary "
+            "and a per-channel padded schedule, 16 lanes x 4 rows.\n\n%s\n"
             % (rounds, cpu, datetime.date.today().isoformat(), "\n".join(lines),
-               peak, peak / 64, "\n".join(kernels)))
+               peak, peak / 64, "\n".join(kernels), "\n".join(stencils)))
     return 0
 
 
