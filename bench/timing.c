@@ -25,7 +25,7 @@ int main(int argc, char **argv) {
   int no = KILN_FN(_num_outputs)();
   void **in = kiln_random_inputs(), **out = calloc((size_t)no, sizeof(void *));
   for (int i = 0; i < no; ++i)
-    out[i] = malloc(kiln_bytes_of(KILN_FN(_output)(i)));
+    out[i] = aligned_alloc(64, (kiln_bytes_of(KILN_FN(_output)(i)) + 63) / 64 * 64);
   void *arena = aligned_alloc(64, (KILN_FN(_arena_bytes)() + 63) / 64 * 64 + 64);
   double *ms = malloc(sizeof(double) * (size_t)rounds);
 #define RUN() (pool ? KILN_FN(_run_parallel)((const void *const *)in, out, arena, &par) \
