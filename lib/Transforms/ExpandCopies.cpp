@@ -76,10 +76,27 @@ struct KilnExpandCopiesPass
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     patterns.add<CopyToVectorLoops>(&getContext());
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      return signalPassFailure();
+
     // Multi-dim reads of contiguous memory (a stride-phase tile before its
     // register transpose) become one long read instead of one per row.
-    vector::populateFlattenVectorTransferPatterns(patterns);
-    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+    // Only plain n-D transfers with a non-unit dim are offered: the upstream
+    // contiguity check reads out of bounds for all-unit vector shapes.
+    SmallVector<Operation *> candidates;
+    getOperation()->walk([&](vector::TransferReadOp read) {
+      auto memref = dyn_cast<MemRefType>(read.getBase().getType());
+      VectorType vector = read.getVectorType();
+      if (memref && vector.getRank() >= 2 &&
+          vector.getRank() <= memref.getRank() &&
+          llvm::any_of(vector.getShape(), [](int64_t d) { return d != 1; }) &&
+          read.getPermutationMap().isMinorIdentity())
+        candidates.push_back(read);
+    });
+    RewritePatternSet flatten(&getContext());
+    vector::populateFlattenVectorTransferPatterns(flatten);
+    if (!candidates.empty() &&
+        failed(applyOpPatternsGreedily(candidates, std::move(flatten))))
       signalPassFailure();
   }
 };
