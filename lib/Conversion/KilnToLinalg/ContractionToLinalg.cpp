@@ -9,12 +9,6 @@ using namespace mlir;
 namespace kiln {
 namespace {
 
-SmallVector<utils::IteratorType> contractionIterators(unsigned parallel) {
-  SmallVector<utils::IteratorType> it(parallel, utils::IteratorType::parallel);
-  it.push_back(utils::IteratorType::reduction);
-  return it;
-}
-
 /// Loops (batch..., m, n, k); batch dims of each operand broadcast.
 struct MatMulLowering : OpConversionPattern<MatMulOp> {
   MatMulLowering(MLIRContext *ctx, PackTile tile)
@@ -50,13 +44,13 @@ struct MatMulLowering : OpConversionPattern<MatMulOp> {
     Type elem = outType.getElementType();
     Value init = filledTensor(rewriter, loc, outType.getShape(), elem,
                               rewriter.getFloatAttr(elem, 0));
-    auto generic = linalg::GenericOp::create(
-        rewriter, loc, outType, ValueRange{adaptor.getLhs(), adaptor.getRhs()},
-        init,
-        {operandMap(adaptor.getLhs(), m, k), operandMap(adaptor.getRhs(), k, n),
-         AffineMap::get(numDims, 0, outExprs, ctx)},
-        contractionIterators(rank), multiplyAccumulateBody);
-    rewriter.replaceOp(op, generic.getResult(0));
+    rewriter.replaceOp(
+        op, buildContraction(rewriter, loc, {adaptor.getLhs(), adaptor.getRhs()},
+                             init,
+                             {operandMap(adaptor.getLhs(), m, k),
+                              operandMap(adaptor.getRhs(), k, n),
+                              AffineMap::get(numDims, 0, outExprs, ctx)},
+                             1));
     return success();
   }
 };
@@ -90,12 +84,8 @@ struct GemmLowering : OpConversionPattern<GemmOp> {
     if (!product) {
       Value init = filledTensor(rewriter, loc, outType.getShape(), elem,
                                 rewriter.getFloatAttr(elem, 0));
-      product = linalg::GenericOp::create(
-                    rewriter, loc, outType,
-                    ValueRange{adaptor.getA(), adaptor.getB()}, init,
-                    {aMap, bMap, outMap}, contractionIterators(2),
-                    multiplyAccumulateBody)
-                    .getResult(0);
+      product = buildContraction(rewriter, loc, {adaptor.getA(), adaptor.getB()},
+                                 init, {aMap, bMap, outMap}, 1);
     }
     double alpha = op.getAlpha().convertToDouble();
     double beta = op.getBeta().convertToDouble();

@@ -48,9 +48,51 @@ Value buildElementwise(OpBuilder &b, Location loc, RankedTensorType outType,
       .getResult(0);
 }
 
+AffineMap dimsMap(unsigned numDims, ArrayRef<unsigned> dims,
+                  ArrayRef<AffineExpr> tail, MLIRContext *ctx) {
+  SmallVector<AffineExpr> exprs;
+  for (unsigned d : dims)
+    exprs.push_back(getAffineDimExpr(d, ctx));
+  exprs.append(tail.begin(), tail.end());
+  return AffineMap::get(numDims, 0, exprs, ctx);
+}
+
+Value biasAccumulator(OpBuilder &b, Location loc, Value bias,
+                      RankedTensorType accType) {
+  Type elem = accType.getElementType();
+  if (!bias)
+    return filledTensor(b, loc, accType.getShape(), elem,
+                        b.getFloatAttr(elem, 0));
+  int64_t outer = accType.getDimSize(1), inner = accType.getDimSize(2);
+  int64_t biasRank = cast<RankedTensorType>(bias.getType()).getRank();
+  bias = tensor::CollapseShapeOp::create(
+      b, loc, RankedTensorType::get({outer * inner}, elem), bias,
+      SmallVector<ReassociationIndices>{
+          llvm::to_vector(llvm::seq<int64_t>(0, biasRank))});
+  bias = tensor::ExpandShapeOp::create(
+      b, loc, RankedTensorType::get({outer, inner}, elem), bias,
+      SmallVector<ReassociationIndices>{{0, 1}});
+  return buildCopy(b, loc, bias,
+                   dimsMap(accType.getRank(), {1, 2}, {}, b.getContext()),
+                   accType);
+}
+
 void multiplyAccumulateBody(OpBuilder &b, Location loc, ValueRange args) {
   Value product = arith::MulFOp::create(b, loc, args[0], args[1]);
   yieldValue(b, loc, arith::AddFOp::create(b, loc, args[2], product));
+}
+
+Value buildContraction(OpBuilder &b, Location loc, ValueRange inputs,
+                       Value init, ArrayRef<AffineMap> maps,
+                       unsigned numReductions) {
+  unsigned numDims = maps.front().getNumDims();
+  SmallVector<utils::IteratorType> iterators(numDims,
+                                             utils::IteratorType::parallel);
+  for (unsigned d = numDims - numReductions; d < numDims; ++d)
+    iterators[d] = utils::IteratorType::reduction;
+  return linalg::GenericOp::create(b, loc, init.getType(), inputs, init, maps,
+                                   iterators, multiplyAccumulateBody)
+      .getResult(0);
 }
 
 Value buildCopy(OpBuilder &b, Location loc, Value input, AffineMap readMap,

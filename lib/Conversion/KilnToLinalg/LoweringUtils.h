@@ -32,6 +32,17 @@ mlir::Value buildElementwise(mlir::OpBuilder &b, mlir::Location loc,
 /// Terminates a linalg.generic body with one value.
 void yieldValue(mlir::OpBuilder &b, mlir::Location loc, mlir::Value value);
 
+/// (d_dims[0], d_dims[1], ..., tail...) over `numDims` loops.
+mlir::AffineMap dimsMap(unsigned numDims, llvm::ArrayRef<unsigned> dims,
+                        llvm::ArrayRef<mlir::AffineExpr> tail,
+                        mlir::MLIRContext *ctx);
+
+/// A conv accumulator of `accType` (N x A x B x ...) starting from `bias`
+/// (M = A * B values, any rank, read along dims 1 and 2), or from zero when
+/// there is no bias.
+mlir::Value biasAccumulator(mlir::OpBuilder &b, mlir::Location loc,
+                            mlir::Value bias, mlir::RankedTensorType accType);
+
 /// The body of every contraction: `acc + a * b` (args: a, b, acc).
 void multiplyAccumulateBody(mlir::OpBuilder &b, mlir::Location loc,
                             mlir::ValueRange args);
@@ -42,6 +53,13 @@ struct PackTile {
   int64_t rows = 8;
   int64_t lanes = 32;
 };
+
+/// `init + sum(inputs[0] * inputs[1])` as a linalg.generic whose last
+/// `numReductions` loops reduce.
+mlir::Value buildContraction(mlir::OpBuilder &b, mlir::Location loc,
+                             mlir::ValueRange inputs, mlir::Value init,
+                             llvm::ArrayRef<mlir::AffineMap> maps,
+                             unsigned numReductions);
 
 /// Contractions over a constant operand packed at compile time into the
 /// order their register tiles read it; null when the operand is not a

@@ -43,24 +43,7 @@ Value constantTensor(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
       b, loc, cast<TypedAttr>(makeF32Constant(type, values, name)));
 }
 
-AffineMap dims(MLIRContext *ctx, unsigned numDims, ArrayRef<unsigned> which) {
-  SmallVector<AffineExpr> exprs;
-  for (unsigned d : which)
-    exprs.push_back(getAffineDimExpr(d, ctx));
-  return AffineMap::get(numDims, 0, exprs, ctx);
-}
 
-Value contraction(OpBuilder &b, Location loc, ValueRange inputs, Value init,
-                  ArrayRef<AffineMap> maps, unsigned numReductions) {
-  unsigned numDims = maps.front().getNumDims();
-  SmallVector<utils::IteratorType> iterators(numDims,
-                                             utils::IteratorType::parallel);
-  for (unsigned d = numDims - numReductions; d < numDims; ++d)
-    iterators[d] = utils::IteratorType::reduction;
-  return linalg::GenericOp::create(b, loc, init.getType(), inputs, init, maps,
-                                   iterators, multiplyAccumulateBody)
-      .getResult(0);
-}
 
 } // namespace
 
@@ -87,27 +70,13 @@ Value buildPackedPointwiseConv(OpBuilder &b, Location loc, Value input,
 
   // Loops: n, io, ii, p, c; the accumulator N x M/R x R x P starts from
   // the bias (or zero).
-  Type elem = outType.getElementType();
-  SmallVector<int64_t> accShape = {n, blocks, rowsPerBlock, p};
-  auto accType = RankedTensorType::get(accShape, elem);
-  Value acc;
-  if (bias) {
-    auto biasType = cast<RankedTensorType>(bias.getType());
-    bias = tensor::CollapseShapeOp::create(
-        b, loc, RankedTensorType::get({m}, elem), bias,
-        SmallVector<ReassociationIndices>{
-            llvm::to_vector(llvm::seq<int64_t>(0, biasType.getRank()))});
-    bias = tensor::ExpandShapeOp::create(
-        b, loc, RankedTensorType::get({blocks, rowsPerBlock}, elem), bias,
-        SmallVector<ReassociationIndices>{{0, 1}});
-    acc = buildCopy(b, loc, bias, dims(ctx, 4, {1, 2}), accType);
-  } else {
-    acc = filledTensor(b, loc, accShape, elem, b.getFloatAttr(elem, 0));
-  }
-  Value conv = contraction(
+  auto accType = RankedTensorType::get({n, blocks, rowsPerBlock, p},
+                                       outType.getElementType());
+  Value acc = biasAccumulator(b, loc, bias, accType);
+  Value conv = buildContraction(
       b, loc, {input, packedWeight}, acc,
-      {dims(ctx, 5, {0, 4, 3}), dims(ctx, 5, {1, 4, 2}),
-       dims(ctx, 5, {0, 1, 2, 3})},
+      {dimsMap(5, {0, 4, 3}, {}, ctx), dimsMap(5, {1, 4, 2}, {}, ctx),
+       dimsMap(5, {0, 1, 2, 3}, {}, ctx)},
       1);
   return tensor::CollapseShapeOp::create(
       b, loc, outType, conv, SmallVector<ReassociationIndices>{{0}, {1, 2}, {3}});
@@ -149,7 +118,7 @@ Value buildPackedMatMul(OpBuilder &b, Location loc, Value lhs,
     SmallVector<unsigned> which(batchDims);
     which.append(transposeLhs ? SmallVector<unsigned>{kDim, m}
                               : SmallVector<unsigned>{m, kDim});
-    return dims(ctx, numDims, which);
+    return dimsMap(numDims, which, {}, ctx);
   };
 
   // Whole panels. Loops: batch..., no, m, ni, k.
@@ -158,12 +127,12 @@ Value buildPackedMatMul(OpBuilder &b, Location loc, Value lhs,
   panelShape.append({panels, lanesPerPanel});
   SmallVector<unsigned> outDims(batchDims);
   outDims.append({m, no, ni});
-  Value main = contraction(
+  Value main = buildContraction(
       b, loc,
       {lhs, constantTensor(b, loc, {panels, k, lanesPerPanel}, packed, name)},
       filledTensor(b, loc, panelShape, elem, b.getFloatAttr(elem, 0)),
-      {lhsMap(batch + 4, m, kDim), dims(ctx, batch + 4, {no, kDim, ni}),
-       dims(ctx, batch + 4, outDims)},
+      {lhsMap(batch + 4, m, kDim), dimsMap(batch + 4, {no, kDim, ni}, {}, ctx),
+       dimsMap(batch + 4, outDims, {}, ctx)},
       1);
   SmallVector<ReassociationIndices> merge;
   for (unsigned d = 0; d <= batch; ++d)
@@ -186,11 +155,11 @@ Value buildPackedMatMul(OpBuilder &b, Location loc, Value lhs,
   unsigned tm = batch, tn = batch + 1, tk = batch + 2;
   SmallVector<unsigned> tailOut(batchDims);
   tailOut.append({tm, tn});
-  Value tailResult = contraction(
+  Value tailResult = buildContraction(
       b, loc, {lhs, constantTensor(b, loc, {k, rest}, tail, name + "_tail")},
       filledTensor(b, loc, tailShape, elem, b.getFloatAttr(elem, 0)),
-      {lhsMap(batch + 3, tm, tk), dims(ctx, batch + 3, {tk, tn}),
-       dims(ctx, batch + 3, tailOut)},
+      {lhsMap(batch + 3, tm, tk), dimsMap(batch + 3, {tk, tn}, {}, ctx),
+       dimsMap(batch + 3, tailOut, {}, ctx)},
       1);
 
   SmallVector<OpFoldResult> offsets(rank, b.getIndexAttr(0)),

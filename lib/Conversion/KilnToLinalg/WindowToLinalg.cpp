@@ -74,36 +74,16 @@ SmallVector<AffineExpr> windowExprs(MLIRContext *ctx, size_t spatial,
   return exprs;
 }
 
-AffineMap dimsMap(unsigned numDims, ArrayRef<unsigned> dims,
-                  ArrayRef<AffineExpr> tail, MLIRContext *ctx) {
-  SmallVector<AffineExpr> exprs;
-  for (unsigned d : dims)
-    exprs.push_back(getAffineDimExpr(d, ctx));
-  exprs.append(tail.begin(), tail.end());
-  return AffineMap::get(numDims, 0, exprs, ctx);
-}
 
 /// Accumulator N x G x M/G x O... of a grouped conv, starting from the bias
 /// (or zero).
 Value convAccumulator(OpBuilder &b, Location loc, Value bias, int64_t group,
                       RankedTensorType outType, RankedTensorType &accType) {
-  MLIRContext *ctx = b.getContext();
-  Type elem = outType.getElementType();
-  int64_t filters = outType.getDimSize(1);
   SmallVector<int64_t> accShape(outType.getShape());
-  accShape[1] = filters / group;
+  accShape[1] /= group;
   accShape.insert(accShape.begin() + 1, group);
-  accType = RankedTensorType::get(accShape, elem);
-  if (!bias)
-    return filledTensor(b, loc, accShape, elem, b.getFloatAttr(elem, 0));
-  int64_t biasRank = cast<RankedTensorType>(bias.getType()).getRank();
-  bias = tensor::CollapseShapeOp::create(
-      b, loc, RankedTensorType::get({filters}, elem), bias,
-      SmallVector<ReassociationIndices>{
-          llvm::to_vector(llvm::seq<int64_t>(0, biasRank))});
-  bias = expandDim(b, loc, bias, 0, group);
-  return buildCopy(b, loc, bias, dimsMap(accType.getRank(), {1, 2}, {}, ctx),
-                   accType);
+  accType = RankedTensorType::get(accShape, outType.getElementType());
+  return biasAccumulator(b, loc, bias, accType);
 }
 
 /// The multiply-accumulate generic of a conv over accumulator `acc`.
@@ -115,15 +95,9 @@ Value convGeneric(OpBuilder &b, Location loc, Value input, Value weight,
   for (unsigned d = 0; d < numParallel; ++d)
     outExprs.push_back(getAffineDimExpr(d, b.getContext()));
   AffineMap outMap = AffineMap::get(numDims, 0, outExprs, b.getContext());
-  SmallVector<utils::IteratorType> iterators(numDims,
-                                             utils::IteratorType::parallel);
-  for (unsigned d = numParallel; d < numDims; ++d)
-    iterators[d] = utils::IteratorType::reduction;
-  Value conv = linalg::GenericOp::create(
-                   b, loc, acc.getType(), ValueRange{input, weight}, acc,
-                   {inputMap, weightMap, outMap}, iterators,
-                   multiplyAccumulateBody)
-                   .getResult(0);
+  Value conv = buildContraction(b, loc, {input, weight}, acc,
+                                {inputMap, weightMap, outMap},
+                                numDims - numParallel);
   return tensor::CollapseShapeOp::create(b, loc, outType, conv,
                                          splitDim(outType.getRank(), 1));
 }
