@@ -4,6 +4,8 @@
 include "Kiln/KilnBase.td"
 include "mlir/Interfaces/InferTypeOpInterface.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
+include "mlir/Interfaces/DestinationStyleOpInterface.td"
+include "mlir/Dialect/Bufferization/IR/BufferizableOpInterface.td"
 include "mlir/IR/BuiltinAttributeInterfaces.td"
 include "mlir/IR/CommonAttrConstraints.td"
 
@@ -375,5 +377,49 @@ def Kiln_ConcatOp : Kiln_Op<"concat",
   let results = (outs Kiln_Tensor:$result);
   let assemblyFormat = "$inputs attr-dict `:` functional-type(operands, results)";
   }
+
+//===----------------------------------------------------------------------===//
+// Kernels compiled ahead of time
+//===----------------------------------------------------------------------===//
+
+def Kiln_FloatTensorOrBuffer : AnyTypeOf<[RankedTensorOf<[F32]>, MemRefOf<[F32]>]>;
+
+def Kiln_HalideDepthwiseOp : Kiln_Op<"halide_depthwise",
+    [DestinationStyleOpInterface,
+     DeclareOpInterfaceMethods<MemoryEffectsOpInterface>,
+     DeclareOpInterfaceMethods<BufferizableOpInterface,
+         ["bufferizesToMemoryRead", "bufferizesToMemoryWrite",
+          "getAliasingValues", "bufferize"]>]> {
+  let summary = "Depthwise conv + bias + activation by a Halide kernel";
+  let description = [{
+    Calls the depthwise kernel that kiln-halide-kernels compiled ahead of
+    time for the target: a `kernel_size` x `kernel_size` convolution of
+    stride `stride` over `input` (1 x C x Hp x Wp, already padded, so every
+    tap is in bounds), with `weight` C x 1 x K x K and `bias` C, then
+    `activation`: "none", "clip" (to [lo, hi]) or "hswish" (hard swish).
+    `init` is 1 x C x OH x OW. With `range` (begin, end) the op computes
+    only channels [begin, end), so calls on disjoint ranges may run
+    concurrently. Value semantics on tensors (one result, tied to `init`);
+    on buffers it writes `init` and has no result.
+  }];
+  let arguments = (ins Kiln_FloatTensorOrBuffer:$input,
+      Kiln_FloatTensorOrBuffer:$weight, Kiln_FloatTensorOrBuffer:$bias,
+      Kiln_FloatTensorOrBuffer:$init, Variadic<Index>:$range,
+      I64Attr:$kernel_size, I64Attr:$stride, StrAttr:$activation,
+      DefaultValuedAttr<F32Attr, "0.0f">:$lo,
+      DefaultValuedAttr<F32Attr, "0.0f">:$hi);
+  let results = (outs Variadic<RankedTensorOf<[F32]>>:$result);
+  let assemblyFormat = [{
+    $input `,` $weight `,` $bias `into` $init (`channels` `(` $range^ `)`)?
+    attr-dict `:` type($input) `,` type($weight) `,` type($bias) `,`
+    type($init) (`->` type($result)^)?
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    mlir::MutableOperandRange getDpsInitsMutable() { return getInitMutable(); }
+    /// The symbol of the kernel this op calls, e.g. kiln_hl_dw_k3_s1_clip.
+    std::string getKernelSymbol();
+  }];
+}
 
 #endif // KILN_OPS_TD

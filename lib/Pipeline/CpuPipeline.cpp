@@ -16,7 +16,8 @@ static std::string cpuPipelineText(const CpuPipelineOptions &opts) {
              // Graph rewrites, then value-semantic linalg with elementwise
              // chains fused into one loop nest each.
              "func.func(kiln-fold-into-conv), canonicalize, "
-             "kiln-lower-to-linalg{{pack-rows={2} pack-lanes={3}}, canonicalize, "
+             "kiln-lower-to-linalg{{pack-rows={2} pack-lanes={3} halide-depthwise={4}}, "
+             "canonicalize, "
              "func.func(kiln-fuse-elementwise), "
              // Register tiles of vector code, still on tensors.
              "func.func(kiln-tile-and-vectorize{{rows={2} contraction-lanes={3}}, "
@@ -30,7 +31,9 @@ static std::string cpuPipelineText(const CpuPipelineOptions &opts) {
              "cse, canonicalize, "
              "kiln-expand-copies, "
              "kiln-plan-arena{{entry={0} alignment={1}}, "
-             "kiln-outline-kernels{{entry={0}}, "
+             // Kernel calls: channel blocks for threads, then calls.
+             "func.func(kiln-split-halide-calls), "
+             "kiln-outline-kernels{{entry={0}}, kiln-lower-halide-calls, "
              // Loops, then the LLVM dialect with bare-pointer arguments.
              "convert-vector-to-scf{{full-unroll=true}, "
              "convert-linalg-to-loops, expand-strided-metadata, lower-affine, "
@@ -42,7 +45,8 @@ static std::string cpuPipelineText(const CpuPipelineOptions &opts) {
              "convert-cf-to-llvm, "
              "convert-func-to-llvm{{use-bare-ptr-memref-call-conv=1}, "
              "reconcile-unrealized-casts",
-             opts.entry, opts.arenaAlignment, opts.tileRows, opts.tileLanes)
+             opts.entry, opts.arenaAlignment, opts.tileRows, opts.tileLanes,
+             opts.halideKernels)
       .str();
 }
 

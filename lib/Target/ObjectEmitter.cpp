@@ -35,6 +35,9 @@ static bool isAllowedExternal(llvm::StringRef name) {
   return llvm::is_contained(allowed, name);
 }
 
+bool linkHalideKernels(llvm::Module &module, const std::string &dir,
+                       std::string &error);
+
 static void initializeTargets() {
   static std::once_flag once;
   std::call_once(once, [] {
@@ -184,6 +187,8 @@ bool emitModel(mlir::ModuleOp module, const ModelInterface &model,
                               llvm::MDString::get(llvmContext,
                                                   tm->Options.MCOptions.ABIName));
   if (!addCInterface(*llvmModule, model, implName, error))
+    return false;
+  if (!linkHalideKernels(*llvmModule, options.halideKernels, error))
     return false;
   // Only the C API is exported, so several models link into one program.
   // Kernels stay separate functions: inlining them back into the entry would

@@ -1,4 +1,5 @@
 //===- OutlineKernels.cpp - One function per kernel -----------------------===//
+#include "Kiln/KilnOps.h"
 #include "kiln/Transforms/Passes.h"
 
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
@@ -89,6 +90,10 @@ bool writesDependOnIteration(scf::ForOp loop) {
 /// counts down the first-loop chain times the widest vector in it. Splitting
 /// costs a few microseconds of synchronization, so small kernels stay whole.
 bool worthSplitting(scf::ForOp outer) {
+  // Loops of kernel calls are only built when splitting pays off.
+  if (outer->walk([](HalideDepthwiseOp) { return WalkResult::interrupt(); })
+          .wasInterrupted())
+    return true;
   constexpr int64_t kMinWork = int64_t(1) << 17;
   int64_t work = 1, lanes = 1;
   outer->walk([&](Operation *op) {

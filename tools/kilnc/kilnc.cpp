@@ -261,8 +261,19 @@ int main(int argc, char **argv) {
   if (!kiln::registerTileFor(codegen, tile, error))
     return fail(o.model + ": " + error);
 
+  // Halide kernels live in lib/kiln/kernels beside bin/; KILN_KERNELS=mlir
+  // compiles every op with MLIR instead (to compare the two).
+  const char *kernels = getenv("KILN_KERNELS");
+  if (!kernels || std::string(kernels) != "mlir") {
+    llvm::SmallString<256> root(llvm::sys::path::parent_path(
+        llvm::sys::fs::getMainExecutable(argv[0], (void *)&fail)));
+    llvm::sys::path::append(root, "..", "lib", "kiln", "kernels");
+    codegen.halideKernels = kiln::halideKernelDir(codegen, std::string(root));
+  }
+
   PassManager pm(&context);
   kiln::CpuPipelineOptions pipelineOptions;
+  pipelineOptions.halideKernels = !codegen.halideKernels.empty();
   pipelineOptions.entry = o.import.entry;
   pipelineOptions.tileRows = tile.rows;
   pipelineOptions.tileLanes = tile.lanes;

@@ -21,7 +21,15 @@ enum class EmitKind { Object, Assembly, LLVMIR };
 struct CodegenOptions {
   std::string triple; // empty: the host
   std::string cpu = "generic";
+  // Folder of the Halide kernel bitcode for this target (halideKernelDir);
+  // empty: none.
+  std::string halideKernels;
 };
+
+/// The folder under `root` (kilnc's lib/kiln/kernels) holding the Halide
+/// kernel set for the target of `options`, or "" when there is none.
+std::string halideKernelDir(const CodegenOptions &options,
+                            const std::string &root);
 
 /// The code generator for `options` (triple and CPU checked), or null with
 /// `error` set.

@@ -34,6 +34,8 @@ struct CpuPipelineOptions {
   // Contraction register tile (and the blocks weights are packed into).
   int64_t tileRows = 8;
   int64_t tileLanes = 32;
+  // Depthwise convs call the Halide kernels (the target has them).
+  bool halideKernels = false;
 };
 
 /// The whole CPU path from kiln ops to the LLVM dialect, in order.

@@ -18,7 +18,10 @@ def KilnLowerToLinalg : Pass<"kiln-lower-to-linalg", "mlir::ModuleOp"> {
     Option<"packRows", "pack-rows", "int64_t", /*default=*/"8",
            "Filters per packed weight block (the contraction tile's rows)">,
     Option<"packLanes", "pack-lanes", "int64_t", /*default=*/"32",
-           "Columns per packed B panel (the contraction tile's lanes)">
+           "Columns per packed B panel (the contraction tile's lanes)">,
+    Option<"halideDepthwise", "halide-depthwise", "bool", /*default=*/"false",
+           "Depthwise convs the Halide kernels cover become "
+           "kiln.halide_depthwise calls">
   ];
   let dependentDialects = ["mlir::linalg::LinalgDialect",
                            "mlir::tensor::TensorDialect",
@@ -95,6 +98,37 @@ def KilnOutlineKernels : Pass<"kiln-outline-kernels", "mlir::ModuleOp"> {
            "Name of the model's entry function">
   ];
   let dependentDialects = ["mlir::func::FuncDialect"];
+}
+
+def KilnSplitHalideCalls : Pass<"kiln-split-halide-calls", "mlir::func::FuncOp"> {
+  let summary = "Split Halide kernel calls on buffers into channel blocks";
+  let description = [{
+    A kiln.halide_depthwise on buffers that does enough work becomes a loop
+    over blocks of channels, one call per block with its channel range, so
+    kiln-outline-kernels makes it a splittable kernel and the parallel entry
+    spreads the blocks over threads. Blocks hold at least `min-block-work`
+    multiply-adds, which keeps the per-call cost (building four buffer
+    descriptors) negligible.
+  }];
+  let options = [
+    Option<"minBlockWork", "min-block-work", "int64_t", /*default=*/"16384",
+           "Multiply-adds per channel block, at least">
+  ];
+  let dependentDialects = ["mlir::scf::SCFDialect", "mlir::arith::ArithDialect"];
+}
+
+def KilnLowerHalideCalls : Pass<"kiln-lower-halide-calls", "mlir::ModuleOp"> {
+  let summary = "Turn Halide kernel ops on buffers into calls";
+  let description = [{
+    Each kiln.halide_depthwise on buffers becomes a call to
+    `kiln_hl_call_<kernel>` with every buffer passed as its element address,
+    sizes and strides (index values) and the channel range, then the clip
+    bounds. The callee comes from the kernel bitcode kilnc links into the
+    object (kernels/halide/calls.c).
+  }];
+  let dependentDialects = ["mlir::func::FuncDialect",
+                           "mlir::memref::MemRefDialect",
+                           "mlir::arith::ArithDialect"];
 }
 
 def KilnFoldIntoConv : Pass<"kiln-fold-into-conv", "mlir::func::FuncOp"> {

@@ -1,5 +1,6 @@
 //===- KilnToLinalgPass.cpp - The kiln-lower-to-linalg pass ---------------===//
 #include "Kiln/KilnDialect.h"
+#include "Kiln/KilnOps.h"
 #include "LoweringUtils.h"
 #include "kiln/Transforms/Passes.h"
 
@@ -19,13 +20,14 @@ struct KilnLowerToLinalgPass
     MLIRContext *ctx = &getContext();
     ConversionTarget target(*ctx);
     target.addIllegalDialect<KilnDialect>();
+    target.addLegalOp<HalideDepthwiseOp>();
     target.addLegalDialect<linalg::LinalgDialect, tensor::TensorDialect,
                            arith::ArithDialect, math::MathDialect>();
     target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
     RewritePatternSet patterns(ctx);
     populateElementwiseLoweringPatterns(patterns);
     PackTile tile{packRows, packLanes};
-    populateWindowLoweringPatterns(patterns, tile);
+    populateWindowLoweringPatterns(patterns, tile, halideDepthwise);
     populateContractionLoweringPatterns(patterns, tile);
     populateSoftmaxLoweringPatterns(patterns);
     populateReductionLoweringPatterns(patterns);

@@ -8,6 +8,8 @@
 
 namespace kiln {
 
+class ConvOp;
+
 using BodyBuilder =
     llvm::function_ref<void(mlir::OpBuilder &, mlir::Location, mlir::ValueRange)>;
 
@@ -99,8 +101,16 @@ mlir::Value expandReducedDims(mlir::OpBuilder &b, mlir::Location loc,
                               llvm::ArrayRef<int64_t> axes);
 
 void populateElementwiseLoweringPatterns(mlir::RewritePatternSet &patterns);
+/// Replaces a depthwise `op` (and a Relu/Clip/HardSwish that is its only
+/// user) with kiln.halide_depthwise on `padded` when the Halide kernels cover
+/// its shape; false, changing nothing, when they do not.
+bool lowerToHalideDepthwise(mlir::ConversionPatternRewriter &rewriter,
+                            ConvOp op, mlir::Value padded, mlir::Value weight,
+                            mlir::Value bias);
+
+/// `halideDepthwise`: depthwise convs the Halide kernels cover call them.
 void populateWindowLoweringPatterns(mlir::RewritePatternSet &patterns,
-                                    PackTile tile);
+                                    PackTile tile, bool halideDepthwise);
 void populateContractionLoweringPatterns(mlir::RewritePatternSet &patterns,
                                          PackTile tile);
 void populateDataMovementLoweringPatterns(mlir::RewritePatternSet &patterns);

@@ -227,9 +227,11 @@ bool isPointwise(ConvOp op) {
 }
 
 struct ConvLowering : OpConversionPattern<ConvOp> {
-  ConvLowering(MLIRContext *ctx, PackTile tile)
-      : OpConversionPattern(ctx), tile(tile) {}
+  ConvLowering(MLIRContext *ctx, PackTile tile, bool halideDepthwise)
+      : OpConversionPattern(ctx), tile(tile),
+        halideDepthwise(halideDepthwise) {}
   PackTile tile;
+  bool halideDepthwise;
   LogicalResult
   matchAndRewrite(ConvOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
@@ -240,6 +242,10 @@ struct ConvLowering : OpConversionPattern<ConvOp> {
     Value input = padSpatial(rewriter, loc, adaptor.getInput(),
                              pads.take_front(spatial), pads.drop_front(spatial),
                              floatConst(rewriter, loc, outType.getElementType(), 0));
+    if (halideDepthwise &&
+        lowerToHalideDepthwise(rewriter, op, input, adaptor.getWeight(),
+                               adaptor.getBias()))
+      return success();
     if (spatial > 1 && isPointwise(op)) {
       // A 1x1, stride-1 conv sees the spatial dims as one contiguous run, so
       // its tiles get long vectors even when the image is small.
@@ -646,8 +652,8 @@ struct GlobalAveragePoolLowering : OpConversionPattern<GlobalAveragePoolOp> {
 } // namespace
 
 void populateWindowLoweringPatterns(RewritePatternSet &patterns,
-                                    PackTile tile) {
-  patterns.add<ConvLowering>(patterns.getContext(), tile);
+                                    PackTile tile, bool halideDepthwise) {
+  patterns.add<ConvLowering>(patterns.getContext(), tile, halideDepthwise);
   patterns.add<ConvTransposeLowering, MaxPoolLowering, AveragePoolLowering,
                GlobalAveragePoolLowering>(patterns.getContext());
 }

@@ -1,0 +1,101 @@
+//===- kiln-halide-kernels.cpp - Halide stencil kernels, AOT per target ---===//
+//
+// Run once per target when Kiln is built. Writes one LLVM bitcode file per
+// kernel variant; kilnc links the ones a model calls into its object. The
+// kernels are built without Halide's runtime, asserts or bounds queries: the
+// caller (runtime/halide_kernels.c, linked alongside) hands them buffers
+// whose shapes the compiler has already checked, so they call nothing.
+//
+// Depthwise convolution, NCHW with batch 1, over an input already padded by
+// the compiler:
+//   out(x, y, c) = act(bias(c) + sum_{kx,ky} w(kx, ky, c) * in(s*x + kx, s*y + ky, c))
+// with act one of: none, clip(lo, hi), hard_swish. Variants: kernel 3 or 5,
+// stride 1 or 2.
+//
+// usage: kiln-halide-kernels OUTDIR HALIDE-TARGET
+//===----------------------------------------------------------------------===//
+#include "Halide.h"
+
+#include <cstdio>
+#include <string>
+
+using namespace Halide;
+
+namespace {
+
+enum class Activation { None, Clip, HardSwish };
+const char *activationName(Activation a) {
+  switch (a) {
+  case Activation::None: return "none";
+  case Activation::Clip: return "clip";
+  case Activation::HardSwish: return "hswish";
+  }
+  return "";
+}
+
+void emitDepthwise(const std::string &dir, const Target &target, int k, int s,
+                   Activation act) {
+  ImageParam input(Float(32), 3, "input"), weight(Float(32), 3, "weight"),
+      bias(Float(32), 1, "bias");
+  Param<float> lo("lo"), hi("hi");
+  Var x("x"), y("y"), c("c"), xi("xi"), yi("yi");
+
+  Expr sum = bias(c);
+  for (int ky = 0; ky < k; ++ky)
+    for (int kx = 0; kx < k; ++kx)
+      sum += weight(kx, ky, c) * input(x * s + kx, y * s + ky, c);
+  Expr value = sum;
+  if (act == Activation::Clip)
+    value = clamp(sum, lo, hi);
+  else if (act == Activation::HardSwish)
+    value = sum * clamp(sum * (1.0f / 6.0f) + 0.5f, 0.0f, 1.0f);
+  Func out("out");
+  out(x, y, c) = value;
+
+  // Dense rows and a K x K x C weight: the compiler passes exactly these.
+  input.dim(0).set_stride(1);
+  weight.dim(0).set_stride(1).dim(0).set_bounds(0, k);
+  weight.dim(1).set_stride(k).set_bounds(0, k);
+  out.output_buffer().dim(0).set_stride(1);
+
+  // One vector of x per row, four rows in flight (their input rows overlap,
+  // so the unrolled rows share loads). Wide rows overlap their last vector
+  // with the one before instead of running a masked tail.
+  const int lanes = target.natural_vector_size<float>();
+  const int rows = 4;
+  Expr wide = out.output_buffer().dim(0).extent() >= lanes;
+  out.specialize(wide)
+      .split(x, x, xi, lanes, TailStrategy::ShiftInwards)
+      .split(y, y, yi, rows, TailStrategy::GuardWithIf)
+      .reorder(xi, yi, x, y, c)
+      .vectorize(xi)
+      .unroll(yi);
+  out.split(y, y, yi, rows, TailStrategy::GuardWithIf)
+      .reorder(x, yi, y, c)
+      .unroll(yi);
+
+  std::string name = "kiln_hl_dw_k" + std::to_string(k) + "_s" +
+                     std::to_string(s) + "_" + activationName(act);
+  out.compile_to_bitcode(dir + "/" + name + ".bc",
+                         {input, weight, bias, lo, hi}, name, target);
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  if (argc != 3) {
+    std::fprintf(stderr, "usage: kiln-halide-kernels OUTDIR HALIDE-TARGET\n");
+    return 2;
+  }
+  std::string dir = argv[1];
+  Target target = Target(argv[2])
+                      .with_feature(Target::NoRuntime)
+                      .with_feature(Target::NoAsserts)
+                      .with_feature(Target::NoBoundsQuery);
+  for (int k : {3, 5})
+    for (int s : {1, 2})
+      for (Activation act :
+           {Activation::None, Activation::Clip, Activation::HardSwish})
+        emitDepthwise(dir, target, k, s, act);
+  return 0;
+}
