@@ -47,16 +47,16 @@ struct KilnSplitHalideCallsPass
                        arith::ConstantIndexOp::create(b, loc, channels)});
         continue;
       }
+      Value size = arith::ConstantIndexOp::create(b, loc, block);
+      Value last = arith::ConstantIndexOp::create(b, loc, channels);
       auto loop = scf::ForOp::create(
           b, loc, arith::ConstantIndexOp::create(b, loc, 0),
           arith::ConstantIndexOp::create(b, loc, blocks),
           arith::ConstantIndexOp::create(b, loc, 1));
       b.setInsertionPointToStart(loop.getBody());
-      Value size = arith::ConstantIndexOp::create(b, loc, block);
       Value begin = arith::MulIOp::create(b, loc, loop.getInductionVar(), size);
       Value end = arith::MinSIOp::create(
-          b, loc, arith::AddIOp::create(b, loc, begin, size),
-          arith::ConstantIndexOp::create(b, loc, channels));
+          b, loc, arith::AddIOp::create(b, loc, begin, size), last);
       op->moveBefore(loop.getBody()->getTerminator());
       op.getRangeMutable().assign(ValueRange{begin, end});
     }

@@ -9,6 +9,8 @@ requires relative L2 error <= 1e-4:
   ReLU6, 1x1 project, residual Add), a strided block, classifier head;
 - squeeze_excite: hard-swish conv with a squeeze-excite gate
   (GlobalAveragePool, 1x1 convs, Relu, HardSigmoid, Mul);
+- depthwise_kernels: each Halide depthwise kernel variant Kiln links in
+  (3x3/5x5, stride 1/2, fused activations, odd widths, asymmetric pads);
 - unet_decoder: MaxPool encoder, ConvTranspose and Resize decoders, Concat
   skip connections;
 - packed_weights: contractions over constants packed at compile time
@@ -107,6 +109,21 @@ def squeeze_excite(b):
     return b.model([1, 3, 24, 24], b.op("HardSwish", [b.conv(x, 32, 16, 3, 2)]), opset=14)
 
 
+def depthwise_kernels(b):
+    """Every Halide depthwise variant: 3x3 and 5x5, stride 1 and 2, fused
+    Relu, Clip, HardSwish or none, with and without bias, asymmetric pads,
+    rows wider and narrower than a vector, channel blocks split in calls."""
+    def dw(x, c, k, stride, pads, bias=True):
+        inputs = [x, b.weight((c, 1, k, k))] + ([b.weight((c,), 0.1)] if bias else [])
+        return b.op("Conv", inputs, kernel_shape=[k, k], strides=[stride, stride],
+                    pads=pads, group=c)
+    x = b.op("Relu", [dw("x", 64, 3, 1, [1, 1, 1, 1])])
+    x = b.op("Clip", [dw(x, 64, 5, 1, [2, 2, 2, 2]), b.const(0.0), b.const(6.0)])
+    x = b.op("HardSwish", [dw(x, 64, 3, 2, [1, 1, 1, 1], bias=False)])
+    x = dw(x, 64, 5, 2, [2, 1, 1, 2])
+    return b.model([1, 64, 37, 23], x, opset=14)
+
+
 def unet_decoder(b):
     e1 = b.op("Relu", [b.conv("x", 3, 8, 3)])
     e2 = b.op("Relu", [b.conv(b.op("MaxPool", [e1], kernel_shape=[2, 2], strides=[2, 2]), 8, 16, 3)])
@@ -162,7 +179,8 @@ def packed_weights(b):
     return b.model([1, 24, 6, 10], b.op("Gemm", [g, b.weight((12, 40))], transA=1))
 
 
-MODELS = [mobilenet_v2, squeeze_excite, unet_decoder, transformer_block, packed_weights]
+MODELS = [mobilenet_v2, squeeze_excite, depthwise_kernels, unet_decoder, transformer_block,
+          packed_weights]
 
 
 def main():
