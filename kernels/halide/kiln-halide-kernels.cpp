@@ -58,18 +58,27 @@ void emitDepthwise(const std::string &dir, const Target &target, int k, int s,
   weight.dim(1).set_stride(k).set_bounds(0, k);
   out.output_buffer().dim(0).set_stride(1);
 
-  // One vector of x per row, four rows in flight (their input rows overlap,
-  // so the unrolled rows share loads). Wide rows overlap their last vector
-  // with the one before instead of running a masked tail.
+  // One vector of x per row, four rows in flight: their input rows
+  // overlap, so the unrolled rows share loads. Rows that are a multiple of
+  // half a vector but not of a vector (40 with 16 lanes) take half vectors,
+  // which waste no lanes; other rows at least a vector wide overlap their
+  // last vector with the one before, and images of four rows or more their
+  // last four rows, instead of guarding a tail.
   const int lanes = target.natural_vector_size<float>();
   const int rows = 4;
-  Expr wide = out.output_buffer().dim(0).extent() >= lanes;
-  out.specialize(wide)
-      .split(x, x, xi, lanes, TailStrategy::ShiftInwards)
-      .split(y, y, yi, rows, TailStrategy::GuardWithIf)
-      .reorder(xi, yi, x, y, c)
-      .vectorize(xi)
-      .unroll(yi);
+  Expr width = out.output_buffer().dim(0).extent();
+  Expr tall = out.output_buffer().dim(1).extent() >= rows;
+  auto rowsOfVectors = [&](Stage stage, int v) {
+    stage.split(x, x, xi, v, TailStrategy::ShiftInwards)
+        .split(y, y, yi, rows, TailStrategy::ShiftInwards)
+        .reorder(xi, yi, x, y, c)
+        .vectorize(xi)
+        .unroll(yi);
+  };
+  rowsOfVectors(out.specialize(tall && width % lanes == 0), lanes);
+  if (lanes >= 8)
+    rowsOfVectors(out.specialize(tall && width % (lanes / 2) == 0), lanes / 2);
+  rowsOfVectors(out.specialize(tall && width >= lanes), lanes);
   out.split(y, y, yi, rows, TailStrategy::GuardWithIf)
       .reorder(x, yi, y, c)
       .unroll(yi);
