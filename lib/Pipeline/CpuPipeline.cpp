@@ -16,7 +16,8 @@ static std::string cpuPipelineText(const CpuPipelineOptions &opts) {
              // Graph rewrites, then value-semantic linalg with elementwise
              // chains fused into one loop nest each.
              "func.func(kiln-fold-into-conv), canonicalize, "
-             "kiln-lower-to-linalg{{pack-rows={2} pack-lanes={3} halide-depthwise={4}}, "
+             "kiln-lower-to-linalg{{pack-rows={2} pack-lanes={3} wide-rows={5} "
+             "wide-lanes={6} halide-depthwise={4}}, "
              "canonicalize, "
              "func.func(kiln-fuse-elementwise), "
              // Register tiles of vector code, still on tensors.
@@ -46,7 +47,7 @@ static std::string cpuPipelineText(const CpuPipelineOptions &opts) {
              "convert-func-to-llvm{{use-bare-ptr-memref-call-conv=1}, "
              "reconcile-unrealized-casts",
              opts.entry, opts.arenaAlignment, opts.tileRows, opts.tileLanes,
-             opts.halideKernels)
+             opts.halideKernels, opts.wideRows, opts.wideLanes)
       .str();
 }
 

@@ -351,12 +351,20 @@ struct KilnTileAndVectorizePass
     });
     for (linalg::GenericOp op : targets) {
       std::optional<TilePlan> plan;
-      if (op.getNumReductionLoops() > 0 && isMultiplyAccumulate(op))
-        plan = planContraction(op, contractionLanes, rows);
-      else if (op.getNumReductionLoops() > 0)
+      auto packedTile =
+          op->getAttrOfType<DenseI64ArrayAttr>("kiln.register_tile");
+      if (op.getNumReductionLoops() > 0 && isMultiplyAccumulate(op)) {
+        // A packed operand fixes its tile; other contractions use the
+        // pass's.
+        if (packedTile && packedTile.size() == 2)
+          plan = planContraction(op, packedTile[1], packedTile[0]);
+        else
+          plan = planContraction(op, contractionLanes, rows);
+      } else if (op.getNumReductionLoops() > 0) {
         plan = planReduction(op, lanes);
-      else
+      } else {
         plan = planElementwise(op, lanes);
+      }
       if (!plan)
         continue;
       if (op.getNumReductionLoops() > 0 && plan->partialTiles.empty() &&

@@ -17,6 +17,8 @@ requires relative L2 error <= 1e-4:
   (1x1 convs with and without bias, filters not a multiple of 8, batched
   MatMul and Gemm with transposed operands, widths past the last 32-column
   panel);
+- wide_matmul: MatMul and Gemm large enough for the wide register tile
+  (compiled with --cpu native);
 - transformer_block: decomposed LayerNorm (ReduceMean, Sub, Pow, Sqrt, Div),
   multi-head attention (Einsum for Q.K^T, MatMul, Reshape, Transpose,
   Softmax), Erf GELU MLP.
@@ -179,8 +181,19 @@ def packed_weights(b):
     return b.model([1, 24, 6, 10], b.op("Gemm", [g, b.weight((12, 40))], transA=1))
 
 
+def wide_matmul(b):
+    """Large products: on a host with AVX-512 (--cpu native) they take the
+    wide 6x64 register tile: 64-column panels, a remainder of 8 columns and
+    rows that 6 does not divide."""
+    x = b.op("MatMul", ["x", b.weight((160, 200))])
+    x = b.op("Gemm", [x, b.weight((136, 200)), b.weight((136,), 0.1)], transB=1)
+    return b.model([130, 160], x)
+
+
 MODELS = [mobilenet_v2, squeeze_excite, depthwise_kernels, unet_decoder, transformer_block,
-          packed_weights]
+          packed_weights, wide_matmul]
+# Models compiled for this machine's CPU rather than generic x86-64.
+NATIVE = {"wide_matmul"}
 
 
 def main():
@@ -198,8 +211,9 @@ def main():
             path = work / (name + ".onnx")
             onnx.save(model, str(path))
             shape = [d.dim_value for d in model.graph.input[0].type.tensor_type.shape.dim]
-            subprocess.run([kilnc, str(path), "-o", str(work / (name + ".o")), "--name", "m"],
-                           check=True)
+            cpu = ["--cpu", "native"] if name in NATIVE else []
+            subprocess.run([kilnc, str(path), "-o", str(work / (name + ".o")), "--name", "m"]
+                           + cpu, check=True)
             exe = work / name
             subprocess.run(["cc", "-O1", "-I", str(work), '-DKILN_HEADER="%s.h"' % name,
                             "-DKILN_NAME=m", harness, str(work / (name + ".o")), "-lm",

@@ -52,3 +52,17 @@ TEST_CASE("An unknown CPU has no tile", "[tile]") {
   CHECK_FALSE(kiln::registerTileFor(options, tile, error));
   CHECK(error.find("no-such-cpu") != std::string::npos);
 }
+
+TEST_CASE("Only 32 registers of 16 lanes afford the wide matmul tile",
+          "[tile]") {
+  kiln::RegisterTile wide = tileFor("x86_64-linux-gnu", "skylake-avx512");
+  CHECK(wide.wideRows == 6); // 24 accumulators + 4 panel vectors + broadcast
+  CHECK(wide.wideLanes == 64);
+  for (auto [triple, cpu] :
+       {std::pair<const char *, const char *>{"x86_64-linux-gnu", "haswell"},
+        {"aarch64-linux-gnu", "generic"},
+        {"armv7a-linux-gnueabihf", "cortex-a7"}}) {
+    INFO(triple << " --cpu " << cpu);
+    CHECK(tileFor(triple, cpu).wideLanes == 0);
+  }
+}

@@ -277,6 +277,8 @@ int main(int argc, char **argv) {
   pipelineOptions.entry = o.import.entry;
   pipelineOptions.tileRows = tile.rows;
   pipelineOptions.tileLanes = tile.lanes;
+  pipelineOptions.wideRows = tile.wideRows;
+  pipelineOptions.wideLanes = tile.wideLanes;
   kiln::buildCpuPipeline(pm, pipelineOptions);
   if (failed(pm.run(*module)))
     return fail(o.model + ": " +

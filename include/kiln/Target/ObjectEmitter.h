@@ -42,6 +42,9 @@ createTargetMachine(const CodegenOptions &options, std::string &error);
 struct RegisterTile {
   int64_t rows = 8;
   int64_t lanes = 32;
+  // The tile of large matmuls, where the target has a wider one; 0: none.
+  int64_t wideRows = 0;
+  int64_t wideLanes = 0;
 };
 
 /// The register tile for the code generator of `options`; false with `error`

@@ -34,6 +34,9 @@ struct CpuPipelineOptions {
   // Contraction register tile (and the blocks weights are packed into).
   int64_t tileRows = 8;
   int64_t tileLanes = 32;
+  // The wide tile of large matmuls (0: none).
+  int64_t wideRows = 0;
+  int64_t wideLanes = 0;
   // Depthwise convs call the Halide kernels (the target has them).
   bool halideKernels = false;
 };

@@ -19,6 +19,10 @@ def KilnLowerToLinalg : Pass<"kiln-lower-to-linalg", "mlir::ModuleOp"> {
            "Filters per packed weight block (the contraction tile's rows)">,
     Option<"packLanes", "pack-lanes", "int64_t", /*default=*/"32",
            "Columns per packed B panel (the contraction tile's lanes)">,
+    Option<"wideRows", "wide-rows", "int64_t", /*default=*/"0",
+           "Rows of the wide tile large matmuls are packed for (0: none)">,
+    Option<"wideLanes", "wide-lanes", "int64_t", /*default=*/"0",
+           "Columns per packed B panel of large matmuls (0: no wide tile)">,
     Option<"halideDepthwise", "halide-depthwise", "bool", /*default=*/"false",
            "Depthwise convs the Halide kernels cover become "
            "kiln.halide_depthwise calls">

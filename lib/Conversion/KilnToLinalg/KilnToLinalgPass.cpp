@@ -26,7 +26,7 @@ struct KilnLowerToLinalgPass
     target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
     RewritePatternSet patterns(ctx);
     populateElementwiseLoweringPatterns(patterns);
-    PackTile tile{packRows, packLanes};
+    PackTile tile{packRows, packLanes, wideRows, wideLanes};
     populateWindowLoweringPatterns(patterns, tile, halideDepthwise);
     populateContractionLoweringPatterns(patterns, tile);
     populateSoftmaxLoweringPatterns(patterns);

@@ -50,11 +50,18 @@ void multiplyAccumulateBody(mlir::OpBuilder &b, mlir::Location loc,
                             mlir::ValueRange args);
 
 /// The register tile that constant contraction operands are packed for:
-/// blocks of `rows` filters, panels of `lanes` columns.
+/// blocks of `rows` filters, panels of `lanes` columns. Large matmuls use
+/// the wide tile instead when the target has one (wideLanes > 0).
 struct PackTile {
   int64_t rows = 8;
   int64_t lanes = 32;
+  int64_t wideRows = 0;
+  int64_t wideLanes = 0;
 };
+
+/// The attribute naming the register tile (rows, lanes) a contraction's
+/// packed operand was laid out for; kiln-tile-and-vectorize follows it.
+inline constexpr llvm::StringLiteral kRegisterTileAttr = "kiln.register_tile";
 
 /// `init + sum(inputs[0] * inputs[1])` as a linalg.generic whose last
 /// `numReductions` loops reduce.

@@ -85,7 +85,6 @@ Value buildPackedPointwiseConv(OpBuilder &b, Location loc, Value input,
 Value buildPackedMatMul(OpBuilder &b, Location loc, Value lhs,
                         bool transposeLhs, Value rhs, bool transposeRhs,
                         RankedTensorType outType, PackTile tile) {
-  const int64_t lanesPerPanel = tile.lanes;
   MLIRContext *ctx = b.getContext();
   std::optional<SmallVector<float>> values = readF32Constant(rhs);
   auto rhsType = cast<RankedTensorType>(rhs.getType());
@@ -96,6 +95,13 @@ Value buildPackedMatMul(OpBuilder &b, Location loc, Value lhs,
     return {};
   int64_t k = rhsType.getDimSize(transposeRhs ? 1 : 0);
   int64_t n = outType.getDimSize(rank - 1);
+  int64_t mRows = outType.getDimSize(rank - 2);
+  // Large products take the wide tile: more accumulators per broadcast and
+  // per panel load, which small ones would mostly spend on remainders.
+  constexpr int64_t kWideMinimum = 128;
+  bool wide = tile.wideLanes > 0 && mRows >= kWideMinimum &&
+              n >= kWideMinimum && k >= kWideMinimum;
+  const int64_t lanesPerPanel = wide ? tile.wideLanes : tile.lanes;
   int64_t panels = n / lanesPerPanel, rest = n % lanesPerPanel;
   if (panels == 0)
     return {};
@@ -134,6 +140,10 @@ Value buildPackedMatMul(OpBuilder &b, Location loc, Value lhs,
       {lhsMap(batch + 4, m, kDim), dimsMap(batch + 4, {no, kDim, ni}, {}, ctx),
        dimsMap(batch + 4, outDims, {}, ctx)},
       1);
+  if (wide)
+    main.getDefiningOp()->setAttr(
+        kRegisterTileAttr,
+        b.getDenseI64ArrayAttr({tile.wideRows, tile.wideLanes}));
   SmallVector<ReassociationIndices> merge;
   for (unsigned d = 0; d <= batch; ++d)
     merge.push_back({d});

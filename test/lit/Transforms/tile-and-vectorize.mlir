@@ -147,3 +147,31 @@ func.func @phase_split(%x: tensor<4x64x2xf32>) -> tensor<4x2x64xf32> {
   } -> tensor<4x2x64xf32>
   return %r : tensor<4x2x64xf32>
 }
+
+// -----
+
+// A contraction whose packed operand names its register tile (a wide
+// matmul's 64-column panels) is tiled to it, 6 rows x 64 lanes, whatever
+// the pass's own tile; 128 rows leave a 2-row remainder.
+// CHECK-LABEL: func @wide_packed_tile
+// CHECK: %[[ZERO:.*]] = arith.constant dense<0.000000e+00> : vector<6x64xf32>
+// CHECK: scf.for %{{.*}} = %c0 to %c2 step %c1
+// CHECK: scf.for %{{.*}} = %c0 to %c126 step %c6
+// CHECK: scf.for %{{.*}} = %c0 to %c128 step %c1 iter_args(%{{.*}} = %[[ZERO]]) -> (vector<6x64xf32>)
+#wA = affine_map<(no, m, ni, k) -> (m, k)>
+#wB = affine_map<(no, m, ni, k) -> (no, k, ni)>
+#wC = affine_map<(no, m, ni, k) -> (m, no, ni)>
+func.func @wide_packed_tile(%a: tensor<128x128xf32>, %b: tensor<2x128x64xf32>) -> tensor<128x2x64xf32> {
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<128x2x64xf32>
+  %f = linalg.fill ins(%z : f32) outs(%e : tensor<128x2x64xf32>) -> tensor<128x2x64xf32>
+  %r = linalg.generic {indexing_maps = [#wA, #wB, #wC], iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+    ins(%a, %b : tensor<128x128xf32>, tensor<2x128x64xf32>) outs(%f : tensor<128x2x64xf32>)
+    attrs = {kiln.register_tile = array<i64: 6, 64>} {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<128x2x64xf32>
+  return %r : tensor<128x2x64xf32>
+}

@@ -1,5 +1,6 @@
 // RUN: kiln-opt %s -kiln-lower-to-linalg -split-input-file | FileCheck %s
 // RUN: kiln-opt %s -kiln-lower-to-linalg="pack-rows=4 pack-lanes=16" -split-input-file | FileCheck %s --check-prefix=TILE4
+// RUN: kiln-opt %s -kiln-lower-to-linalg="wide-rows=6 wide-lanes=64" -split-input-file | FileCheck %s --check-prefix=WIDE
 
 // The blocks follow the target's register tile: 4 rows x 16 lanes (AVX2,
 // 16-register NEON) gives blocks of 4 filters and 16-column panels.
@@ -82,4 +83,27 @@ func.func @gemm_trans_b(%a: tensor<4x2xf32>) -> tensor<4x32xf32> {
   %b = kiln.constant dense<[[0.0, 32.0], [1.0, 33.0], [2.0, 34.0], [3.0, 35.0], [4.0, 36.0], [5.0, 37.0], [6.0, 38.0], [7.0, 39.0], [8.0, 40.0], [9.0, 41.0], [10.0, 42.0], [11.0, 43.0], [12.0, 44.0], [13.0, 45.0], [14.0, 46.0], [15.0, 47.0], [16.0, 48.0], [17.0, 49.0], [18.0, 50.0], [19.0, 51.0], [20.0, 52.0], [21.0, 53.0], [22.0, 54.0], [23.0, 55.0], [24.0, 56.0], [25.0, 57.0], [26.0, 58.0], [27.0, 59.0], [28.0, 60.0], [29.0, 61.0], [30.0, 62.0], [31.0, 63.0]]> : tensor<32x2xf32>
   %0 = kiln.gemm %a, %b {alpha = 1.0 : f32, beta = 1.0 : f32, trans_a = false, trans_b = true} : (tensor<4x2xf32>, tensor<32x2xf32>) -> tensor<4x32xf32>
   return %0 : tensor<4x32xf32>
+}
+
+// -----
+
+// With a wide tile (AVX-512: 6 rows x 64 lanes), a large matmul's B is
+// packed into 64-column panels and its contraction names the tile; a
+// product under 128 rows keeps the regular 32-column panels.
+// CHECK-LABEL: func @wide_matmul
+// CHECK: tensor<4x128x32xf32>
+// CHECK-NOT: kiln.register_tile
+// CHECK: ins(%arg1, %{{.*}} : tensor<127x128xf32>, tensor<4x128x32xf32>)
+// WIDE-LABEL: func @wide_matmul
+// WIDE: linalg.generic
+// WIDE-SAME: ins(%arg0, %{{.*}} : tensor<128x128xf32>, tensor<2x128x64xf32>)
+// WIDE-SAME: attrs =  {kiln.register_tile = array<i64: 6, 64>}
+// WIDE: linalg.generic
+// WIDE-SAME: ins(%arg1, %{{.*}} : tensor<127x128xf32>, tensor<4x128x32xf32>)
+// WIDE-NOT: kiln.register_tile
+func.func @wide_matmul(%a: tensor<128x128xf32>, %small: tensor<127x128xf32>) -> (tensor<128x128xf32>, tensor<127x128xf32>) {
+  %b = kiln.constant dense<0.5> : tensor<128x128xf32>
+  %0 = kiln.matmul %a, %b : (tensor<128x128xf32>, tensor<128x128xf32>) -> tensor<128x128xf32>
+  %1 = kiln.matmul %small, %b : (tensor<127x128xf32>, tensor<128x128xf32>) -> tensor<127x128xf32>
+  return %0, %1 : tensor<128x128xf32>, tensor<127x128xf32>
 }
