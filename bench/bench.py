@@ -138,6 +138,19 @@ def kernel_table(args, work):
         ms = time_model(args, work, name, path)
         gflops = flops / ms / 1e6
         rows.append("| %s | %.3f | %.1f | %.0f%% |" % (name, ms, gflops, 100 * gflops / peak))
+    # The depthwise conv's memory floor: a Relu on the same tensor reads and
+    # writes exactly the bytes the conv must (3.2 MB each way) and computes
+    # nearly nothing; no depthwise conv of this shape can beat its time.
+    import numpy as np
+    from onnx import helper, TensorProto
+    relu = helper.make_graph(
+        [helper.make_node("Relu", ["x"], ["y"])], "relu",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 64, 112, 112])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 64, 112, 112])])
+    floor = time_model(args, work, "relu_floor", save_model(work, "relu_floor", relu))
+    dw_flops = 2 * 9 * 64 * 112 * 112
+    rows.append("| depthwise3x3 memory floor (Relu, same bytes) | %.3f | %.1f | %.0f%% |" % (
+        floor, dw_flops / floor / 1e6, 100 * dw_flops / floor / 1e6 / peak))
     return peak, ["| kernel | ms | GFLOP/s | of peak |", "|---|---|---|---|"] + rows
 
 
@@ -206,7 +219,10 @@ def main():
             "## Kernels inside compiled models (1 thread, best of 3 medians)\n\n"
             "Peak: one core's fp32 FMA throughput measured by `bench/peak.c` (12 independent "
             "chains of 512-bit FMAs): %.1f GFLOP/s = 2 FMA pipes x 16 fp32 lanes x 2 flops x "
-            "%.2f GHz effective clock.\n\n%s\n\n"
+            "%.2f GHz effective clock. The last row is the depthwise conv's bound from "
+            "memory traffic: a Relu model over the same 1x64x112x112 tensor moves the same "
+            "bytes, so a depthwise conv of this shape reaches at most that fraction of "
+            "peak.\n\n%s\n\n"
             "## Stencils: MLIR against Halide kernels (1 thread, best of 3 medians)\n\n"
             "Each depthwise conv shape of the PaddleOCR models as a one-op model, compiled "
             "twice: with Kiln's MLIR depthwise kernel (`KILN_KERNELS=mlir kilnc ...`) and with "
