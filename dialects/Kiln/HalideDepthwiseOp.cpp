@@ -13,9 +13,14 @@ using namespace mlir;
 
 namespace kiln {
 
-std::string HalideDepthwiseOp::getKernelSymbol() {
-  return "kiln_hl_dw_k" + std::to_string(getKernelSize()) + "_s" +
+std::string HalideDepthwiseOp::getVariant() {
+  return "dw_k" + std::to_string(getKernelSize()) + "_s" +
          std::to_string(getStride()) + "_" + getActivation().str();
+}
+
+int64_t HalideDepthwiseOp::getMultiplyAdds() {
+  return cast<ShapedType>(getInit().getType()).getNumElements() *
+         getKernelSize() * getKernelSize();
 }
 
 LogicalResult HalideDepthwiseOp::verify() {
@@ -96,11 +101,10 @@ LogicalResult HalideDepthwiseOp::bufferize(
     buffers.push_back(*buffer);
   }
   rewriter.setInsertionPoint(*this);
-  auto call = HalideDepthwiseOp::create(
-      rewriter, getLoc(), TypeRange{}, buffers[0], buffers[1], buffers[2],
-      buffers[3], getRange(), getKernelSize(), getStride(), getActivation(),
-      getLo(), getHi());
-  (void)call;
+  HalideDepthwiseOp::create(rewriter, getLoc(), TypeRange{}, buffers[0],
+                            buffers[1], buffers[2], buffers[3], getRange(),
+                            getKernelSize(), getStride(), getActivation(),
+                            getLo(), getHi());
   bufferization::replaceOpWithBufferizedValues(rewriter, *this, buffers[3]);
   return success();
 }

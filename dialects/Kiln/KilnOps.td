@@ -417,8 +417,12 @@ def Kiln_HalideDepthwiseOp : Kiln_Op<"halide_depthwise",
   let hasVerifier = 1;
   let extraClassDeclaration = [{
     mlir::MutableOperandRange getDpsInitsMutable() { return getInitMutable(); }
-    /// The symbol of the kernel this op calls, e.g. kiln_hl_dw_k3_s1_clip.
-    std::string getKernelSymbol();
+    /// The kernel variant, e.g. dw_k3_s1_clip: kiln-halide-kernels defines
+    /// it as kiln_hl_<variant>, kernels/halide/calls.c wraps it as
+    /// kiln_hl_call_<variant>.
+    std::string getVariant();
+    /// Multiply-adds of the whole op (all channels, whatever the range).
+    int64_t getMultiplyAdds();
   }];
 }
 

@@ -3,7 +3,7 @@
 // Run once per target when Kiln is built. Writes one LLVM bitcode file per
 // kernel variant; kilnc links the ones a model calls into its object. The
 // kernels are built without Halide's runtime, asserts or bounds queries: the
-// caller (runtime/halide_kernels.c, linked alongside) hands them buffers
+// caller (kernels/halide/calls.c, linked alongside) hands them buffers
 // whose shapes the compiler has already checked, so they call nothing.
 //
 // Depthwise convolution, NCHW with batch 1, over an input already padded by

@@ -35,9 +35,6 @@ static bool isAllowedExternal(llvm::StringRef name) {
   return llvm::is_contained(allowed, name);
 }
 
-bool linkHalideKernels(llvm::Module &module, const std::string &dir,
-                       std::string &error);
-
 static void initializeTargets() {
   static std::once_flag once;
   std::call_once(once, [] {

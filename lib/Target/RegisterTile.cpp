@@ -59,8 +59,8 @@ bool registerTileFor(const CodegenOptions &options, RegisterTile &tile,
   tile.rows = 8 * vectorsPerRow + vectorsPerRow + 1 <= file.registers ? 8 : 4;
   // With 32 registers of 16 lanes a large matmul affords 6 rows of four
   // vectors: 24 accumulators, four panel vectors and a broadcast, 24 FMAs
-  // per 10 loads instead of 16 per 10 (measured 5-8% faster on a 512^3
-  // GEMM; on small or narrow products the remainders cost more).
+  // per 10 loads instead of 16 per 10 (4-7% faster on a 512^3 GEMM in three
+  // paired runs; on small or narrow products the remainders cost more).
   if (file.floatsPerRegister == 16 && file.registers >= 32) {
     tile.wideRows = 6;
     tile.wideLanes = 4 * file.floatsPerRegister;

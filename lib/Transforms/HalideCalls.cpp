@@ -34,8 +34,7 @@ struct KilnSplitHalideCallsPass
     });
     for (HalideDepthwiseOp op : calls) {
       int64_t channels = dimOf(op.getInit(), 1);
-      int64_t perChannel = dimOf(op.getInit(), 2) * dimOf(op.getInit(), 3) *
-                           op.getKernelSize() * op.getKernelSize();
+      int64_t perChannel = op.getMultiplyAdds() / channels;
       int64_t block = std::max<int64_t>(
           1, (minBlockWork + perChannel - 1) / perChannel);
       int64_t blocks = (channels + block - 1) / block;
@@ -100,8 +99,7 @@ struct KilnLowerHalideCallsPass
       args.push_back(arith::ConstantOp::create(b, loc, op.getLoAttr()));
       args.push_back(arith::ConstantOp::create(b, loc, op.getHiAttr()));
 
-      std::string name = "kiln_hl_call_" +
-                         op.getKernelSymbol().substr(strlen("kiln_hl_"));
+      std::string name = "kiln_hl_call_" + op.getVariant();
       auto type = b.getFunctionType(ValueRange(args).getTypes(), {});
       auto callee = symbols.lookup<func::FuncOp>(name);
       if (!callee) {

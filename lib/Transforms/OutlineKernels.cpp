@@ -90,11 +90,12 @@ bool writesDependOnIteration(scf::ForOp loop) {
 /// counts down the first-loop chain times the widest vector in it. Splitting
 /// costs a few microseconds of synchronization, so small kernels stay whole.
 bool worthSplitting(scf::ForOp outer) {
-  // Loops of kernel calls are only built when splitting pays off.
-  if (outer->walk([](HalideDepthwiseOp) { return WalkResult::interrupt(); })
-          .wasInterrupted())
-    return true;
   constexpr int64_t kMinWork = int64_t(1) << 17;
+  // A loop of kernel calls does the calls' work, which they know.
+  int64_t calls = 0;
+  outer->walk([&](HalideDepthwiseOp op) { calls += op.getMultiplyAdds(); });
+  if (calls)
+    return calls >= kMinWork;
   int64_t work = 1, lanes = 1;
   outer->walk([&](Operation *op) {
     for (Type t : op->getResultTypes())

@@ -351,8 +351,7 @@ struct KilnTileAndVectorizePass
     });
     for (linalg::GenericOp op : targets) {
       std::optional<TilePlan> plan;
-      auto packedTile =
-          op->getAttrOfType<DenseI64ArrayAttr>("kiln.register_tile");
+      auto packedTile = op->getAttrOfType<DenseI64ArrayAttr>(kRegisterTileAttr);
       if (op.getNumReductionLoops() > 0 && isMultiplyAccumulate(op)) {
         // A packed operand fixes its tile; other contractions use the
         // pass's.

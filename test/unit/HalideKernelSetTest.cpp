@@ -14,24 +14,29 @@
 namespace {
 
 /// A kernels folder with every set present (empty calls.bc files suffice:
-/// choosing a set does not read them).
-std::string fakeKernelRoot() {
-  static std::string root = [] {
-    llvm::SmallString<128> dir;
-    REQUIRE(!llvm::sys::fs::createUniqueDirectory("kiln-kernels", dir));
+/// choosing a set does not read them), removed when the tests end.
+struct FakeKernelRoot {
+  llvm::SmallString<128> dir;
+  FakeKernelRoot() {
+    if (llvm::sys::fs::createUniqueDirectory("kiln-kernels", dir))
+      return;
     for (const char *set :
          {"x86-64-avx512", "x86-64-avx2", "x86-64", "arm-64", "arm-32"}) {
       llvm::SmallString<128> sub(dir);
       llvm::sys::path::append(sub, set);
-      REQUIRE(!llvm::sys::fs::create_directories(sub));
+      (void)llvm::sys::fs::create_directories(sub);
       llvm::sys::path::append(sub, "calls.bc");
       std::error_code ec;
       llvm::raw_fd_ostream(sub, ec);
-      REQUIRE(!ec);
     }
-    return std::string(dir);
-  }();
-  return root;
+  }
+  ~FakeKernelRoot() { (void)llvm::sys::fs::remove_directories(dir); }
+};
+
+std::string fakeKernelRoot() {
+  static FakeKernelRoot root;
+  REQUIRE(!root.dir.empty());
+  return std::string(root.dir);
 }
 
 std::string setFor(const std::string &triple, const std::string &cpu,

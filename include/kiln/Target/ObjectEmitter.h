@@ -11,6 +11,7 @@
 #include <string>
 
 namespace llvm {
+class Module;
 class TargetMachine;
 } // namespace llvm
 
@@ -30,6 +31,12 @@ struct CodegenOptions {
 /// kernel set for the target of `options`, or "" when there is none.
 std::string halideKernelDir(const CodegenOptions &options,
                             const std::string &root);
+
+/// Links the Halide kernels `module` calls (kiln_hl_* declarations) from
+/// the bitcode in `dir`, internal to the module and compiled for its target;
+/// false with `error` set when one is missing.
+bool linkHalideKernels(llvm::Module &module, const std::string &dir,
+                       std::string &error);
 
 /// The code generator for `options` (triple and CPU checked), or null with
 /// `error` set.

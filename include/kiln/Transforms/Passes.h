@@ -41,6 +41,11 @@ struct CpuPipelineOptions {
   bool halideKernels = false;
 };
 
+/// On a contraction: the register tile (rows, lanes) its packed operand was
+/// laid out for. kiln-lower-to-linalg sets it, kiln-tile-and-vectorize
+/// follows it.
+inline constexpr llvm::StringLiteral kRegisterTileAttr = "kiln.register_tile";
+
 /// The whole CPU path from kiln ops to the LLVM dialect, in order.
 void buildCpuPipeline(mlir::OpPassManager &pm, const CpuPipelineOptions &opts);
 

@@ -59,9 +59,6 @@ struct PackTile {
   int64_t wideLanes = 0;
 };
 
-/// The attribute naming the register tile (rows, lanes) a contraction's
-/// packed operand was laid out for; kiln-tile-and-vectorize follows it.
-inline constexpr llvm::StringLiteral kRegisterTileAttr = "kiln.register_tile";
 
 /// `init + sum(inputs[0] * inputs[1])` as a linalg.generic whose last
 /// `numReductions` loops reduce.

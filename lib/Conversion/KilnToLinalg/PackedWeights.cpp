@@ -18,6 +18,7 @@
 #include "Kiln/ConstantData.h"
 #include "Kiln/KilnOps.h"
 #include "LoweringUtils.h"
+#include "kiln/Transforms/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"

@@ -54,3 +54,4 @@ func.func @large(%x: tensor<1x64x65x65xf32>, %w: tensor<64x1x3x3xf32>, %b: tenso
   %0 = kiln.halide_depthwise %x, %w, %b into %init {activation = "clip", lo = 0.0 : f32, hi = 6.0 : f32, kernel_size = 3 : i64, stride = 2 : i64} : tensor<1x64x65x65xf32>, tensor<64x1x3x3xf32>, tensor<64xf32>, tensor<1x64x32x32xf32> -> tensor<1x64x32x32xf32>
   return %0 : tensor<1x64x32x32xf32>
 }
+
