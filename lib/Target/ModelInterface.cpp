@@ -1,5 +1,6 @@
 //===- ModelInterface.cpp - Header text and C entry points ----------------===//
 #include "kiln/Target/ModelInterface.h"
+#include "kiln/Target/FloatMode.h"
 #include "kiln/Target/ParallelEntry.h"
 
 #include "mlir/IR/BuiltinTypes.h"
@@ -237,7 +238,9 @@ void emitRun(llvm::Module &module, const ModelInterface &m,
   args.push_back(arena);
   if (withParallel)
     args.push_back(run->getArg(3));
+  llvm::Value *mode = enterFlushDenormals(b);
   b.CreateCall(impl, args);
+  restoreFloatMode(b, mode);
   b.CreateRet(b.getInt32(0));
 }
 

@@ -10,6 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "kiln/Target/ParallelEntry.h"
+#include "kiln/Target/FloatMode.h"
 
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/InstIterator.h"
@@ -124,7 +125,10 @@ llvm::Function *getTrampoline(llvm::Module &module, llvm::Function *kernel,
   llvm::ValueToValueMapTy map;
   llvm::Function *ranged = llvm::CloneFunction(kernel, map);
   ranged->setName(kernel->getName() + "_range");
+  // A chunk may run on a worker thread, whose mode is its own.
+  llvm::Value *mode = enterFlushDenormals(b);
   b.CreateCall(ranged, args);
+  restoreFloatMode(b, mode);
   b.CreateRetVoid();
   return fn;
 }

@@ -44,6 +44,19 @@ int main(void) {
   for (int j = 0; j < 4; ++j)
     failures += fabsf(g[j] - 4.0f) > 1e-6f || fabsf(g[4 + j] - 8.5f) > 1e-6f;
 
+#if defined(__x86_64__)
+  /* A run flushes denormals to zero (MXCSR FTZ|DAZ) and gives the caller
+     its own mode back, whether or not the caller had them set. */
+  unsigned before = __builtin_ia32_stmxcsr();
+  failures += (before & 0x8040) != 0;
+  failures += net_b_run(in_b, out_b, arena_b) != 0;
+  failures += __builtin_ia32_stmxcsr() != before;
+  __builtin_ia32_ldmxcsr(before | 0x8040);
+  failures += net_a_run(in_a, out_a, arena_a) != 0;
+  failures += __builtin_ia32_stmxcsr() != (before | 0x8040);
+  __builtin_ia32_ldmxcsr(before);
+#endif
+
   /* Null buffers are refused, not dereferenced. */
   failures += net_a_run(in_a, out_a, NULL) == 0;
 
