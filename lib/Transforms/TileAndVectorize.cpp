@@ -62,6 +62,22 @@ bool isStaticF32(linalg::LinalgOp op) {
   return true;
 }
 
+/// Static f32 ops, and those that also read index tables (a resize's taps:
+/// their body gathers from the input with tensor.extract).
+bool isStaticF32WithTables(linalg::LinalgOp op) {
+  if (op.hasDynamicShape())
+    return false;
+  for (OpOperand &operand : op->getOpOperands()) {
+    auto type = dyn_cast<RankedTensorType>(operand.get().getType());
+    if (!type)
+      return false;
+    Type elem = type.getElementType();
+    if (!elem.isF32() && !(elem.isIndex() && op.isDpsInput(&operand)))
+      return false;
+  }
+  return true;
+}
+
 /// The loop that indexes the last dim of `map`'s result, if that is a plain
 /// loop (the operand is contiguous along it).
 std::optional<unsigned> innermostLoop(AffineMap map) {
@@ -345,7 +361,7 @@ struct KilnTileAndVectorizePass
     // 1. Tile, and peel partial tiles so every tile is static.
     SmallVector<linalg::GenericOp> targets;
     func.walk([&](linalg::GenericOp op) {
-      if (isStaticF32(op) && !op->getParentOfType<scf::ForOp>() &&
+      if (isStaticF32WithTables(op) && !op->getParentOfType<scf::ForOp>() &&
           !isFusedIntoContraction(op))
         targets.push_back(op);
     });

@@ -52,6 +52,18 @@ Value resizeDim(OpBuilder &b, Location loc, Value input, int64_t dim,
     tables.push_back(arith::ConstantOp::create(
         b, loc, DenseElementsAttr::get(weightType, ArrayRef<float>(outside))));
   }
+  // The body reads the input through a 1-D view at the element's offset:
+  // vectorized, that is one gather per tile whose offsets are right for
+  // any buffer the input ends up in (collapsing a strided buffer
+  // bufferizes to a dense copy), where a gather over the 4-D input would
+  // assume a dense layout.
+  SmallVector<ReassociationIndices> all(1);
+  for (int64_t d = 0; d < rank; ++d)
+    all[0].push_back(d);
+  Value flat = tensor::CollapseShapeOp::create(b, loc, input, all);
+  SmallVector<int64_t> strides(rank, 1);
+  for (int64_t d = rank - 1; d > 0; --d)
+    strides[d - 1] = strides[d] * inType.getDimSize(d);
   AffineMap alongDim = AffineMap::get(rank, 0, b.getAffineDimExpr(dim));
   SmallVector<AffineMap> maps(tables.size(), alongDim);
   maps.push_back(b.getMultiDimIdentityMap(rank));
@@ -64,9 +76,22 @@ Value resizeDim(OpBuilder &b, Location loc, Value input, int64_t dim,
                for (int64_t d = 0; d < rank; ++d)
                  at.push_back(linalg::IndexOp::create(nb, l, d));
                Value sum;
+               auto offsetOf = [&](ArrayRef<Value> index) {
+                 Value offset;
+                 for (int64_t d = 0; d < rank; ++d) {
+                   Value term = arith::MulIOp::create(
+                       nb, l, index[d],
+                       arith::ConstantIndexOp::create(nb, l, strides[d]));
+                   offset = offset ? arith::AddIOp::create(nb, l, offset, term)
+                                         .getResult()
+                                   : term;
+                 }
+                 return offset;
+               };
                for (size_t t = 0; t < numTaps; ++t) {
                  at[dim] = args[2 * t];
-                 Value v = tensor::ExtractOp::create(nb, l, input, at);
+                 Value v = tensor::ExtractOp::create(nb, l, flat,
+                                                     ValueRange{offsetOf(at)});
                  if (numTaps > 1 || anyOutside)
                    v = arith::MulFOp::create(nb, l, v, args[2 * t + 1]);
                  sum = sum ? arith::AddFOp::create(nb, l, sum, v).getResult() : v;

@@ -175,3 +175,73 @@ func.func @wide_packed_tile(%a: tensor<128x128xf32>, %b: tensor<2x128x64xf32>) -
   } -> tensor<128x2x64xf32>
   return %r : tensor<128x2x64xf32>
 }
+
+// -----
+
+// Nearest 2x resize along the rows (as kiln-lower-to-linalg writes it): the
+// tap table is an index operand and the body reads a 1-D view of the input.
+// It is tiled like any elementwise op (so its rows split over threads); a
+// tile reads one contiguous run of the input row its tap names.
+// CHECK-LABEL: func @resize_rows
+// CHECK: scf.for %{{.*}} = %c0 to %c4 step %c1
+// CHECK: scf.for %{{.*}} = %c0 to %c16 step %c1
+// CHECK: vector.transfer_read {{.*}} : tensor<index>, vector<32xindex>
+// CHECK: %[[AT:.*]] = vector.extract %{{.*}}[0] : index from vector<32xindex>
+// CHECK: %[[ROW:.*]] = vector.transfer_read %{{.*}}[%[[AT]]], %{{.*}} {in_bounds = [true]} : tensor<1024xf32>, vector<32xf32>
+// CHECK: vector.transfer_write %[[ROW]]
+// CHECK-NOT: tensor.extract %
+#rows = affine_map<(d0, d1, d2) -> (d1)>
+#id = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+func.func @resize_rows(%x: tensor<4x8x32xf32>) -> tensor<4x16x32xf32> {
+  %taps = arith.constant dense<[0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7]> : tensor<16xindex>
+  %flat = tensor.collapse_shape %x [[0, 1, 2]] : tensor<4x8x32xf32> into tensor<1024xf32>
+  %init = tensor.empty() : tensor<4x16x32xf32>
+  %c256 = arith.constant 256 : index
+  %c32 = arith.constant 32 : index
+  %0 = linalg.generic {indexing_maps = [#rows, #id], iterator_types = ["parallel", "parallel", "parallel"]} ins(%taps : tensor<16xindex>) outs(%init : tensor<4x16x32xf32>) {
+  ^bb0(%tap: index, %out: f32):
+    %c = linalg.index 0 : index
+    %w = linalg.index 2 : index
+    %0 = arith.muli %c, %c256 : index
+    %1 = arith.muli %tap, %c32 : index
+    %2 = arith.addi %0, %1 : index
+    %3 = arith.addi %2, %w : index
+    %v = tensor.extract %flat[%3] : tensor<1024xf32>
+    linalg.yield %v : f32
+  } -> tensor<4x16x32xf32>
+  return %0 : tensor<4x16x32xf32>
+}
+
+// -----
+
+// Along the columns, the taps vary across a tile's lanes: one gather per
+// 32-lane tile, at offsets within the 1-D view.
+// CHECK-LABEL: func @resize_columns
+// CHECK: scf.for %{{.*}} = %c0 to %c4 step %c1
+// CHECK: scf.for %{{.*}} = %c0 to %c8 step %c1
+// CHECK: scf.for %{{.*}} = %c0 to %c64 step %c32
+// CHECK: vector.transfer_read {{.*}} : tensor<32xindex>, vector<32xindex>
+// CHECK: %[[G:.*]] = vector.gather %{{.*}}[%c0] [%{{.*}}], %{{.*}}, %{{.*}} : tensor<1024xf32>, vector<32xindex>, vector<32xi1>, vector<32xf32> into vector<32xf32>
+// CHECK: vector.transfer_write %[[G]]
+// CHECK-NOT: tensor.extract %
+#cols = affine_map<(d0, d1, d2) -> (d2)>
+#id3 = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+func.func @resize_columns(%x: tensor<4x8x32xf32>) -> tensor<4x8x64xf32> {
+  %taps = arith.constant dense<[0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13, 14, 14, 15, 15, 16, 16, 17, 17, 18, 18, 19, 19, 20, 20, 21, 21, 22, 22, 23, 23, 24, 24, 25, 25, 26, 26, 27, 27, 28, 28, 29, 29, 30, 30, 31, 31]> : tensor<64xindex>
+  %flat = tensor.collapse_shape %x [[0, 1, 2]] : tensor<4x8x32xf32> into tensor<1024xf32>
+  %init = tensor.empty() : tensor<4x8x64xf32>
+  %c256 = arith.constant 256 : index
+  %c32 = arith.constant 32 : index
+  %0 = linalg.generic {indexing_maps = [#cols, #id3], iterator_types = ["parallel", "parallel", "parallel"]} ins(%taps : tensor<64xindex>) outs(%init : tensor<4x8x64xf32>) {
+  ^bb0(%tap: index, %out: f32):
+    %c = linalg.index 0 : index
+    %h = linalg.index 1 : index
+    %0 = arith.muli %c, %c256 : index
+    %1 = arith.muli %h, %c32 : index
+    %2 = arith.addi %0, %1 : index
+    %3 = arith.addi %2, %tap : index
+    %v = tensor.extract %flat[%3] : tensor<1024xf32>
+    linalg.yield %v : f32
+  } -> tensor<4x8x64xf32>
+  return %0 : tensor<4x8x64xf32>
+}

@@ -43,13 +43,21 @@ func.func @conv_transpose(%x: tensor<1x4x3x3xf32>, %w: tensor<4x2x3x3xf32>) -> t
 
 // -----
 
-// Nearest resize: one tap per output index, read with tensor.extract.
+// Nearest resize: one tap per output index, read with tensor.extract from
+// a 1-D view of the input at the element's dense offset (the tap replaces
+// the resized dim's index).
 // CHECK-LABEL: func @resize_nearest
 // CHECK: arith.constant dense<[0, 0, 1, 1]> : tensor<4xindex>
+// CHECK: %[[FLAT:.*]] = tensor.collapse_shape %{{.*}} {{\[}}[0, 1, 2, 3]] : tensor<1x1x2x3xf32> into tensor<6xf32>
 // CHECK: linalg.generic
-// CHECK: linalg.index 0
-// CHECK: tensor.extract
-// CHECK-NOT: arith.mulf
+// CHECK: ^bb0(%[[TAP:[^:]*]]: index, %{{.*}}: f32)
+// CHECK: %[[W:.*]] = linalg.index 3
+// CHECK: %[[ROW:.*]] = arith.muli %[[TAP]], %c3
+// CHECK: %[[AT:.*]] = arith.addi %{{.*}}, %[[ROW]]
+// CHECK: %[[COL:.*]] = arith.muli %[[W]], %c1
+// CHECK: %[[OFF:.*]] = arith.addi %[[AT]], %[[COL]]
+// CHECK: tensor.extract %[[FLAT]][%[[OFF]]] : tensor<6xf32>
+// CHECK-NOT: arith.mulf %
 // CHECK: arith.constant dense<[0, 0, 1, 1, 2, 2]> : tensor<6xindex>
 func.func @resize_nearest(%x: tensor<1x1x2x3xf32>) -> tensor<1x1x4x6xf32> {
   %0 = kiln.resize %x {scales = array<f64: 1.0, 1.0, 2.0, 2.0>, mode = "nearest", coordinate_mode = "asymmetric", nearest_mode = "floor", cubic_coeff_a = -0.75 : f32, exclude_outside = false} : (tensor<1x1x2x3xf32>) -> tensor<1x1x4x6xf32>
