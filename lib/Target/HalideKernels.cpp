@@ -78,11 +78,9 @@ std::vector<std::string> unresolvedKernels(const llvm::Module &module) {
 
 } // namespace
 
-std::string halideKernelDir(const CodegenOptions &options,
+std::string halideKernelDir(const llvm::TargetMachine &tm,
                             const std::string &root) {
-  std::string error;
-  std::unique_ptr<llvm::TargetMachine> tm = createTargetMachine(options, error);
-  const char *set = tm ? kernelSetFor(*tm) : nullptr;
+  const char *set = kernelSetFor(tm);
   if (!set || root.empty())
     return "";
   llvm::SmallString<256> dir(root);

@@ -150,11 +150,8 @@ static void optimize(llvm::Module &module, llvm::TargetMachine &tm) {
 
 bool emitModel(mlir::ModuleOp module, const ModelInterface &model,
                const std::string &implName, const CodegenOptions &options,
-               EmitKind kind, llvm::raw_pwrite_stream &os, std::string &error) {
-  std::unique_ptr<llvm::TargetMachine> tm = createTargetMachine(options, error);
-  if (!tm)
-    return false;
-
+               llvm::TargetMachine &tm, EmitKind kind,
+               llvm::raw_pwrite_stream &os, std::string &error) {
   mlir::DialectRegistry registry;
   mlir::registerBuiltinDialectTranslation(registry);
   mlir::registerLLVMDialectTranslation(registry);
@@ -177,12 +174,12 @@ bool emitModel(mlir::ModuleOp module, const ModelInterface &model,
     error = "internal: translation to LLVM IR failed";
     return false;
   }
-  llvmModule->setTargetTriple(tm->getTargetTriple());
-  llvmModule->setDataLayout(tm->createDataLayout());
-  if (!tm->Options.MCOptions.ABIName.empty())
+  llvmModule->setTargetTriple(tm.getTargetTriple());
+  llvmModule->setDataLayout(tm.createDataLayout());
+  if (!tm.Options.MCOptions.ABIName.empty())
     llvmModule->addModuleFlag(llvm::Module::Error, "target-abi",
                               llvm::MDString::get(llvmContext,
-                                                  tm->Options.MCOptions.ABIName));
+                                                  tm.Options.MCOptions.ABIName));
   if (!addCInterface(*llvmModule, model, implName, error))
     return false;
   if (!linkHalideKernels(*llvmModule, options.halideKernels, error))
@@ -207,7 +204,7 @@ bool emitModel(mlir::ModuleOp module, const ModelInterface &model,
     return false;
   }
   lap("interface+verify");
-  optimize(*llvmModule, *tm);
+  optimize(*llvmModule, tm);
   lap("optimize");
 
   if (kind == EmitKind::LLVMIR) {
@@ -217,7 +214,7 @@ bool emitModel(mlir::ModuleOp module, const ModelInterface &model,
   llvm::legacy::PassManager codegen;
   auto fileType = kind == EmitKind::Object ? llvm::CodeGenFileType::ObjectFile
                                            : llvm::CodeGenFileType::AssemblyFile;
-  if (tm->addPassesToEmitFile(codegen, os, nullptr, fileType)) {
+  if (tm.addPassesToEmitFile(codegen, os, nullptr, fileType)) {
     error = "target cannot emit this file type";
     return false;
   }

@@ -47,12 +47,9 @@ VectorFile vectorFile(const llvm::TargetMachine &tm) {
 
 } // namespace
 
-bool registerTileFor(const CodegenOptions &options, RegisterTile &tile,
-                     std::string &error) {
-  std::unique_ptr<llvm::TargetMachine> tm = createTargetMachine(options, error);
-  if (!tm)
-    return false;
-  VectorFile file = vectorFile(*tm);
+RegisterTile registerTileFor(const llvm::TargetMachine &tm) {
+  RegisterTile tile;
+  VectorFile file = vectorFile(tm);
   constexpr int64_t vectorsPerRow = 2;
   tile.lanes = vectorsPerRow * file.floatsPerRegister;
   // Accumulators, the streamed row, and one broadcast.
@@ -65,7 +62,7 @@ bool registerTileFor(const CodegenOptions &options, RegisterTile &tile,
     tile.wideRows = 6;
     tile.wideLanes = 4 * file.floatsPerRegister;
   }
-  return true;
+  return tile;
 }
 
 } // namespace kiln

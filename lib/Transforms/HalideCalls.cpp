@@ -77,12 +77,12 @@ struct KilnLowerHalideCallsPass
       OpBuilder b(op);
       Location loc = op.getLoc();
       SmallVector<Value> args;
+      Value elementBytes = arith::ConstantIndexOp::create(b, loc, 4);
       for (Value buffer :
            {op.getInput(), op.getWeight(), op.getBias(), op.getInit()}) {
         auto meta = memref::ExtractStridedMetadataOp::create(b, loc, buffer);
         Value base =
             memref::ExtractAlignedPointerAsIndexOp::create(b, loc, buffer);
-        Value elementBytes = arith::ConstantIndexOp::create(b, loc, 4);
         args.push_back(arith::AddIOp::create(
             b, loc, base,
             arith::MulIOp::create(b, loc, meta.getOffset(), elementBytes)));

@@ -150,11 +150,6 @@ scf::ForOp splittableInnerLoop(scf::ForOp outer) {
   return inner;
 }
 
-/// Outer loops with this many trips or more split evenly enough over
-/// threads by themselves; below it the nest is split as one range (which
-/// costs the serial run a little index arithmetic per outer iteration).
-constexpr int64_t kFewTrips = 32;
-
 /// Rewrites the nest `outer` { `inner` } to run only its iterations
 /// [first, last) of the nest counted as one range, `innerTrips` per outer
 /// iteration: whole outer iterations in the middle, partial inner ranges
@@ -237,8 +232,7 @@ struct KilnOutlineKernelsPass
       std::optional<int64_t> innerTrips;
       if (loop && writesDependOnIteration(loop) && worthSplitting(loop))
         trips = constantTripCount(loop);
-      if (trips && *trips < kFewTrips &&
-          (innerLoop = splittableInnerLoop(loop))) {
+      if (trips && (innerLoop = splittableInnerLoop(loop))) {
         innerTrips = constantTripCount(innerLoop);
         *trips *= *innerTrips;
       }
@@ -270,9 +264,10 @@ struct KilnOutlineKernelsPass
         last = body->getArgument(args.size() + 1);
       }
       if (innerTrips)
-        restrictToLinearRange(b, cast<scf::ForOp>(clone),
-                              cast<scf::ForOp>(mapping.lookup(innerLoop.getOperation())),
-                              *innerTrips, first, last);
+        restrictToLinearRange(
+            b, cast<scf::ForOp>(clone),
+            cast<scf::ForOp>(mapping.lookup(innerLoop.getOperation())),
+            *innerTrips, first, last);
       else if (trips)
         restrictToRange(b, cast<scf::ForOp>(clone), first, last);
       b.setInsertionPointToEnd(body);

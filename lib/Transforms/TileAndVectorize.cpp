@@ -51,26 +51,15 @@ struct TilePlan {
   SmallVector<int64_t> partialTiles;
 };
 
+/// Static shapes over f32 values.
 bool isStaticF32(linalg::LinalgOp op) {
-  if (op.hasDynamicShape())
-    return false;
-  for (OpOperand &operand : op->getOpOperands()) {
-    auto type = dyn_cast<RankedTensorType>(operand.get().getType());
-    if (!type || !type.getElementType().isF32())
-      return false;
-  }
-  return true;
-}
-
-/// Static f32 ops, and those that also read index tables (a resize's taps:
-/// their body gathers from the input with tensor.extract).
-bool isStaticF32WithTables(linalg::LinalgOp op) {
   if (op.hasDynamicShape())
     return false;
   for (OpOperand &operand : op->getOpOperands()) {
     auto type = dyn_cast<RankedTensorType>(operand.get().getType());
     if (!type)
       return false;
+    // Index inputs are lookup tables (a resize's taps, read by the body).
     Type elem = type.getElementType();
     if (!elem.isF32() && !(elem.isIndex() && op.isDpsInput(&operand)))
       return false;
@@ -361,7 +350,7 @@ struct KilnTileAndVectorizePass
     // 1. Tile, and peel partial tiles so every tile is static.
     SmallVector<linalg::GenericOp> targets;
     func.walk([&](linalg::GenericOp op) {
-      if (isStaticF32WithTables(op) && !op->getParentOfType<scf::ForOp>() &&
+      if (isStaticF32(op) && !op->getParentOfType<scf::ForOp>() &&
           !isFusedIntoContraction(op))
         targets.push_back(op);
     });

@@ -6,6 +6,7 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
+#include "llvm/Target/TargetMachine.h"
 
 #include <catch2/catch.hpp>
 
@@ -44,7 +45,11 @@ std::string setFor(const std::string &triple, const std::string &cpu,
   kiln::CodegenOptions options;
   options.triple = triple;
   options.cpu = cpu;
-  std::string dir = kiln::halideKernelDir(options, root);
+  std::string error;
+  std::unique_ptr<llvm::TargetMachine> tm =
+      kiln::createTargetMachine(options, error);
+  REQUIRE(tm);
+  std::string dir = kiln::halideKernelDir(*tm, root);
   return dir.empty() ? "" : llvm::sys::path::filename(dir).str();
 }
 
@@ -73,6 +78,10 @@ TEST_CASE("ARM kernels need NEON; RISC-V has none", "[halide]") {
 TEST_CASE("No kernels folder, no kernels", "[halide]") {
   kiln::CodegenOptions options;
   options.triple = "x86_64-linux-gnu";
-  CHECK(kiln::halideKernelDir(options, "").empty());
-  CHECK(kiln::halideKernelDir(options, "/nonexistent/kernels").empty());
+  std::string error;
+  std::unique_ptr<llvm::TargetMachine> tm =
+      kiln::createTargetMachine(options, error);
+  REQUIRE(tm);
+  CHECK(kiln::halideKernelDir(*tm, "").empty());
+  CHECK(kiln::halideKernelDir(*tm, "/nonexistent/kernels").empty());
 }

@@ -23,6 +23,7 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
+#include "llvm/Target/TargetMachine.h"
 
 #include <fmt/core.h>
 
@@ -257,9 +258,13 @@ int main(int argc, char **argv) {
   kiln::CodegenOptions codegen;
   codegen.triple = o.target;
   codegen.cpu = o.cpu;
-  kiln::RegisterTile tile;
-  if (!kiln::registerTileFor(codegen, tile, error))
+  // One code generator: it decides the register tile and the kernel set,
+  // then emits the object.
+  std::unique_ptr<llvm::TargetMachine> tm =
+      kiln::createTargetMachine(codegen, error);
+  if (!tm)
     return fail(o.model + ": " + error);
+  kiln::RegisterTile tile = kiln::registerTileFor(*tm);
 
   // Halide kernels live in lib/kiln/kernels beside bin/; KILN_KERNELS=mlir
   // compiles every op with MLIR instead (to compare the two).
@@ -268,7 +273,7 @@ int main(int argc, char **argv) {
     llvm::SmallString<256> root(llvm::sys::path::parent_path(
         llvm::sys::fs::getMainExecutable(argv[0], (void *)&fail)));
     llvm::sys::path::append(root, "..", "lib", "kiln", "kernels");
-    codegen.halideKernels = kiln::halideKernelDir(codegen, std::string(root));
+    codegen.halideKernels = kiln::halideKernelDir(*tm, std::string(root));
   }
 
   PassManager pm(&context);
@@ -299,7 +304,8 @@ int main(int argc, char **argv) {
   kiln::EmitKind kind = o.emit == "obj"   ? kiln::EmitKind::Object
                         : o.emit == "asm" ? kiln::EmitKind::Assembly
                                           : kiln::EmitKind::LLVMIR;
-  if (!kiln::emitModel(*module, model, o.import.entry, codegen, kind, *os, error))
+  if (!kiln::emitModel(*module, model, o.import.entry, codegen, *tm, kind, *os,
+                       error))
     return fail(o.model + ": " + error);
   if (!output.commit(error))
     return fail(error);

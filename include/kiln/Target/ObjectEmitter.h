@@ -28,8 +28,8 @@ struct CodegenOptions {
 };
 
 /// The folder under `root` (kilnc's lib/kiln/kernels) holding the Halide
-/// kernel set for the target of `options`, or "" when there is none.
-std::string halideKernelDir(const CodegenOptions &options,
+/// kernel set for the target of `tm`, or "" when there is none.
+std::string halideKernelDir(const llvm::TargetMachine &tm,
                             const std::string &root);
 
 /// Links the Halide kernels `module` calls (kiln_hl_* declarations) from
@@ -54,16 +54,17 @@ struct RegisterTile {
   int64_t wideLanes = 0;
 };
 
-/// The register tile for the code generator of `options`; false with `error`
-/// set when there is none.
-bool registerTileFor(const CodegenOptions &options, RegisterTile &tile,
-                     std::string &error);
+/// The register tile for the code generator `tm`.
+RegisterTile registerTileFor(const llvm::TargetMachine &tm);
 
 /// Translates `module` (LLVM dialect) to LLVM IR, adds the model's C
-/// interface, optimizes at O3 for the target and writes `kind` to `os`.
+/// interface, links the Halide kernels it calls from
+/// `options.halideKernels`, optimizes at O3 and writes `kind` to `os`, all
+/// with `tm` (made by createTargetMachine(options)).
 bool emitModel(mlir::ModuleOp module, const ModelInterface &model,
                const std::string &implName, const CodegenOptions &options,
-               EmitKind kind, llvm::raw_pwrite_stream &os, std::string &error);
+               llvm::TargetMachine &tm, EmitKind kind,
+               llvm::raw_pwrite_stream &os, std::string &error);
 
 } // namespace kiln
 

@@ -61,9 +61,6 @@ Value resizeDim(OpBuilder &b, Location loc, Value input, int64_t dim,
   for (int64_t d = 0; d < rank; ++d)
     all[0].push_back(d);
   Value flat = tensor::CollapseShapeOp::create(b, loc, input, all);
-  SmallVector<int64_t> strides(rank, 1);
-  for (int64_t d = rank - 1; d > 0; --d)
-    strides[d - 1] = strides[d] * inType.getDimSize(d);
   AffineMap alongDim = AffineMap::get(rank, 0, b.getAffineDimExpr(dim));
   SmallVector<AffineMap> maps(tables.size(), alongDim);
   maps.push_back(b.getMultiDimIdentityMap(rank));
@@ -76,15 +73,15 @@ Value resizeDim(OpBuilder &b, Location loc, Value input, int64_t dim,
                for (int64_t d = 0; d < rank; ++d)
                  at.push_back(linalg::IndexOp::create(nb, l, d));
                Value sum;
+               // Row-major offset: ((i0 * n1 + i1) * n2 + i2) * n3 + i3.
                auto offsetOf = [&](ArrayRef<Value> index) {
-                 Value offset;
-                 for (int64_t d = 0; d < rank; ++d) {
-                   Value term = arith::MulIOp::create(
-                       nb, l, index[d],
-                       arith::ConstantIndexOp::create(nb, l, strides[d]));
-                   offset = offset ? arith::AddIOp::create(nb, l, offset, term)
-                                         .getResult()
-                                   : term;
+                 Value offset = index[0];
+                 for (int64_t d = 1; d < rank; ++d) {
+                   Value size = arith::ConstantIndexOp::create(
+                       nb, l, inType.getDimSize(d));
+                   offset = arith::AddIOp::create(
+                       nb, l, arith::MulIOp::create(nb, l, offset, size),
+                       index[d]);
                  }
                  return offset;
                };

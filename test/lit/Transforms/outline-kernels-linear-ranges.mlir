@@ -1,8 +1,8 @@
 // RUN: kiln-opt %s -kiln-outline-kernels | FileCheck %s
 
-// An outer loop of few trips (15 column tiles) around a loop of its own
-// tiles splits as one range of 15 x 60 iterations, so two threads get 450
-// each instead of 8 and 7 column tiles. The kernel runs whole outer
+// An outer loop (15 column tiles) around a loop of its own tiles splits as
+// one range of 15 x 60 iterations, so two threads get 450 each instead of 8
+// and 7 column tiles. The kernel runs whole outer
 // iterations in the middle of its range and part of the inner range at
 // both ends.
 // CHECK-LABEL: func.func private @main_p0
@@ -24,9 +24,14 @@
 
 // The outer loop's iterations own their outputs, but the inner loop
 // accumulates into one place per outer iteration: only the outer loop is
-// split.
+// split, over column tiles [FIRST, LAST).
 // CHECK-LABEL: func.func private @main_p1
+// CHECK-SAME: %[[FIRST:[^:]*]]: index, %[[LAST:[^:]*]]: index)
 // CHECK-NOT: arith.ceildivui
+// CHECK: arith.muli %[[FIRST]], %c32
+// CHECK: arith.muli %[[LAST]], %c32
+// CHECK: %[[END:.*]] = arith.minsi %c480, %{{.*}}
+// CHECK: scf.for %{{.*}} = %{{.*}} to %[[END]] step %c32
 // CHECK: return
 
 // Something besides the inner loop writes memory in each outer iteration:

@@ -1,17 +1,20 @@
 // RUN: kiln-opt %s -kiln-outline-kernels | FileCheck %s
 
-// A loop whose iterations write disjoint tiles (the written view moves with
-// the induction variable) and does enough work becomes `_p<N>` taking the
-// range of iterations to run; the entry passes the whole range. A loop that
-// accumulates into a fixed place (a reduction) stays whole as `_k<N>`.
+// A loop nest whose iterations write disjoint tiles (the written view moves
+// with the induction variables) and does enough work becomes `_p<N>` taking
+// the range of iterations to run, counted over both loops (64 x 256); the
+// entry passes the whole range. A loop that accumulates into a fixed place
+// (a reduction) stays whole as `_k<N>`. (outline-kernels-linear-ranges.mlir
+// has the range arithmetic and the nests split over the outer loop only.)
 // CHECK-LABEL: func.func private @main_p0
 // CHECK-SAME: (%{{.*}}: memref<64x4096xf32>, %{{.*}}: memref<64x4096xf32>, %[[FIRST:.*]]: index, %[[LAST:.*]]: index)
-// CHECK: %[[BEGIN:.*]] = arith.muli %[[FIRST]], %c1
-// CHECK: %[[END:.*]] = arith.minsi %c64, %{{.*}}
-// CHECK: scf.for %{{.*}} = %{{.*}} to %[[END]] step %c1
+// CHECK: arith.divui %[[FIRST]], %[[TRIPS:.*]] :
+// CHECK: arith.ceildivui %[[LAST]], %[[TRIPS]]
+// CHECK: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %c1
+// CHECK: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %c16
 // CHECK-LABEL: func.func private @main_k1
 // CHECK-LABEL: func.func @main
-// CHECK: %[[N:.*]] = arith.constant 64 : index
+// CHECK: %[[N:.*]] = arith.constant 16384 : index
 // CHECK: call @main_p0(%arg0, %arg1, %{{.*}}, %[[N]])
 // CHECK: call @main_k1(%arg0, %arg2)
 func.func @main(%in: memref<64x4096xf32>, %out: memref<64x4096xf32>, %sum: memref<4096xf32>) {

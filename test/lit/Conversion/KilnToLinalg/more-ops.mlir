@@ -52,10 +52,10 @@ func.func @conv_transpose(%x: tensor<1x4x3x3xf32>, %w: tensor<4x2x3x3xf32>) -> t
 // CHECK: linalg.generic
 // CHECK: ^bb0(%[[TAP:[^:]*]]: index, %{{.*}}: f32)
 // CHECK: %[[W:.*]] = linalg.index 3
-// CHECK: %[[ROW:.*]] = arith.muli %[[TAP]], %c3
-// CHECK: %[[AT:.*]] = arith.addi %{{.*}}, %[[ROW]]
-// CHECK: %[[COL:.*]] = arith.muli %[[W]], %c1
-// CHECK: %[[OFF:.*]] = arith.addi %[[AT]], %[[COL]]
+// CHECK: %[[ROWS:.*]] = arith.muli %{{.*}}, %c2
+// CHECK: %[[ROW:.*]] = arith.addi %[[ROWS]], %[[TAP]]
+// CHECK: %[[COLS:.*]] = arith.muli %[[ROW]], %c3
+// CHECK: %[[OFF:.*]] = arith.addi %[[COLS]], %[[W]]
 // CHECK: tensor.extract %[[FLAT]][%[[OFF]]] : tensor<6xf32>
 // CHECK-NOT: arith.mulf %
 // CHECK: arith.constant dense<[0, 0, 1, 1, 2, 2]> : tensor<6xindex>

@@ -56,6 +56,10 @@ MODELS = {
         [helper.make_node("Gemm", ["a", "b", "c"], ["y"], transB=1, alpha=0.5)],
         [tensor("a", [2, 3])], [tensor("y", [2, 4])],
         [init("b", np.ones((4, 3), np.float32)), init("c", np.ones(4, np.float32))]),
+    # Large enough (2^18 elements) that its loop splits over threads.
+    "relu_large": lambda: model(
+        [helper.make_node("Relu", ["x"], ["y"])],
+        [tensor("x", [1, 64, 64, 64])], [tensor("y", [1, 64, 64, 64])]),
     "clip_v6": lambda: model(
         [helper.make_node("Clip", ["x"], ["y"], min=0.0, max=6.0)],
         [tensor("x", [4])], [tensor("y", [4])], opset=6),
