@@ -1,12 +1,11 @@
 // kilnc links the richest Halide kernel set a target's CPU features allow,
 // and none where no set fits (its depthwise convs then stay on MLIR).
-#include "kiln/Target/ObjectEmitter.h"
+#include "TargetMachineFor.h"
 
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
-#include "llvm/Target/TargetMachine.h"
 
 #include <catch2/catch.hpp>
 
@@ -42,14 +41,7 @@ std::string fakeKernelRoot() {
 
 std::string setFor(const std::string &triple, const std::string &cpu,
                    const std::string &root) {
-  kiln::CodegenOptions options;
-  options.triple = triple;
-  options.cpu = cpu;
-  std::string error;
-  std::unique_ptr<llvm::TargetMachine> tm =
-      kiln::createTargetMachine(options, error);
-  REQUIRE(tm);
-  std::string dir = kiln::halideKernelDir(*tm, root);
+  std::string dir = kiln::halideKernelDir(*targetMachineFor(triple, cpu), root);
   return dir.empty() ? "" : llvm::sys::path::filename(dir).str();
 }
 
@@ -76,12 +68,7 @@ TEST_CASE("ARM kernels need NEON; RISC-V has none", "[halide]") {
 }
 
 TEST_CASE("No kernels folder, no kernels", "[halide]") {
-  kiln::CodegenOptions options;
-  options.triple = "x86_64-linux-gnu";
-  std::string error;
-  std::unique_ptr<llvm::TargetMachine> tm =
-      kiln::createTargetMachine(options, error);
-  REQUIRE(tm);
+  auto tm = targetMachineFor("x86_64-linux-gnu", "generic");
   CHECK(kiln::halideKernelDir(*tm, "").empty());
   CHECK(kiln::halideKernelDir(*tm, "/nonexistent/kernels").empty());
 }

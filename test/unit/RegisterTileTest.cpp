@@ -1,9 +1,7 @@
 // The contraction register tile follows each target's vector registers:
 // accumulators plus one streamed row and a broadcast must fit, or every
 // reduction step spills.
-#include "kiln/Target/ObjectEmitter.h"
-
-#include "llvm/Target/TargetMachine.h"
+#include "TargetMachineFor.h"
 
 #include <catch2/catch.hpp>
 
@@ -12,14 +10,7 @@
 namespace {
 
 kiln::RegisterTile tileFor(const std::string &triple, const std::string &cpu) {
-  kiln::CodegenOptions options;
-  options.triple = triple;
-  options.cpu = cpu;
-  std::string error;
-  std::unique_ptr<llvm::TargetMachine> tm =
-      kiln::createTargetMachine(options, error);
-  REQUIRE(tm);
-  return kiln::registerTileFor(*tm);
+  return kiln::registerTileFor(*targetMachineFor(triple, cpu));
 }
 
 void checkTile(const std::string &triple, const std::string &cpu,
