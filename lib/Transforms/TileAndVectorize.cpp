@@ -24,10 +24,12 @@
 #include "kiln/Transforms/Passes.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/SCF/Transforms/Patterns.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/Dialect/SCF/Transforms/Transforms.h"
+#include "mlir/Dialect/SCF/Utils/Utils.h"
 #include "mlir/Dialect/Tensor/Transforms/Transforms.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
@@ -338,6 +340,20 @@ bool isFusedIntoContraction(linalg::GenericOp op) {
          hasFusableInit(user);
 }
 
+/// An innermost loop over vector accumulators with at least two unrolled
+/// steps' worth of static trips: the register tile's reduction loop.
+bool isUnrollableAccumulatorLoop(scf::ForOp loop, int64_t factor) {
+  if (loop.getNumRegionIterArgs() == 0 ||
+      !llvm::all_of(loop.getRegionIterArgs(), [](BlockArgument arg) {
+        return isa<VectorType>(arg.getType());
+      }))
+    return false;
+  bool innermost = true;
+  loop.getBody()->walk([&](LoopLikeOpInterface) { innermost = false; });
+  std::optional<APInt> trips = loop.getStaticTripCount();
+  return innermost && trips && trips->getSExtValue() >= 2 * factor;
+}
+
 struct KilnTileAndVectorizePass
     : impl::KilnTileAndVectorizeBase<KilnTileAndVectorizePass> {
   using Base::Base;
@@ -523,6 +539,28 @@ struct KilnTileAndVectorizePass
       if (!transposing.empty() &&
           failed(applyOpPatternsGreedily(transposing, std::move(patterns))))
         return signalPassFailure();
+    }
+
+    // 7. Unroll the innermost loops that carry accumulators: one step of a
+    // 6x64 tile is 24 FMAs for two pipes, and the loop's own add and branch
+    // would otherwise compete with them every 12 cycles. LLVM unrolls them
+    // (the annotation reaches the loop's back edge): unrolling here would
+    // multiply the vector code every later conversion has to lower.
+    if (unroll > 1) {
+      auto count = LLVM::LoopUnrollAttr::get(
+          ctx, /*disable=*/{}, rewriter.getI32IntegerAttr(unroll),
+          /*runtimeDisable=*/{}, /*full=*/{}, /*followupUnrolled=*/{},
+          /*followupRemainder=*/{}, /*followupAll=*/{});
+      auto annotation = LLVM::LoopAnnotationAttr::get(
+          ctx, /*disableNonforced=*/{}, /*vectorize=*/{}, /*interleave=*/{},
+          count, /*unrollAndJam=*/{}, /*licm=*/{}, /*distribute=*/{},
+          /*pipeline=*/{}, /*peeled=*/{}, /*unswitch=*/{},
+          /*mustProgress=*/{}, /*isVectorized=*/{}, /*startLoc=*/{},
+          /*endLoc=*/{}, /*parallelAccesses=*/{});
+      func.walk([&](scf::ForOp loop) {
+        if (isUnrollableAccumulatorLoop(loop, unroll))
+          loop->setAttr("loop_annotation", annotation);
+      });
     }
   }
 

@@ -176,8 +176,9 @@ def KilnTileAndVectorize
     (starting from their fill or bias, fused into the tile); other reductions
     over the contiguous dim keep V partial results; all-parallel ops become
     V-lane strips. Partial tiles are peeled so every tile is static, and
-    masked when their width is not a power of two. Runs on tensors, before
-    bufferization.
+    masked when their width is not a power of two. The innermost loops that
+    carry accumulators are unrolled, so loop control does not take issue
+    slots from the FMAs. Runs on tensors, before bufferization.
   }];
   let options = [
     Option<"lanes", "lanes", "int64_t", /*default=*/"32",
@@ -186,11 +187,14 @@ def KilnTileAndVectorize
            "Output rows per contraction tile (the register block)">,
     Option<"contractionLanes", "contraction-lanes", "int64_t",
            /*default=*/"32",
-           "Output elements per contraction tile along the contiguous dim">
+           "Output elements per contraction tile along the contiguous dim">,
+    Option<"unroll", "unroll", "int64_t", /*default=*/"4",
+           "Unroll factor of the innermost accumulator loops (1: none)">
   ];
   let dependentDialects = ["mlir::scf::SCFDialect",
                            "mlir::vector::VectorDialect",
-                           "mlir::affine::AffineDialect"];
+                           "mlir::affine::AffineDialect",
+                           "mlir::LLVM::LLVMDialect"];
 }
 
 #endif // KILN_TRANSFORMS_PASSES_TD

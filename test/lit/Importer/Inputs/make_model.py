@@ -56,6 +56,12 @@ MODELS = {
         [helper.make_node("Gemm", ["a", "b", "c"], ["y"], transB=1, alpha=0.5)],
         [tensor("a", [2, 3])], [tensor("y", [2, 4])],
         [init("b", np.ones((4, 3), np.float32)), init("c", np.ones(4, np.float32))]),
+    # A reduction (256) long enough that its register-tile loop is unrolled
+    # by a count, not fully.
+    "matmul_deep": lambda: model(
+        [helper.make_node("MatMul", ["a", "b"], ["y"])],
+        [tensor("a", [6, 256])], [tensor("y", [6, 64])],
+        [init("b", np.full((256, 64), 0.5, np.float32))]),
     # Large enough (2^18 elements) that its loop splits over threads.
     "relu_large": lambda: model(
         [helper.make_node("Relu", ["x"], ["y"])],
