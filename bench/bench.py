@@ -132,7 +132,8 @@ def kernel_table(args, work):
     a fraction of one core's measured FMA peak."""
     peak_exe = work / "peak"
     run(["cc", "-O2", "-mavx512f", "-mfma", str(ROOT / "bench/peak.c"), "-o", str(peak_exe)])
-    peak = max(float(run([str(peak_exe)])) for _ in range(3))
+    # Timed like the kernels: best of 3 medians of 20 runs of about 1 ms.
+    peak = max(float(run([str(peak_exe), "20"])) for _ in range(3))
     rows = []
     for name, path, flops in kernel_models(work):
         ms = time_model(args, work, name, path)
@@ -218,7 +219,8 @@ def main():
             "inter-op 1; Kiln objects compiled with `--cpu native`). %s, %s.\n\n%s\n\n"
             "## Kernels inside compiled models (1 thread, best of 3 medians)\n\n"
             "Peak: one core's fp32 FMA throughput measured by `bench/peak.c` (12 independent "
-            "chains of 512-bit FMAs): %.1f GFLOP/s = 2 FMA pipes x 16 fp32 lanes x 2 flops x "
+            "chains of 512-bit FMAs, timed like the kernels: best of 3 medians of 20 runs of "
+            "about 1 ms each): %.1f GFLOP/s = 2 FMA pipes x 16 fp32 lanes x 2 flops x "
             "%.2f GHz effective clock. The last row is the depthwise conv's bound from "
             "memory traffic: a Relu model over the same 1x64x112x112 tensor moves the same "
             "bytes, so a depthwise conv of this shape reaches at most that fraction of "

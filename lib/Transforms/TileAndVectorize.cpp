@@ -340,18 +340,20 @@ bool isFusedIntoContraction(linalg::GenericOp op) {
          hasFusableInit(user);
 }
 
-/// An innermost loop over vector accumulators with at least two unrolled
-/// steps' worth of static trips: the register tile's reduction loop.
-bool isUnrollableAccumulatorLoop(scf::ForOp loop, int64_t factor) {
+/// The static trip count of an innermost loop over vector accumulators (the
+/// register tile's reduction loop); none for any other loop.
+std::optional<int64_t> accumulatorLoopTrips(scf::ForOp loop) {
   if (loop.getNumRegionIterArgs() == 0 ||
       !llvm::all_of(loop.getRegionIterArgs(), [](BlockArgument arg) {
         return isa<VectorType>(arg.getType());
       }))
-    return false;
+    return std::nullopt;
   bool innermost = true;
   loop.getBody()->walk([&](LoopLikeOpInterface) { innermost = false; });
   std::optional<APInt> trips = loop.getStaticTripCount();
-  return innermost && trips && trips->getSExtValue() >= 2 * factor;
+  if (!innermost || !trips)
+    return std::nullopt;
+  return trips->getSExtValue();
 }
 
 struct KilnTileAndVectorizePass
@@ -543,23 +545,33 @@ struct KilnTileAndVectorizePass
 
     // 7. Unroll the innermost loops that carry accumulators: one step of a
     // 6x64 tile is 24 FMAs for two pipes, and the loop's own add and branch
-    // would otherwise compete with them every 12 cycles. LLVM unrolls them
-    // (the annotation reaches the loop's back edge): unrolling here would
-    // multiply the vector code every later conversion has to lower.
+    // would otherwise compete with them every 12 cycles. LLVM unrolls them:
+    // scf-to-cf and cf-to-llvm copy LLVM-dialect attributes by name, so one
+    // named `loop_annotation` becomes the back edge's llvm.br annotation.
+    // Unrolling here would multiply the vector code every later conversion
+    // has to lower (rec compiled 1.3 s slower).
     if (unroll > 1) {
-      auto count = LLVM::LoopUnrollAttr::get(
-          ctx, /*disable=*/{}, rewriter.getI32IntegerAttr(unroll),
-          /*runtimeDisable=*/{}, /*full=*/{}, /*followupUnrolled=*/{},
-          /*followupRemainder=*/{}, /*followupAll=*/{});
-      auto annotation = LLVM::LoopAnnotationAttr::get(
-          ctx, /*disableNonforced=*/{}, /*vectorize=*/{}, /*interleave=*/{},
-          count, /*unrollAndJam=*/{}, /*licm=*/{}, /*distribute=*/{},
-          /*pipeline=*/{}, /*peeled=*/{}, /*unswitch=*/{},
-          /*mustProgress=*/{}, /*isVectorized=*/{}, /*startLoc=*/{},
-          /*endLoc=*/{}, /*parallelAccesses=*/{});
+      auto annotate = [&](IntegerAttr count, BoolAttr full) {
+        auto how = LLVM::LoopUnrollAttr::get(
+            ctx, /*disable=*/{}, count, /*runtimeDisable=*/{}, full,
+            /*followupUnrolled=*/{}, /*followupRemainder=*/{},
+            /*followupAll=*/{});
+        return LLVM::LoopAnnotationAttr::get(
+            ctx, /*disableNonforced=*/{}, /*vectorize=*/{}, /*interleave=*/{},
+            how, /*unrollAndJam=*/{}, /*licm=*/{}, /*distribute=*/{},
+            /*pipeline=*/{}, /*peeled=*/{}, /*unswitch=*/{},
+            /*mustProgress=*/{}, /*isVectorized=*/{}, /*startLoc=*/{},
+            /*endLoc=*/{}, /*parallelAccesses=*/{});
+      };
+      // Short loops (a 3x3 conv's kernel-width taps) unroll completely.
+      auto byCount = annotate(rewriter.getI32IntegerAttr(unroll), {});
+      auto completely = annotate({}, rewriter.getBoolAttr(true));
       func.walk([&](scf::ForOp loop) {
-        if (isUnrollableAccumulatorLoop(loop, unroll))
-          loop->setAttr("loop_annotation", annotation);
+        std::optional<int64_t> trips = accumulatorLoopTrips(loop);
+        if (trips && *trips >= 2 * unroll)
+          loop->setAttr("loop_annotation", byCount);
+        else if (trips && *trips > 1)
+          loop->setAttr("loop_annotation", completely);
       });
     }
   }

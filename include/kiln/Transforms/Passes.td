@@ -177,8 +177,9 @@ def KilnTileAndVectorize
     over the contiguous dim keep V partial results; all-parallel ops become
     V-lane strips. Partial tiles are peeled so every tile is static, and
     masked when their width is not a power of two. The innermost loops that
-    carry accumulators are unrolled, so loop control does not take issue
-    slots from the FMAs. Runs on tensors, before bufferization.
+    carry accumulators are marked for LLVM to unroll (by the factor, or
+    completely when shorter than two unrolled steps), so loop control does
+    not take issue slots from the FMAs. Runs on tensors, before bufferization.
   }];
   let options = [
     Option<"lanes", "lanes", "int64_t", /*default=*/"32",

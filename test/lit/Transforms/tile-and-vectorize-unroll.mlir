@@ -36,12 +36,18 @@ func.func @matmul(%a: tensor<64x80xf32>, %b: tensor<80x64xf32>) -> tensor<64x64x
 
 // -----
 
-// A reduction of 6 steps is left alone: unrolled by 4 it would be mostly
-// remainder.
+// A reduction of fewer than 8 steps (a 3x3 conv's taps along a row) is
+// unrolled completely instead: by 4 it would be mostly remainder.
+// CHECK: #[[FULL:.*]] = #llvm.loop_unroll<full = true>
+// CHECK: #[[UNROLL_FULL:.*]] = #llvm.loop_annotation<unroll = #[[FULL]]>
 // CHECK-LABEL: func @short_reduction
+// CHECK: scf.for %{{.*}} = %c0 to %c16 step %c8
 // CHECK: scf.for %{{.*}} = %c0 to %c6 step %c1 iter_args(%{{.*}}) -> (vector<8x32xf32>)
-// CHECK-NOT: loop_annotation
-// CHECK: return
+// CHECK: scf.yield
+// CHECK-NEXT: } {loop_annotation = #[[UNROLL_FULL]]}
+// CHECK: scf.yield
+// CHECK-NEXT: }
+// CHECK-NEXT: return
 #mA = affine_map<(m, n, k) -> (m, k)>
 #mB = affine_map<(m, n, k) -> (k, n)>
 #mC = affine_map<(m, n, k) -> (m, n)>
