@@ -149,8 +149,8 @@ static void optimize(llvm::Module &module, llvm::TargetMachine &tm) {
 }
 
 bool emitModel(mlir::ModuleOp module, const ModelInterface &model,
-               const std::string &implName, const CodegenOptions &options,
-               llvm::TargetMachine &tm, EmitKind kind,
+               const std::string &implName, llvm::TargetMachine &tm,
+               const std::string &halideKernels, EmitKind kind,
                llvm::raw_pwrite_stream &os, std::string &error) {
   mlir::DialectRegistry registry;
   mlir::registerBuiltinDialectTranslation(registry);
@@ -182,7 +182,7 @@ bool emitModel(mlir::ModuleOp module, const ModelInterface &model,
                                                   tm.Options.MCOptions.ABIName));
   if (!addCInterface(*llvmModule, model, implName, error))
     return false;
-  if (!linkHalideKernels(*llvmModule, options.halideKernels, error))
+  if (!linkHalideKernels(*llvmModule, halideKernels, error))
     return false;
   // Only the C API is exported, so several models link into one program.
   // Kernels stay separate functions: inlining them back into the entry would

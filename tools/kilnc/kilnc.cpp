@@ -268,17 +268,18 @@ int main(int argc, char **argv) {
 
   // Halide kernels live in lib/kiln/kernels beside bin/; KILN_KERNELS=mlir
   // compiles every op with MLIR instead (to compare the two).
+  std::string halideKernels;
   const char *kernels = getenv("KILN_KERNELS");
   if (!kernels || std::string(kernels) != "mlir") {
     llvm::SmallString<256> root(llvm::sys::path::parent_path(
         llvm::sys::fs::getMainExecutable(argv[0], (void *)&fail)));
     llvm::sys::path::append(root, "..", "lib", "kiln", "kernels");
-    codegen.halideKernels = kiln::halideKernelDir(*tm, std::string(root));
+    halideKernels = kiln::halideKernelDir(*tm, std::string(root));
   }
 
   PassManager pm(&context);
   kiln::CpuPipelineOptions pipelineOptions;
-  pipelineOptions.halideKernels = !codegen.halideKernels.empty();
+  pipelineOptions.halideKernels = !halideKernels.empty();
   pipelineOptions.entry = o.import.entry;
   pipelineOptions.tileRows = tile.rows;
   pipelineOptions.tileLanes = tile.lanes;
@@ -304,8 +305,8 @@ int main(int argc, char **argv) {
   kiln::EmitKind kind = o.emit == "obj"   ? kiln::EmitKind::Object
                         : o.emit == "asm" ? kiln::EmitKind::Assembly
                                           : kiln::EmitKind::LLVMIR;
-  if (!kiln::emitModel(*module, model, o.import.entry, codegen, *tm, kind, *os,
-                       error))
+  if (!kiln::emitModel(*module, model, o.import.entry, *tm, halideKernels, kind,
+                       *os, error))
     return fail(o.model + ": " + error);
   if (!output.commit(error))
     return fail(error);

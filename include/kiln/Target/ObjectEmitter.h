@@ -22,9 +22,6 @@ enum class EmitKind { Object, Assembly, LLVMIR };
 struct CodegenOptions {
   std::string triple; // empty: the host
   std::string cpu = "generic";
-  // Folder of the Halide kernel bitcode for this target (halideKernelDir);
-  // empty: none.
-  std::string halideKernels;
 };
 
 /// The folder under `root` (kilnc's lib/kiln/kernels) holding the Halide
@@ -58,12 +55,12 @@ struct RegisterTile {
 RegisterTile registerTileFor(const llvm::TargetMachine &tm);
 
 /// Translates `module` (LLVM dialect) to LLVM IR, adds the model's C
-/// interface, links the Halide kernels it calls from
-/// `options.halideKernels`, optimizes at O3 and writes `kind` to `os`, all
-/// with `tm` (made by createTargetMachine(options)).
+/// interface, links the Halide kernels it calls from `halideKernels` (the
+/// folder halideKernelDir gave; empty: none), optimizes at O3 for `tm` and
+/// writes `kind` to `os`.
 bool emitModel(mlir::ModuleOp module, const ModelInterface &model,
-               const std::string &implName, const CodegenOptions &options,
-               llvm::TargetMachine &tm, EmitKind kind,
+               const std::string &implName, llvm::TargetMachine &tm,
+               const std::string &halideKernels, EmitKind kind,
                llvm::raw_pwrite_stream &os, std::string &error);
 
 } // namespace kiln

@@ -59,7 +59,6 @@ struct PackTile {
   int64_t wideLanes = 0;
 };
 
-
 /// `init + sum(inputs[0] * inputs[1])` as a linalg.generic whose last
 /// `numReductions` loops reduce.
 mlir::Value buildContraction(mlir::OpBuilder &b, mlir::Location loc,

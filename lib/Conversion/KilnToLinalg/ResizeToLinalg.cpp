@@ -73,16 +73,17 @@ Value resizeDim(OpBuilder &b, Location loc, Value input, int64_t dim,
                for (int64_t d = 0; d < rank; ++d)
                  at.push_back(linalg::IndexOp::create(nb, l, d));
                Value sum;
+               SmallVector<Value> sizes(1); // the outermost size is not used
+               for (int64_t d = 1; d < rank; ++d)
+                 sizes.push_back(arith::ConstantIndexOp::create(
+                     nb, l, inType.getDimSize(d)));
                // Row-major offset: ((i0 * n1 + i1) * n2 + i2) * n3 + i3.
                auto offsetOf = [&](ArrayRef<Value> index) {
                  Value offset = index[0];
-                 for (int64_t d = 1; d < rank; ++d) {
-                   Value size = arith::ConstantIndexOp::create(
-                       nb, l, inType.getDimSize(d));
+                 for (int64_t d = 1; d < rank; ++d)
                    offset = arith::AddIOp::create(
-                       nb, l, arith::MulIOp::create(nb, l, offset, size),
+                       nb, l, arith::MulIOp::create(nb, l, offset, sizes[d]),
                        index[d]);
-                 }
                  return offset;
                };
                for (size_t t = 0; t < numTaps; ++t) {
