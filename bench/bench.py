@@ -85,11 +85,9 @@ def time_model(args, work, name, path, kernels=None):
     """Compiles a one-op model and returns its best-of-3 median ms;
     kernels="mlir" compiles every op with MLIR (no Halide kernels)."""
     obj = work / (name + ".o")
-    env = dict(os.environ)
-    if kernels:
-        env["KILN_KERNELS"] = kernels
-    subprocess.run([args.kilnc, str(path), "-o", str(obj), "--name", name, "--cpu", args.cpu],
-                   check=True, capture_output=True, text=True, env=env)
+    extra = ["--kernels=" + kernels] if kernels else []
+    subprocess.run([args.kilnc, str(path), "-o", str(obj), "--name", name, "--cpu", args.cpu]
+                   + extra, check=True, capture_output=True, text=True)
     exe = work / name
     build_timer(args, work, name, obj, exe)
     return min(float(run([str(exe), "20"])) for _ in range(3))
@@ -227,7 +225,7 @@ def main():
             "peak.\n\n%s\n\n"
             "## Stencils: MLIR against Halide kernels (1 thread, best of 3 medians)\n\n"
             "Each depthwise conv shape of the PaddleOCR models as a one-op model, compiled "
-            "twice: with Kiln's MLIR depthwise kernel (`KILN_KERNELS=mlir kilnc ...`) and with "
+            "twice: with Kiln's MLIR depthwise kernel (`kilnc --kernels=mlir ...`) and with "
             "the Halide kernel Kiln links into the object (the default). Both copy the "
             "caller's input into a padded buffer (inside a model the op before the conv "
             "writes there directly). Halide JIT: `bench/halide_stencils.cpp`, the same conv "

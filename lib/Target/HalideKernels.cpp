@@ -1,11 +1,9 @@
-//===- HalideKernels.cpp - Picking and linking the Halide kernel bitcode --===//
+//===- HalideKernels.cpp - Linking the Halide kernel bitcode --------------===//
 //
-// The kernels are built once per kernel set (kernels/CMakeLists.txt): x86-64
-// at three feature levels, AArch64, and 32-bit ARM with NEON. A target gets
-// the richest set its CPU features allow, or none (RISC-V, ARM without NEON),
-// in which case depthwise convs stay on the MLIR path. Linking pulls in only
-// the entries the model calls and the kernels those call, makes all of it
-// internal to the object, and lets it take the model's CPU and features.
+// The target description picks the kernel set (TargetDescription.cpp).
+// Linking pulls in only the entries the model calls and the kernels those
+// call, makes all of it internal to the object, and lets it take the
+// model's CPU and features.
 //
 //===----------------------------------------------------------------------===//
 #include "kiln/Target/ObjectEmitter.h"
@@ -13,34 +11,11 @@
 #include "llvm/Bitcode/BitcodeReader.h"
 #include "llvm/IR/Module.h"
 #include "llvm/Linker/Linker.h"
-#include "llvm/MC/MCSubtargetInfo.h"
-#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
-#include "llvm/Support/Path.h"
-#include "llvm/Target/TargetMachine.h"
 
 namespace kiln {
 
 namespace {
-
-const char *kernelSetFor(const llvm::TargetMachine &tm) {
-  const llvm::MCSubtargetInfo &sti = *tm.getMCSubtargetInfo();
-  switch (tm.getTargetTriple().getArch()) {
-  case llvm::Triple::x86_64:
-    if (sti.checkFeatures("+avx512f,+avx512bw,+avx512dq,+avx512vl,+avx512cd,"
-                          "+avx2,+fma,+f16c"))
-      return "x86-64-avx512";
-    if (sti.checkFeatures("+avx2,+fma,+f16c,+sse4.1"))
-      return "x86-64-avx2";
-    return "x86-64";
-  case llvm::Triple::aarch64:
-    return "arm-64";
-  case llvm::Triple::arm:
-    return sti.checkFeatures("+neon") ? "arm-32" : nullptr;
-  default:
-    return nullptr;
-  }
-}
 
 bool linkFile(llvm::Module &module, const std::string &path,
               std::string &error) {
@@ -77,18 +52,6 @@ std::vector<std::string> unresolvedKernels(const llvm::Module &module) {
 }
 
 } // namespace
-
-std::string halideKernelDir(const llvm::TargetMachine &tm,
-                            const std::string &root) {
-  const char *set = kernelSetFor(tm);
-  if (!set || root.empty())
-    return "";
-  llvm::SmallString<256> dir(root);
-  llvm::sys::path::append(dir, set);
-  llvm::SmallString<256> calls(dir);
-  llvm::sys::path::append(calls, "calls.bc");
-  return llvm::sys::fs::exists(calls) ? std::string(dir) : "";
-}
 
 bool linkHalideKernels(llvm::Module &module, const std::string &dir,
                        std::string &error) {

@@ -1,6 +1,7 @@
 //===- ModelInterface.cpp - Header text and C entry points ----------------===//
 #include "kiln/Target/ModelInterface.h"
 #include "kiln/Target/FloatMode.h"
+#include "kiln/Target/FunctionMarks.h"
 #include "kiln/Target/ParallelEntry.h"
 
 #include "mlir/IR/BuiltinTypes.h"
@@ -175,6 +176,7 @@ void emitDescAccessor(llvm::Module &module, const std::string &fnName,
   auto *fn = llvm::Function::Create(
       llvm::FunctionType::get(b.getPtrTy(), {b.getInt32Ty()}, false),
       llvm::GlobalValue::ExternalLinkage, fnName, module);
+  fn->addFnAttr(kExportFnAttr);
   auto *entry = llvm::BasicBlock::Create(ctx, "entry", fn);
   auto *inRange = llvm::BasicBlock::Create(ctx, "in_range", fn);
   auto *outOfRange = llvm::BasicBlock::Create(ctx, "out_of_range", fn);
@@ -197,6 +199,7 @@ void emitConstantFn(llvm::Module &module, const std::string &fnName,
   auto *fn = llvm::Function::Create(
       llvm::FunctionType::get(value->getType(), {}, false),
       llvm::GlobalValue::ExternalLinkage, fnName, module);
+  fn->addFnAttr(kExportFnAttr);
   b.SetInsertPoint(llvm::BasicBlock::Create(module.getContext(), "entry", fn));
   b.CreateRet(value);
 }
@@ -214,6 +217,7 @@ void emitRun(llvm::Module &module, const ModelInterface &m,
   auto *run = llvm::Function::Create(
       llvm::FunctionType::get(b.getInt32Ty(), params, false),
       llvm::GlobalValue::ExternalLinkage, name, module);
+  run->addFnAttr(kExportFnAttr);
   auto *entry = llvm::BasicBlock::Create(ctx, "entry", run);
   auto *call = llvm::BasicBlock::Create(ctx, "call", run);
   auto *bad = llvm::BasicBlock::Create(ctx, "bad_args", run);
@@ -247,13 +251,14 @@ void emitRun(llvm::Module &module, const ModelInterface &m,
 } // namespace
 
 bool addCInterface(llvm::Module &module, const ModelInterface &m,
-                   const std::string &implName, std::string &error) {
+                   llvm::Function &entry, std::string &error) {
   llvm::LLVMContext &ctx = module.getContext();
   llvm::IRBuilder<> b(ctx);
-  llvm::Function *impl = module.getFunction(implName);
+  llvm::Function *impl = &entry;
   size_t numArgs = m.inputs.size() + m.outputs.size() + 1;
-  if (!impl || impl->arg_size() != numArgs) {
-    error = "internal: lowered entry '" + implName + "' has an unexpected signature";
+  if (impl->arg_size() != numArgs) {
+    error = "internal: lowered entry '" + impl->getName().str() +
+            "' has an unexpected signature";
     return false;
   }
   impl->setLinkage(llvm::GlobalValue::InternalLinkage);
@@ -299,8 +304,7 @@ bool addCInterface(llvm::Module &module, const ModelInterface &m,
 
   // int NAME_run(inputs, outputs, arena) and
   // int NAME_run_parallel(inputs, outputs, arena, const kiln_parallel *par).
-  llvm::Function *parallelImpl =
-      addParallelEntry(module, impl, implName + "_p");
+  llvm::Function *parallelImpl = addParallelEntry(module, impl);
   emitRun(module, m, m.name + "_run", impl, /*withParallel=*/false);
   emitRun(module, m, m.name + "_run_parallel", parallelImpl,
           /*withParallel=*/true);

@@ -10,6 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "kiln/Target/ParallelEntry.h"
+#include "kiln/Target/FunctionMarks.h"
 #include "kiln/Target/FloatMode.h"
 
 #include "llvm/IR/IRBuilder.h"
@@ -135,8 +136,7 @@ llvm::Function *getTrampoline(llvm::Module &module, llvm::Function *kernel,
 
 } // namespace
 
-llvm::Function *addParallelEntry(llvm::Module &module, llvm::Function *impl,
-                                 llvm::StringRef kernelPrefix) {
+llvm::Function *addParallelEntry(llvm::Module &module, llvm::Function *impl) {
   llvm::LLVMContext &ctx = module.getContext();
   llvm::IRBuilder<> b(ctx);
   std::vector<llvm::Type *> params(impl->getFunctionType()->param_begin(),
@@ -159,8 +159,7 @@ llvm::Function *addParallelEntry(llvm::Module &module, llvm::Function *impl,
   for (llvm::Instruction &inst : llvm::instructions(*fn))
     if (auto *call = llvm::dyn_cast<llvm::CallInst>(&inst))
       if (llvm::Function *callee = call->getCalledFunction())
-        if (callee->getName().starts_with(kernelPrefix) &&
-            call->arg_size() >= 2)
+        if (callee->hasFnAttribute(kLoopKernelFnAttr) && call->arg_size() >= 2)
           calls.push_back(call);
   llvm::BasicBlock &entry = fn->getEntryBlock();
   for (llvm::CallInst *call : calls) {

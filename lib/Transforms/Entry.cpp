@@ -1,4 +1,4 @@
-//===- Entry.cpp - Finding the model's entry function ---------------------===//
+//===- Entry.cpp - Finding the entry; marking generated functions ---------===//
 #include "kiln/Transforms/Passes.h"
 
 using namespace mlir;
@@ -10,6 +10,15 @@ func::FuncOp lookupEntry(ModuleOp module, StringRef entry) {
   if (!func)
     module.emitError("no entry function '") << entry << "'";
   return func;
+}
+
+void markFunction(func::FuncOp func, StringRef mark) {
+  MLIRContext *ctx = func.getContext();
+  SmallVector<Attribute> marks;
+  if (auto existing = func->getAttrOfType<ArrayAttr>("passthrough"))
+    marks.append(existing.begin(), existing.end());
+  marks.push_back(StringAttr::get(ctx, mark));
+  func->setAttr("passthrough", ArrayAttr::get(ctx, marks));
 }
 
 } // namespace kiln

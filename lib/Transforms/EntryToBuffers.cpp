@@ -1,4 +1,5 @@
 //===- EntryToBuffers.cpp - Caller-owned I/O buffers for the entry --------===//
+#include "kiln/Target/FunctionMarks.h"
 #include "kiln/Transforms/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -87,6 +88,7 @@ struct KilnEntryToBuffersPass
     func::ReturnOp::create(b, ret.getLoc());
     ret.erase();
     func.setFunctionType(b.getFunctionType(argTypes, {}));
+    markFunction(func, kEntryFnAttr);
   }
 };
 } // namespace

@@ -1,5 +1,6 @@
 //===- OutlineKernels.cpp - One function per kernel -----------------------===//
 #include "Kiln/KilnOps.h"
+#include "kiln/Target/FunctionMarks.h"
 #include "kiln/Transforms/Passes.h"
 
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
@@ -244,6 +245,9 @@ struct KilnOutlineKernelsPass
           entry + (trips ? "_p" : "_k") + std::to_string(index++),
           b.getFunctionType(argTypes, {}));
       kernel.setPrivate();
+      markFunction(kernel, kKernelFnAttr);
+      if (trips)
+        markFunction(kernel, kLoopKernelFnAttr);
       symbols.insert(kernel);
       Block *body = kernel.addEntryBlock();
       IRMapping mapping;

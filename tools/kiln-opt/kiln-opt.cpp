@@ -1,6 +1,6 @@
 //===- kiln-opt.cpp - mlir-opt with the kiln dialect and passes -----------===//
 #include "Kiln/KilnDialect.h"
-#include "kiln/Transforms/Passes.h"
+#include "kiln/Pipeline/Pipelines.h"
 
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"

@@ -2,28 +2,35 @@
 //
 //   kilnc MODEL.onnx -o OUT.o [--name NAME] [--target TRIPLE] [--cpu CPU]
 //                    [--shape INPUT=D0xD1x...]... [--emit obj|asm|llvm|mlir]
+//                    [--report DIR] [--verbose]
 //
-// Every failure prints one `error:` line and exits non-zero; outputs are
-// written to temporary files and renamed only when everything succeeded.
+// Options are llvm::cl options, declared once below; `--help` lists them,
+// `--help-hidden` adds the developer knobs and LLVM's own options. Every
+// failure prints one `error:` line and exits 1; outputs are written to
+// temporary files and renamed only when everything succeeded.
 //
 //===----------------------------------------------------------------------===//
 #include "Kiln/KilnDialect.h"
 #include "kiln/Importer/OnnxImporter.h"
+#include "kiln/Pipeline/Pipelines.h"
+#include "kiln/Support/ArenaReport.h"
 #include "kiln/Target/ModelInterface.h"
 #include "kiln/Target/ObjectEmitter.h"
-#include "kiln/Transforms/Passes.h"
+#include "kiln/Target/TargetDescription.h"
 
-#include "kiln/Support/ArenaReport.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
 #include "mlir/Pass/PassManager.h"
 
+#include "llvm/Config/llvm-config.h"
+#include "llvm/IR/LLVMContext.h"
+#include "llvm/IR/Module.h"
+#include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
-#include "llvm/Target/TargetMachine.h"
 
 #include <fmt/core.h>
 
@@ -31,15 +38,52 @@
 #include <cstdio>
 
 using namespace mlir;
+namespace cl = llvm::cl;
 
 namespace {
 
-struct Options {
-  std::string model, output, name, target, cpu = "generic", emit = "obj";
-  std::string reportDir; // --report DIR: the arena plan as csv/svg/html
-  kiln::ImportOptions import;
-  bool verbose = false;
-};
+cl::OptionCategory kilnCategory("Kiln options");
+
+cl::list<std::string> inputFiles(cl::Positional, cl::desc("MODEL.onnx"),
+                                 cl::cat(kilnCategory));
+cl::opt<std::string> outputFile("o", cl::desc("Output object (OUT.h beside it)"),
+                                cl::value_desc("OUT.o"), cl::cat(kilnCategory));
+cl::opt<std::string> symbolName(
+    "name", cl::desc("C symbol prefix (default: the model file's stem)"),
+    cl::value_desc("NAME"), cl::cat(kilnCategory));
+cl::opt<std::string> targetTriple("target",
+                                  cl::desc("Target triple (default: the host)"),
+                                  cl::value_desc("TRIPLE"),
+                                  cl::cat(kilnCategory));
+cl::opt<std::string> targetCpu(
+    "cpu", cl::desc("Target CPU: generic, native or an LLVM CPU name"),
+    cl::value_desc("CPU"), cl::init("generic"), cl::cat(kilnCategory));
+cl::list<std::string> inputShapes(
+    "shape", cl::desc("Binds an input's dynamic dimensions (repeatable)"),
+    cl::value_desc("INPUT=D0xD1x..."), cl::cat(kilnCategory));
+cl::opt<std::string> emitKind("emit",
+                              cl::desc("What to write: obj, asm, llvm, mlir"),
+                              cl::value_desc("KIND"), cl::init("obj"),
+                              cl::cat(kilnCategory));
+cl::opt<std::string> reportDir(
+    "report", cl::desc("Write the arena plan as csv, svg and html to DIR"),
+    cl::value_desc("DIR"), cl::cat(kilnCategory));
+cl::opt<bool> verbose("verbose", cl::desc("Print a summary of the compile"),
+                      cl::cat(kilnCategory));
+// Developer knobs: in --help-hidden only.
+cl::opt<std::string> kernelChoice(
+    "kernels",
+    cl::desc("halide: call the Halide kernels where the target has them; "
+             "mlir: compile every op with MLIR (to compare the two)"),
+    cl::init("halide"), cl::Hidden, cl::cat(kilnCategory));
+cl::opt<bool> timePhases("time-phases",
+                         cl::desc("Print the seconds each phase takes"),
+                         cl::Hidden, cl::cat(kilnCategory));
+
+constexpr const char *kUsage =
+    "kilnc MODEL.onnx -o OUT.o [--name NAME] [--target TRIPLE] [--cpu CPU] "
+    "[--shape INPUT=D0xD1x...]... [--emit obj|asm|llvm|mlir] [--report DIR] "
+    "[--verbose]";
 
 /// The plan kiln-plan-arena recorded on the entry, for --report.
 kiln::ArenaReport arenaReport(LLVM::LLVMFuncOp entry,
@@ -73,80 +117,76 @@ int fail(const std::string &message) {
   return 1;
 }
 
-const char *kUsage =
-    "usage: kilnc MODEL.onnx -o OUT.o [--name NAME] [--target TRIPLE] "
-    "[--cpu CPU] [--shape INPUT=D0xD1x...]... [--emit obj|asm|llvm|mlir] "
-    "[--report DIR] [--verbose]\n";
+void printVersion(llvm::raw_ostream &os) {
+  os << "Kiln " KILN_VERSION " (LLVM " LLVM_VERSION_STRING ")\n";
+}
 
-/// Returns an error message, or empty on success.
-std::string parseArgs(int argc, char **argv, Options &o) {
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    auto value = [&](std::string &out) {
-      if (auto eq = arg.find('='); eq != std::string::npos && arg.rfind("--", 0) == 0) {
-        out = arg.substr(eq + 1);
-        return true;
-      }
-      if (i + 1 >= argc)
-        return false;
-      out = argv[++i];
-      return true;
-    };
-    auto is = [&](const char *flag) {
-      return arg == flag || arg.rfind(std::string(flag) + "=", 0) == 0;
-    };
-    std::string v;
-    if (arg == "-h" || arg == "--help") {
-      fmt::print("{}", kUsage);
-      std::exit(0);
-    } else if (arg == "-o") {
-      if (!value(o.output))
-        return "-o needs a file name";
-    } else if (is("--name") || is("--target") || is("--cpu") || is("--emit") ||
-               is("--report")) {
-      std::string flag = arg.substr(0, arg.find('='));
-      if (!value(v) || v.empty())
-        return flag + " needs a value";
-      (flag == "--name"     ? o.name
-       : flag == "--target" ? o.target
-       : flag == "--cpu"    ? o.cpu
-       : flag == "--report" ? o.reportDir
-                            : o.emit) = v;
-    } else if (is("--shape")) {
-      if (!value(v))
-        return "--shape needs INPUT=D0xD1x...";
-      auto eq = v.rfind('=');
-      std::vector<int64_t> dims;
-      if (eq == std::string::npos || eq == 0 ||
-          !kiln::parseShapeText(v.substr(eq + 1), dims))
-        return "bad --shape '" + v + "': expected INPUT=D0xD1x... with "
-               "non-negative integer dimensions";
-      std::string input = v.substr(0, eq);
-      if (o.import.inputShapes.count(input))
-        return "--shape given twice for '" + input + "'";
-      o.import.inputShapes[input] = dims;
-    } else if (arg == "--verbose") {
-      o.verbose = true;
-    } else if (!arg.empty() && arg[0] == '-') {
-      return "unknown option '" + arg + "'";
-    } else if (o.model.empty()) {
-      o.model = arg;
-    } else {
-      return "more than one model given ('" + o.model + "', '" + arg + "')";
-    }
+/// llvm::cl's complaint, as one `error:` line in Kiln's words.
+std::string commandLineError(std::string text) {
+  text = text.substr(0, text.find('\n'));
+  if (llvm::StringRef(text).starts_with("kilnc: "))
+    text = text.substr(7);
+  llvm::StringRef rest(text);
+  if (rest.consume_front("Unknown command line argument '")) {
+    std::string option = rest.substr(0, rest.find('\'')).str();
+    return "unknown option '" + option + "' (kilnc --help lists them)";
   }
-  if (o.model.empty())
-    return "no model given\n" + std::string(kUsage);
-  if (o.output.empty())
+  // "for the --cpu option: requires a value!" and the like.
+  while (!text.empty() && (text.back() == '!' || text.back() == '.' ||
+                           text.back() == ' '))
+    text.pop_back();
+  if (!text.empty())
+    text[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[0])));
+  return text;
+}
+
+struct Options {
+  std::string model, output, name;
+  kiln::ImportOptions import;
+};
+
+/// Reads the parsed options into `o`; returns an error message, or empty.
+std::string checkOptions(Options &o) {
+  if (inputFiles.empty())
+    return std::string("no model given (usage: ") + kUsage + ")";
+  if (inputFiles.size() > 1)
+    return "more than one model given ('" + inputFiles[0] + "', '" +
+           inputFiles[1] + "')";
+  o.model = inputFiles[0];
+  for (cl::opt<std::string> *opt :
+       {&symbolName, &targetTriple, &targetCpu, &emitKind, &reportDir})
+    if (opt->getNumOccurrences() && opt->getValue().empty())
+      return "--" + opt->ArgStr.str() + " needs a value";
+  if (outputFile.getNumOccurrences() && outputFile.empty())
+    return "-o needs a file name";
+  for (const std::string &v : inputShapes) {
+    auto eq = v.rfind('=');
+    std::vector<int64_t> dims;
+    if (eq == std::string::npos || eq == 0 ||
+        !kiln::parseShapeText(v.substr(eq + 1), dims))
+      return "bad --shape '" + v + "': expected INPUT=D0xD1x... with "
+             "non-negative integer dimensions";
+    std::string input = v.substr(0, eq);
+    if (o.import.inputShapes.count(input))
+      return "--shape given twice for '" + input + "'";
+    o.import.inputShapes[input] = dims;
+  }
+  if (outputFile.empty())
     return "no output file given (-o OUT.o)";
-  if (o.emit != "obj" && o.emit != "asm" && o.emit != "llvm" && o.emit != "mlir")
-    return "--emit must be obj, asm, llvm or mlir, not '" + o.emit + "'";
-  if (o.output == "-" && o.emit == "obj")
+  o.output = outputFile;
+  const std::string &emit = emitKind;
+  if (emit != "obj" && emit != "asm" && emit != "llvm" && emit != "mlir")
+    return "--emit must be obj, asm, llvm or mlir, not '" + emit + "'";
+  if (o.output == "-" && emit == "obj")
     return "-o - is only for textual output (--emit asm|llvm|mlir)";
-  if (o.name.empty())
+  if (kernelChoice != "halide" && kernelChoice != "mlir")
+    return "--kernels must be halide or mlir, not '" + kernelChoice + "'";
+  if (symbolName.empty())
     o.name = kiln::sanitizeSymbol(llvm::sys::path::stem(o.model).str());
-  else if (kiln::sanitizeSymbol(o.name) != o.name)
-    return "--name '" + o.name + "' is not a C identifier";
+  else if (kiln::sanitizeSymbol(symbolName) != symbolName)
+    return "--name '" + symbolName + "' is not a C identifier";
+  else
+    o.name = symbolName;
   return "";
 }
 
@@ -214,12 +254,45 @@ private:
   bool committed = false;
 };
 
+/// Seconds since the last lap, printed with --time-phases.
+class PhaseTimer {
+public:
+  void lap(const char *phase) {
+    auto now = std::chrono::steady_clock::now();
+    if (timePhases)
+      fmt::print(stderr, "kilnc: {} {:.3f} s\n", phase,
+                 std::chrono::duration<double>(now - last).count());
+    last = now;
+  }
+
+private:
+  std::chrono::steady_clock::time_point last = std::chrono::steady_clock::now();
+};
+
+/// Where kilnc finds the Halide kernels: lib/kiln/kernels beside bin/.
+std::string halideKernelRoot(const char *argv0) {
+  llvm::SmallString<256> root(llvm::sys::path::parent_path(
+      llvm::sys::fs::getMainExecutable(argv0, (void *)&fail)));
+  llvm::sys::path::append(root, "..", "lib", "kiln", "kernels");
+  return std::string(root);
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
   auto start = std::chrono::steady_clock::now();
+  PhaseTimer timer;
+  cl::HideUnrelatedOptions(kilnCategory);
+  cl::SetVersionPrinter(printVersion);
+  std::string clErrors;
+  llvm::raw_string_ostream clErrorStream(clErrors);
+  if (!cl::ParseCommandLineOptions(argc, argv,
+                                   "Kiln: compiles an ONNX model into an "
+                                   "object file and a C header\n",
+                                   &clErrorStream))
+    return fail(commandLineError(clErrors));
   Options o;
-  if (std::string err = parseArgs(argc, argv, o); !err.empty())
+  if (std::string err = checkOptions(o); !err.empty())
     return fail(err);
 
   DialectRegistry registry;
@@ -228,7 +301,6 @@ int main(int argc, char **argv) {
   registry.insert<kiln::KilnDialect>();
   MLIRContext context(registry);
   context.disableMultithreading(); // two cores; the pipeline is sequential
-  kiln::registerKilnPipelines();
 
   std::string error;
   OwningOpRef<ModuleOp> module =
@@ -239,12 +311,13 @@ int main(int argc, char **argv) {
   kiln::ModelInterface model;
   if (!kiln::describeModel(entry, o.name, model, error))
     return fail(o.model + ": " + error);
+  timer.lap("import");
 
   AtomicOutput output(o.output);
   llvm::raw_pwrite_stream *os = output.open(error);
   if (!os)
     return fail(error);
-  if (o.emit == "mlir") {
+  if (emitKind == "mlir") {
     module->print(*os);
     return output.commit(error) ? 0 : fail(error);
   }
@@ -255,40 +328,24 @@ int main(int argc, char **argv) {
       diagnostic = describeLocation(d.getLocation()) + d.str();
     return success();
   });
+  // The target, described once: the backend's tiles and kernel set, and
+  // the code generator that emits the object.
   kiln::CodegenOptions codegen;
-  codegen.triple = o.target;
-  codegen.cpu = o.cpu;
-  // One code generator: it decides the register tile and the kernel set,
-  // then emits the object.
-  std::unique_ptr<llvm::TargetMachine> tm =
-      kiln::createTargetMachine(codegen, error);
-  if (!tm)
+  codegen.triple = targetTriple;
+  codegen.cpu = targetCpu;
+  std::unique_ptr<kiln::TargetDescription> target = kiln::describeTarget(
+      codegen, kernelChoice == "mlir" ? "" : halideKernelRoot(argv[0]), error);
+  if (!target)
     return fail(o.model + ": " + error);
-  kiln::RegisterTile tile = kiln::registerTileFor(*tm);
-
-  // Halide kernels live in lib/kiln/kernels beside bin/; KILN_KERNELS=mlir
-  // compiles every op with MLIR instead (to compare the two).
-  std::string halideKernels;
-  const char *kernels = getenv("KILN_KERNELS");
-  if (!kernels || std::string(kernels) != "mlir") {
-    llvm::SmallString<256> root(llvm::sys::path::parent_path(
-        llvm::sys::fs::getMainExecutable(argv[0], (void *)&fail)));
-    llvm::sys::path::append(root, "..", "lib", "kiln", "kernels");
-    halideKernels = kiln::halideKernelDir(*tm, std::string(root));
-  }
 
   PassManager pm(&context);
-  kiln::CpuPipelineOptions pipelineOptions;
-  pipelineOptions.halideKernels = !halideKernels.empty();
-  pipelineOptions.entry = o.import.entry;
-  pipelineOptions.tileRows = tile.rows;
-  pipelineOptions.tileLanes = tile.lanes;
-  pipelineOptions.wideRows = tile.wideRows;
-  pipelineOptions.wideLanes = tile.wideLanes;
-  kiln::buildCpuPipeline(pm, pipelineOptions);
+  kiln::buildFrontend(pm, kiln::FrontendOptions());
+  kiln::buildCpuBackend(pm,
+                        kiln::cpuBackendOptionsFor(*target, o.import.entry));
   if (failed(pm.run(*module)))
     return fail(o.model + ": " +
                 (diagnostic.empty() ? "compilation failed" : diagnostic));
+  timer.lap("passes");
   auto lowered = module->lookupSymbol<LLVM::LLVMFuncOp>(o.import.entry);
   if (!lowered)
     return fail(o.model + ": internal: lowered entry function is missing");
@@ -296,18 +353,24 @@ int main(int argc, char **argv) {
     model.arenaBytes = bytes.getInt();
   if (auto bytes = lowered->getAttrOfType<IntegerAttr>("kiln.naive_bytes"))
     model.naiveBytes = bytes.getInt();
-  if (!o.reportDir.empty()) {
+  if (!reportDir.empty()) {
     kiln::ArenaReport report = arenaReport(lowered, model);
-    if (!kiln::writeArenaReport(report, o.reportDir, error))
+    if (!kiln::writeArenaReport(report, reportDir, error))
       return fail(error);
   }
 
-  kiln::EmitKind kind = o.emit == "obj"   ? kiln::EmitKind::Object
-                        : o.emit == "asm" ? kiln::EmitKind::Assembly
-                                          : kiln::EmitKind::LLVMIR;
-  if (!kiln::emitModel(*module, model, o.import.entry, *tm, halideKernels, kind,
-                       *os, error))
+  llvm::LLVMContext llvmContext;
+  std::unique_ptr<llvm::Module> llvmModule =
+      kiln::buildLLVMModule(*module, model, *target, llvmContext, error);
+  if (!llvmModule)
     return fail(o.model + ": " + error);
+  timer.lap("llvm module");
+  kiln::EmitKind kind = emitKind == "obj"   ? kiln::EmitKind::Object
+                        : emitKind == "asm" ? kiln::EmitKind::Assembly
+                                            : kiln::EmitKind::LLVMIR;
+  if (!kiln::writeObject(*llvmModule, *target, kind, *os, error))
+    return fail(o.model + ": " + error);
+  timer.lap("optimize+codegen");
   if (!output.commit(error))
     return fail(error);
   if (o.output == "-")
@@ -326,7 +389,7 @@ int main(int argc, char **argv) {
     output.discard();
     return fail(error);
   }
-  if (o.verbose) {
+  if (verbose) {
     double seconds = std::chrono::duration<double>(
                          std::chrono::steady_clock::now() - start)
                          .count();

@@ -15,8 +15,9 @@
 #include <vector>
 
 namespace llvm {
+class Function;
 class Module;
-}
+} // namespace llvm
 
 namespace kiln {
 
@@ -41,11 +42,11 @@ bool describeModel(mlir::func::FuncOp entry, const std::string &name,
 /// The generated header, exactly as the public contract specifies.
 std::string renderHeader(const ModelInterface &model);
 
-/// Adds NAME_run, the descriptor accessors and the tables to `module`, and
-/// makes `implName` (the lowered entry: inputs, outputs, arena as bare
-/// pointers) internal so several models link into one program.
+/// Adds NAME_run, the descriptor accessors and the tables to `module`, all
+/// marked as exports, and makes `impl` (the lowered entry: inputs, outputs,
+/// arena as bare pointers) internal so several models link into one program.
 bool addCInterface(llvm::Module &module, const ModelInterface &model,
-                   const std::string &implName, std::string &error);
+                   llvm::Function &impl, std::string &error);
 
 /// Turns a model file stem into a C identifier ([A-Za-z0-9_], not starting
 /// with a digit).

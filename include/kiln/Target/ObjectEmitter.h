@@ -1,8 +1,16 @@
 //===- ObjectEmitter.h - LLVM dialect to object code, in process ----------===//
+//
+// Code generation in two steps: the model as an llvm::Module (C interface
+// and Halide kernels linked in, only the C API exported), then O3 and the
+// object. A caller may run the module in between (a JIT) or emit it for
+// several kernel sets.
+//
+//===----------------------------------------------------------------------===//
 #ifndef KILN_TARGET_OBJECTEMITTER_H
 #define KILN_TARGET_OBJECTEMITTER_H
 
 #include "kiln/Target/ModelInterface.h"
+#include "kiln/Target/TargetDescription.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/Support/raw_ostream.h"
@@ -11,57 +19,34 @@
 #include <string>
 
 namespace llvm {
+class LLVMContext;
 class Module;
-class TargetMachine;
 } // namespace llvm
 
 namespace kiln {
 
 enum class EmitKind { Object, Assembly, LLVMIR };
 
-struct CodegenOptions {
-  std::string triple; // empty: the host
-  std::string cpu = "generic";
-};
+/// Translates `module` (LLVM dialect, one function marked as the entry) to
+/// LLVM IR for `target`, adds the model's C interface, links the Halide
+/// kernels it calls from the target's kernel folder, and makes everything
+/// but the C interface internal. Null with `error` set on failure.
+std::unique_ptr<llvm::Module> buildLLVMModule(mlir::ModuleOp module,
+                                              const ModelInterface &model,
+                                              const TargetDescription &target,
+                                              llvm::LLVMContext &context,
+                                              std::string &error);
 
-/// The folder under `root` (kilnc's lib/kiln/kernels) holding the Halide
-/// kernel set for the target of `tm`, or "" when there is none.
-std::string halideKernelDir(const llvm::TargetMachine &tm,
-                            const std::string &root);
+/// Optimizes `module` at O3 for `target` and writes `kind` to `os`.
+bool writeObject(llvm::Module &module, const TargetDescription &target,
+                 EmitKind kind, llvm::raw_pwrite_stream &os,
+                 std::string &error);
 
 /// Links the Halide kernels `module` calls (kiln_hl_* declarations) from
 /// the bitcode in `dir`, internal to the module and compiled for its target;
 /// false with `error` set when one is missing.
 bool linkHalideKernels(llvm::Module &module, const std::string &dir,
                        std::string &error);
-
-/// The code generator for `options` (triple and CPU checked), or null with
-/// `error` set.
-std::unique_ptr<llvm::TargetMachine>
-createTargetMachine(const CodegenOptions &options, std::string &error);
-
-/// The contraction register tile for a target: `rows` x `lanes` f32
-/// accumulators that stay in its vector registers next to one row of the
-/// streamed operand and a broadcast.
-struct RegisterTile {
-  int64_t rows = 8;
-  int64_t lanes = 32;
-  // The tile of large matmuls, where the target has a wider one; 0: none.
-  int64_t wideRows = 0;
-  int64_t wideLanes = 0;
-};
-
-/// The register tile for the code generator `tm`.
-RegisterTile registerTileFor(const llvm::TargetMachine &tm);
-
-/// Translates `module` (LLVM dialect) to LLVM IR, adds the model's C
-/// interface, links the Halide kernels it calls from `halideKernels` (the
-/// folder halideKernelDir gave; empty: none), optimizes at O3 for `tm` and
-/// writes `kind` to `os`.
-bool emitModel(mlir::ModuleOp module, const ModelInterface &model,
-               const std::string &implName, llvm::TargetMachine &tm,
-               const std::string &halideKernels, EmitKind kind,
-               llvm::raw_pwrite_stream &os, std::string &error);
 
 } // namespace kiln
 

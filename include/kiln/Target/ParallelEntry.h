@@ -2,8 +2,6 @@
 #ifndef KILN_TARGET_PARALLELENTRY_H
 #define KILN_TARGET_PARALLELENTRY_H
 
-#include "llvm/ADT/StringRef.h"
-
 namespace llvm {
 class Function;
 class Module;
@@ -13,10 +11,9 @@ namespace kiln {
 
 /// Clones the lowered entry `impl` into `<impl>_parallel`, which takes one
 /// more argument, a `const kiln_parallel *`, and runs every call to a loop
-/// kernel (a function named `<kernelPrefix>N` whose last two arguments are
-/// its iteration range) through the caller's parallel_for in chunks.
-llvm::Function *addParallelEntry(llvm::Module &module, llvm::Function *impl,
-                                 llvm::StringRef kernelPrefix);
+/// kernel (a function marked `kiln-loop-kernel`, whose last two arguments
+/// are its iteration range) through the caller's parallel_for in chunks.
+llvm::Function *addParallelEntry(llvm::Module &module, llvm::Function *impl);
 
 } // namespace kiln
 

@@ -1,4 +1,4 @@
-//===- Passes.h - Kiln passes and pipelines -------------------------------===//
+//===- Passes.h - Kiln passes ---------------------------------------------===//
 #ifndef KILN_TRANSFORMS_PASSES_H
 #define KILN_TRANSFORMS_PASSES_H
 
@@ -28,29 +28,20 @@ namespace kiln {
 /// is missing.
 mlir::func::FuncOp lookupEntry(mlir::ModuleOp module, llvm::StringRef entry);
 
-struct CpuPipelineOptions {
-  std::string entry = "main";
-  uint64_t arenaAlignment = 64;
-  // Contraction register tile (and the blocks weights are packed into).
-  int64_t tileRows = 8;
-  int64_t tileLanes = 32;
-  // The wide tile of large matmuls (0: none).
-  int64_t wideRows = 0;
-  int64_t wideLanes = 0;
-  // Depthwise convs call the Halide kernels (the target has them).
-  bool halideKernels = false;
-};
+/// Adds `mark` (kiln/Target/FunctionMarks.h) to the LLVM function
+/// attributes `func` will carry.
+void markFunction(mlir::func::FuncOp func, llvm::StringRef mark);
 
 /// On a contraction: the register tile (rows, lanes) its packed operand was
-/// laid out for. kiln-lower-to-linalg sets it, kiln-tile-and-vectorize
-/// follows it.
+/// laid out for, when it differs from the pass options' tile.
+/// kiln-select-cpu-kernels sets it on the kiln op, kiln-lower-to-linalg moves
+/// it to the packed generic, kiln-tile-and-vectorize follows it.
 inline constexpr llvm::StringLiteral kRegisterTileAttr = "kiln.register_tile";
 
-/// The whole CPU path from kiln ops to the LLVM dialect, in order.
-void buildCpuPipeline(mlir::OpPassManager &pm, const CpuPipelineOptions &opts);
-
-/// Registers the passes and the `kiln-cpu-pipeline` pipeline for kiln-opt.
-void registerKilnPipelines();
+/// On a kiln conv, matmul or gemm: the tile (rows, lanes) its constant
+/// operand is packed for. Set by a backend (kiln-select-cpu-kernels), read
+/// by kiln-lower-to-linalg; without it a contraction stays unpacked.
+inline constexpr llvm::StringLiteral kPackTileAttr = "kiln.pack_tile";
 
 } // namespace kiln
 

@@ -9,28 +9,47 @@ def KilnLowerToLinalg : Pass<"kiln-lower-to-linalg", "mlir::ModuleOp"> {
     Every kiln op becomes value-semantic linalg/tensor IR: elementwise ops and
     windowed ops as `linalg.generic` with broadcasting or strided/dilated
     indexing maps, padding as a border fill plus an inserted interior,
-    reshapes as collapse/expand. Constant contraction operands are packed at
-    compile time into the blocks a register tile reads: pointwise conv
-    weights into blocks of `pack-rows` filters, matmul B into panels of
-    `pack-lanes` columns.
+    reshapes as collapse/expand. The lowering is target-neutral: it makes no
+    choice of its own. A contraction a backend marked with
+    `kiln.pack_tile = array<i64: rows, lanes>` gets its constant operand
+    packed at compile time into the blocks that tile reads (pointwise conv
+    weights into blocks of `rows` filters, matmul B into panels of `lanes`
+    columns); a `kiln.register_tile` on the op moves to the packed generic.
   }];
-  let options = [
-    Option<"packRows", "pack-rows", "int64_t", /*default=*/"8",
-           "Filters per packed weight block (the contraction tile's rows)">,
-    Option<"packLanes", "pack-lanes", "int64_t", /*default=*/"32",
-           "Columns per packed B panel (the contraction tile's lanes)">,
-    Option<"wideRows", "wide-rows", "int64_t", /*default=*/"0",
-           "Rows of the wide tile large matmuls are packed for (0: none)">,
-    Option<"wideLanes", "wide-lanes", "int64_t", /*default=*/"0",
-           "Columns per packed B panel of large matmuls (0: no wide tile)">,
-    Option<"halideDepthwise", "halide-depthwise", "bool", /*default=*/"false",
-           "Depthwise convs the Halide kernels cover become "
-           "kiln.halide_depthwise calls">
-  ];
   let dependentDialects = ["mlir::linalg::LinalgDialect",
                            "mlir::tensor::TensorDialect",
                            "mlir::arith::ArithDialect",
                            "mlir::math::MathDialect"];
+}
+
+def KilnSelectCpuKernels
+    : Pass<"kiln-select-cpu-kernels", "mlir::func::FuncOp"> {
+  let summary = "Choose the CPU kernel of each conv and matmul";
+  let description = [{
+    The first pass of the CPU backend, on kiln ops. Depthwise convs the
+    Halide kernels cover (with `halide-depthwise`) become
+    kiln.halide_depthwise on the padded input, with a Relu, Clip or HardSwish
+    that is the conv's only user fused into the kernel. Convs, MatMuls and
+    Gemms with a constant weight are marked with the register tile their
+    weight is packed for (`kiln.pack_tile`): `rows` x `lanes`, or the wide
+    tile for large matmuls when the target has one (then also
+    `kiln.register_tile`, which kiln-tile-and-vectorize follows).
+  }];
+  let options = [
+    Option<"rows", "rows", "int64_t", /*default=*/"8",
+           "Rows of the contraction register tile (filters per packed block)">,
+    Option<"lanes", "lanes", "int64_t", /*default=*/"32",
+           "Lanes of the contraction register tile (columns per packed panel)">,
+    Option<"wideRows", "wide-rows", "int64_t", /*default=*/"0",
+           "Rows of the wide tile large matmuls use (0: none)">,
+    Option<"wideLanes", "wide-lanes", "int64_t", /*default=*/"0",
+           "Lanes of the wide tile large matmuls use (0: no wide tile)">,
+    Option<"halideDepthwise", "halide-depthwise", "bool", /*default=*/"false",
+           "Depthwise convs the Halide kernels cover call them">
+  ];
+  let dependentDialects = ["mlir::arith::ArithDialect",
+                           "mlir::tensor::TensorDialect",
+                           "mlir::linalg::LinalgDialect"];
 }
 
 def KilnEntryToBuffers : Pass<"kiln-entry-to-buffers", "mlir::ModuleOp"> {
@@ -39,7 +58,9 @@ def KilnEntryToBuffers : Pass<"kiln-entry-to-buffers", "mlir::ModuleOp"> {
     Rewrites `func.func @<entry>(tensors) -> tensors` into a function taking
     one memref per input and one per output and returning nothing. Inputs are
     read-only (`bufferization.to_tensor restrict`); results are materialized
-    into the output memrefs so the last op writes there directly.
+    into the output memrefs so the last op writes there directly. The
+    function is marked `kiln-entry` (an LLVM `passthrough` attribute) for
+    code generation.
   }];
   let options = [
     Option<"entry", "entry", "std::string", /*default=*/"\"main\"",
@@ -92,8 +113,10 @@ def KilnOutlineKernels : Pass<"kiln-outline-kernels", "mlir::ModuleOp"> {
     functions in linear time where one function with hundreds of loop nests
     is superlinear, and profiles show one symbol per kernel.
 
-    A kernel whose root is a loop with a constant trip count is named
-    `<entry>_p<N>` and takes two more index arguments, the first and last
+    Kernels are marked `kiln-kernel` (an LLVM `passthrough` attribute). A
+    kernel whose root is a loop with a constant trip count is also marked
+    `kiln-loop-kernel` (and named `<entry>_p<N>`, `<entry>_k<N>` otherwise,
+    for profiles) and takes two more index arguments, the first and last
     (exclusive) iteration of that loop to run; the entry passes the whole
     range, and a parallel caller can split it.
   }];

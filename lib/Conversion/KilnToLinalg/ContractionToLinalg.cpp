@@ -1,6 +1,6 @@
 //===- ContractionToLinalg.cpp - MatMul and Gemm to linalg.generic --------===//
 #include "Kiln/KilnOps.h"
-#include "LoweringUtils.h"
+#include "kiln/Conversion/LoweringUtils.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 
@@ -11,9 +11,7 @@ namespace {
 
 /// Loops (batch..., m, n, k); batch dims of each operand broadcast.
 struct MatMulLowering : OpConversionPattern<MatMulOp> {
-  MatMulLowering(MLIRContext *ctx, PackTile tile)
-      : OpConversionPattern(ctx), tile(tile) {}
-  PackTile tile;
+  using OpConversionPattern::OpConversionPattern;
   LogicalResult
   matchAndRewrite(MatMulOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
@@ -32,12 +30,13 @@ struct MatMulLowering : OpConversionPattern<MatMulOp> {
       exprs.push_back(getAffineDimExpr(col, ctx));
       return AffineMap::get(numDims, 0, exprs, ctx);
     };
-    if (Value packed = buildPackedMatMul(rewriter, loc, adaptor.getLhs(),
-                                         false, op.getRhs(), false, outType,
-                                         tile)) {
-      rewriter.replaceOp(op, packed);
-      return success();
-    }
+    if (std::optional<PackTile> tile = packTileOf(op))
+      if (Value packed = buildPackedMatMul(rewriter, loc, adaptor.getLhs(),
+                                           false, op.getRhs(), false, outType,
+                                           *tile)) {
+        rewriter.replaceOp(op, packed);
+        return success();
+      }
     SmallVector<AffineExpr> outExprs;
     for (unsigned d = 0; d < rank; ++d)
       outExprs.push_back(getAffineDimExpr(d, ctx));
@@ -57,9 +56,7 @@ struct MatMulLowering : OpConversionPattern<MatMulOp> {
 
 /// alpha * op(A) op(B) + beta * C as a contraction plus an epilogue.
 struct GemmLowering : OpConversionPattern<GemmOp> {
-  GemmLowering(MLIRContext *ctx, PackTile tile)
-      : OpConversionPattern(ctx), tile(tile) {}
-  PackTile tile;
+  using OpConversionPattern::OpConversionPattern;
   LogicalResult
   matchAndRewrite(GemmOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
@@ -78,9 +75,10 @@ struct GemmLowering : OpConversionPattern<GemmOp> {
                                                    : ArrayRef<AffineExpr>{k, n},
                                     ctx);
     AffineMap outMap = AffineMap::get(3, 0, {m, n}, ctx);
-    Value product =
-        buildPackedMatMul(rewriter, loc, adaptor.getA(), op.getTransA(),
-                          op.getB(), op.getTransB(), outType, tile);
+    Value product;
+    if (std::optional<PackTile> tile = packTileOf(op))
+      product = buildPackedMatMul(rewriter, loc, adaptor.getA(), op.getTransA(),
+                                  op.getB(), op.getTransB(), outType, *tile);
     if (!product) {
       Value init = filledTensor(rewriter, loc, outType.getShape(), elem,
                                 rewriter.getFloatAttr(elem, 0));
@@ -118,9 +116,8 @@ struct GemmLowering : OpConversionPattern<GemmOp> {
 
 } // namespace
 
-void populateContractionLoweringPatterns(RewritePatternSet &patterns,
-                                         PackTile tile) {
-  patterns.add<MatMulLowering, GemmLowering>(patterns.getContext(), tile);
+void populateContractionLoweringPatterns(RewritePatternSet &patterns) {
+  patterns.add<MatMulLowering, GemmLowering>(patterns.getContext());
 }
 
 } // namespace kiln

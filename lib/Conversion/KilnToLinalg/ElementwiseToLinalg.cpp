@@ -1,6 +1,6 @@
 //===- ElementwiseToLinalg.cpp - Pointwise kiln ops to linalg.generic -----===//
 #include "Kiln/KilnOps.h"
-#include "LoweringUtils.h"
+#include "kiln/Conversion/LoweringUtils.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"

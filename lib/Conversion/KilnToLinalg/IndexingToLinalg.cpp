@@ -1,6 +1,6 @@
 //===- IndexingToLinalg.cpp - Comparisons, select, cast, ArgMax, Gather ---===//
 #include "Kiln/KilnOps.h"
-#include "LoweringUtils.h"
+#include "kiln/Conversion/LoweringUtils.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"

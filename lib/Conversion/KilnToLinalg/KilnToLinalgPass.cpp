@@ -1,7 +1,7 @@
 //===- KilnToLinalgPass.cpp - The kiln-lower-to-linalg pass ---------------===//
 #include "Kiln/KilnDialect.h"
 #include "Kiln/KilnOps.h"
-#include "LoweringUtils.h"
+#include "kiln/Conversion/LoweringUtils.h"
 #include "kiln/Transforms/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -15,7 +15,6 @@ namespace kiln {
 namespace {
 struct KilnLowerToLinalgPass
     : impl::KilnLowerToLinalgBase<KilnLowerToLinalgPass> {
-  using Base::Base;
   void runOnOperation() override {
     MLIRContext *ctx = &getContext();
     ConversionTarget target(*ctx);
@@ -26,9 +25,8 @@ struct KilnLowerToLinalgPass
     target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
     RewritePatternSet patterns(ctx);
     populateElementwiseLoweringPatterns(patterns);
-    PackTile tile{packRows, packLanes, wideRows, wideLanes};
-    populateWindowLoweringPatterns(patterns, tile, halideDepthwise);
-    populateContractionLoweringPatterns(patterns, tile);
+    populateWindowLoweringPatterns(patterns);
+    populateContractionLoweringPatterns(patterns);
     populateSoftmaxLoweringPatterns(patterns);
     populateReductionLoweringPatterns(patterns);
     populateResizeLoweringPatterns(patterns);

@@ -1,5 +1,5 @@
 //===- LoweringUtils.cpp --------------------------------------------------===//
-#include "LoweringUtils.h"
+#include "kiln/Conversion/LoweringUtils.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"

@@ -17,7 +17,7 @@
 //===----------------------------------------------------------------------===//
 #include "Kiln/ConstantData.h"
 #include "Kiln/KilnOps.h"
-#include "LoweringUtils.h"
+#include "kiln/Conversion/LoweringUtils.h"
 #include "kiln/Transforms/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -48,9 +48,17 @@ Value constantTensor(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
 
 } // namespace
 
+std::optional<PackTile> packTileOf(Operation *op) {
+  auto tile = op->getAttrOfType<DenseI64ArrayAttr>(kPackTileAttr);
+  if (!tile || tile.size() != 2 || tile[0] <= 0 || tile[1] <= 0)
+    return std::nullopt;
+  return PackTile{tile[0], tile[1],
+                  op->getAttrOfType<DenseI64ArrayAttr>(kRegisterTileAttr)};
+}
+
 Value buildPackedPointwiseConv(OpBuilder &b, Location loc, Value input,
                                Value weight, Value bias,
-                               RankedTensorType outType, PackTile tile) {
+                               RankedTensorType outType, const PackTile &tile) {
   const int64_t rowsPerBlock = tile.rows;
   MLIRContext *ctx = b.getContext();
   std::optional<SmallVector<float>> w = readF32Constant(weight);
@@ -85,7 +93,7 @@ Value buildPackedPointwiseConv(OpBuilder &b, Location loc, Value input,
 
 Value buildPackedMatMul(OpBuilder &b, Location loc, Value lhs,
                         bool transposeLhs, Value rhs, bool transposeRhs,
-                        RankedTensorType outType, PackTile tile) {
+                        RankedTensorType outType, const PackTile &tile) {
   MLIRContext *ctx = b.getContext();
   std::optional<SmallVector<float>> values = readF32Constant(rhs);
   auto rhsType = cast<RankedTensorType>(rhs.getType());
@@ -96,13 +104,7 @@ Value buildPackedMatMul(OpBuilder &b, Location loc, Value lhs,
     return {};
   int64_t k = rhsType.getDimSize(transposeRhs ? 1 : 0);
   int64_t n = outType.getDimSize(rank - 1);
-  int64_t mRows = outType.getDimSize(rank - 2);
-  // Large products take the wide tile: more accumulators per broadcast and
-  // per panel load, which small ones would mostly spend on remainders.
-  constexpr int64_t kWideMinimum = 128;
-  bool wide = tile.wideLanes > 0 && mRows >= kWideMinimum &&
-              n >= kWideMinimum && k >= kWideMinimum;
-  const int64_t lanesPerPanel = wide ? tile.wideLanes : tile.lanes;
+  const int64_t lanesPerPanel = tile.lanes;
   int64_t panels = n / lanesPerPanel, rest = n % lanesPerPanel;
   if (panels == 0)
     return {};
@@ -141,10 +143,8 @@ Value buildPackedMatMul(OpBuilder &b, Location loc, Value lhs,
       {lhsMap(batch + 4, m, kDim), dimsMap(batch + 4, {no, kDim, ni}, {}, ctx),
        dimsMap(batch + 4, outDims, {}, ctx)},
       1);
-  if (wide)
-    main.getDefiningOp()->setAttr(
-        kRegisterTileAttr,
-        b.getDenseI64ArrayAttr({tile.wideRows, tile.wideLanes}));
+  if (tile.registerTile)
+    main.getDefiningOp()->setAttr(kRegisterTileAttr, tile.registerTile);
   SmallVector<ReassociationIndices> merge;
   for (unsigned d = 0; d <= batch; ++d)
     merge.push_back({d});

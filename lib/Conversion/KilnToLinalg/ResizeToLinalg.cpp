@@ -6,7 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "Kiln/KilnOps.h"
-#include "LoweringUtils.h"
+#include "kiln/Conversion/LoweringUtils.h"
 #include "kiln/Support/ResizeTaps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"

@@ -6,7 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "Kiln/KilnOps.h"
-#include "LoweringUtils.h"
+#include "kiln/Conversion/LoweringUtils.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -227,11 +227,7 @@ bool isPointwise(ConvOp op) {
 }
 
 struct ConvLowering : OpConversionPattern<ConvOp> {
-  ConvLowering(MLIRContext *ctx, PackTile tile, bool halideDepthwise)
-      : OpConversionPattern(ctx), tile(tile),
-        halideDepthwise(halideDepthwise) {}
-  PackTile tile;
-  bool halideDepthwise;
+  using OpConversionPattern::OpConversionPattern;
   LogicalResult
   matchAndRewrite(ConvOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
@@ -242,10 +238,6 @@ struct ConvLowering : OpConversionPattern<ConvOp> {
     Value input = padSpatial(rewriter, loc, adaptor.getInput(),
                              pads.take_front(spatial), pads.drop_front(spatial),
                              floatConst(rewriter, loc, outType.getElementType(), 0));
-    if (halideDepthwise &&
-        lowerToHalideDepthwise(rewriter, op, input, adaptor.getWeight(),
-                               adaptor.getBias()))
-      return success();
     if (spatial > 1 && isPointwise(op)) {
       // A 1x1, stride-1 conv sees the spatial dims as one contiguous run, so
       // its tiles get long vectors even when the image is small.
@@ -263,9 +255,10 @@ struct ConvLowering : OpConversionPattern<ConvOp> {
               outType, {{0}, {1}, llvm::to_vector(llvm::seq<int64_t>(
                                       2, outType.getRank()))}));
       Value conv;
-      if (op.getGroup() == 1)
+      std::optional<PackTile> tile = packTileOf(op);
+      if (op.getGroup() == 1 && tile)
         conv = buildPackedPointwiseConv(rewriter, loc, flatIn, op.getWeight(),
-                                        adaptor.getBias(), flatOut, tile);
+                                        adaptor.getBias(), flatOut, *tile);
       if (!conv)
         conv = buildConv(rewriter, loc, flatIn, flatW, adaptor.getBias(), {1},
                          {1}, op.getGroup(), flatOut);
@@ -651,10 +644,8 @@ struct GlobalAveragePoolLowering : OpConversionPattern<GlobalAveragePoolOp> {
 
 } // namespace
 
-void populateWindowLoweringPatterns(RewritePatternSet &patterns,
-                                    PackTile tile, bool halideDepthwise) {
-  patterns.add<ConvLowering>(patterns.getContext(), tile, halideDepthwise);
-  patterns.add<ConvTransposeLowering, MaxPoolLowering, AveragePoolLowering,
+void populateWindowLoweringPatterns(RewritePatternSet &patterns) {
+  patterns.add<ConvLowering, ConvTransposeLowering, MaxPoolLowering, AveragePoolLowering,
                GlobalAveragePoolLowering>(patterns.getContext());
 }
 

@@ -1,5 +1,5 @@
-// RUN: kiln-opt %s -kiln-lower-to-linalg="halide-depthwise=true" -split-input-file | FileCheck %s
-// RUN: kiln-opt %s -kiln-lower-to-linalg -split-input-file | FileCheck %s --check-prefix=MLIR
+// RUN: kiln-opt %s -kiln-select-cpu-kernels="halide-depthwise=true" -kiln-lower-to-linalg -split-input-file | FileCheck %s
+// RUN: kiln-opt %s -kiln-select-cpu-kernels -kiln-lower-to-linalg -split-input-file | FileCheck %s --check-prefix=MLIR
 
 // A 3x3 depthwise conv with bias and a Clip after it: the input is padded
 // (border fills, interior inserted), the Clip runs inside the kernel.

@@ -1,6 +1,11 @@
-// RUN: kiln-opt %s -kiln-lower-to-linalg -split-input-file | FileCheck %s
-// RUN: kiln-opt %s -kiln-lower-to-linalg="pack-rows=4 pack-lanes=16" -split-input-file | FileCheck %s --check-prefix=TILE4
-// RUN: kiln-opt %s -kiln-lower-to-linalg="wide-rows=6 wide-lanes=64" -split-input-file | FileCheck %s --check-prefix=WIDE
+// RUN: kiln-opt %s -kiln-select-cpu-kernels -kiln-lower-to-linalg -split-input-file | FileCheck %s
+// RUN: kiln-opt %s -kiln-select-cpu-kernels="rows=4 lanes=16" -kiln-lower-to-linalg -split-input-file | FileCheck %s --check-prefix=TILE4
+// RUN: kiln-opt %s -kiln-select-cpu-kernels="wide-rows=6 wide-lanes=64" -kiln-lower-to-linalg -split-input-file | FileCheck %s --check-prefix=WIDE
+// The lowering alone is target-neutral: no contraction is packed.
+// RUN: kiln-opt %s -kiln-lower-to-linalg -split-input-file | FileCheck %s --check-prefix=NEUTRAL
+// NEUTRAL-NOT: packed>
+// NEUTRAL-NOT: tensor<1x2x8xf32>
+// NEUTRAL-NOT: kiln.register_tile
 
 // The blocks follow the target's register tile: 4 rows x 16 lanes (AVX2,
 // 16-register NEON) gives blocks of 4 filters and 16-column panels.

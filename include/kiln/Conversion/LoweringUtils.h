@@ -1,4 +1,4 @@
-//===- LoweringUtils.h - Builders shared by the kiln-to-linalg patterns ---===//
+//===- LoweringUtils.h - Linalg builders of the lowering and the backends -===//
 #ifndef KILN_CONVERSION_KILNTOLINALG_LOWERINGUTILS_H
 #define KILN_CONVERSION_KILNTOLINALG_LOWERINGUTILS_H
 
@@ -49,15 +49,19 @@ mlir::Value biasAccumulator(mlir::OpBuilder &b, mlir::Location loc,
 void multiplyAccumulateBody(mlir::OpBuilder &b, mlir::Location loc,
                             mlir::ValueRange args);
 
-/// The register tile that constant contraction operands are packed for:
-/// blocks of `rows` filters, panels of `lanes` columns. Large matmuls use
-/// the wide tile instead when the target has one (wideLanes > 0).
+/// The register tile a backend asked a contraction's constant operand to be
+/// packed for (`kiln.pack_tile` on the op): blocks of `rows` filters, panels
+/// of `lanes` columns. `registerTile` (optional) goes onto the packed
+/// generic for kiln-tile-and-vectorize to follow.
 struct PackTile {
   int64_t rows = 8;
   int64_t lanes = 32;
-  int64_t wideRows = 0;
-  int64_t wideLanes = 0;
+  mlir::DenseI64ArrayAttr registerTile;
 };
+
+/// The tile `op` is marked with, or none: a contraction without the mark is
+/// lowered unpacked.
+std::optional<PackTile> packTileOf(mlir::Operation *op);
 
 /// `init + sum(inputs[0] * inputs[1])` as a linalg.generic whose last
 /// `numReductions` loops reduce.
@@ -75,13 +79,14 @@ mlir::Value buildPackedPointwiseConv(mlir::OpBuilder &b, mlir::Location loc,
                                      mlir::Value input, mlir::Value weight,
                                      mlir::Value bias,
                                      mlir::RankedTensorType outType,
-                                     PackTile tile);
+                                     const PackTile &tile);
 /// `lhs` (batch..., M, K), or K x M when `transposeLhs` (rank 2 only);
 /// `rhs` the kiln.constant K x N, or N x K when `transposeRhs`.
 mlir::Value buildPackedMatMul(mlir::OpBuilder &b, mlir::Location loc,
                               mlir::Value lhs, bool transposeLhs,
                               mlir::Value rhs, bool transposeRhs,
-                              mlir::RankedTensorType outType, PackTile tile);
+                              mlir::RankedTensorType outType,
+                              const PackTile &tile);
 
 /// A copy into a new `outType` tensor whose element at each index is read
 /// from `input` through `readMap` (broadcast, flip, strided gather ...).
@@ -104,18 +109,8 @@ mlir::Value expandReducedDims(mlir::OpBuilder &b, mlir::Location loc,
                               llvm::ArrayRef<int64_t> axes);
 
 void populateElementwiseLoweringPatterns(mlir::RewritePatternSet &patterns);
-/// Replaces a depthwise `op` (and a Relu/Clip/HardSwish that is its only
-/// user) with kiln.halide_depthwise on `padded` when the Halide kernels cover
-/// its shape; false, changing nothing, when they do not.
-bool lowerToHalideDepthwise(mlir::ConversionPatternRewriter &rewriter,
-                            ConvOp op, mlir::Value padded, mlir::Value weight,
-                            mlir::Value bias);
-
-/// `halideDepthwise`: depthwise convs the Halide kernels cover call them.
-void populateWindowLoweringPatterns(mlir::RewritePatternSet &patterns,
-                                    PackTile tile, bool halideDepthwise);
-void populateContractionLoweringPatterns(mlir::RewritePatternSet &patterns,
-                                         PackTile tile);
+void populateWindowLoweringPatterns(mlir::RewritePatternSet &patterns);
+void populateContractionLoweringPatterns(mlir::RewritePatternSet &patterns);
 void populateDataMovementLoweringPatterns(mlir::RewritePatternSet &patterns);
 void populateSoftmaxLoweringPatterns(mlir::RewritePatternSet &patterns);
 void populateReductionLoweringPatterns(mlir::RewritePatternSet &patterns);

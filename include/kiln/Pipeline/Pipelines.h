@@ -1,0 +1,64 @@
+//===- Pipelines.h - The compiler's pass order: frontend, then a backend --===//
+//
+//   import (kiln/Importer) ──▶ buildFrontend ──▶ buildCpuBackend ──▶ LLVM dialect
+//                               graph passes      kernel choice, neutral lowering,
+//                               on kiln ops       tiles, buffers, arena, kernels
+//
+// Each builder takes typed options; backends get theirs from the target
+// description (cpuBackendOptionsFor). kiln-opt registers the same builders.
+//
+//===----------------------------------------------------------------------===//
+#ifndef KILN_PIPELINE_PIPELINES_H
+#define KILN_PIPELINE_PIPELINES_H
+
+#include <cstdint>
+#include <string>
+
+namespace mlir {
+class OpPassManager;
+} // namespace mlir
+
+namespace kiln {
+
+struct TargetDescription;
+
+/// Target-neutral graph passes on the imported kiln ops.
+struct FrontendOptions {
+  /// Fold BatchNorm and per-channel scale/shift into conv weights.
+  bool foldIntoConv = true;
+};
+
+/// The CPU backend: from kiln ops to the LLVM dialect.
+struct CpuBackendOptions {
+  std::string entry = "main";
+  uint64_t arenaAlignment = 64;
+  /// Contraction register tile (and the blocks weights are packed into).
+  int64_t tileRows = 8;
+  int64_t tileLanes = 32;
+  /// The wide tile of large matmuls (0: none).
+  int64_t wideRows = 0;
+  int64_t wideLanes = 0;
+  /// Lanes of elementwise and reduction strips.
+  int64_t stripLanes = 32;
+  /// Unroll factor of the innermost accumulator loops (1: none).
+  int64_t unroll = 4;
+  /// Depthwise convs call the Halide kernels (the target has them).
+  bool halideKernels = false;
+  /// Multiply-adds per Halide channel block, at least.
+  int64_t minBlockWork = 16384;
+};
+
+/// The CPU backend options for `target` (tiles, kernel set), entry `entry`.
+CpuBackendOptions cpuBackendOptionsFor(const TargetDescription &target,
+                                       const std::string &entry);
+
+void buildFrontend(mlir::OpPassManager &pm, const FrontendOptions &options);
+void buildCpuBackend(mlir::OpPassManager &pm, const CpuBackendOptions &options);
+
+/// Registers Kiln's passes and the pipelines `kiln-frontend`,
+/// `kiln-cpu-backend` and `kiln-cpu-pipeline` (both), with their options.
+void registerKilnPipelines();
+
+} // namespace kiln
+
+#endif // KILN_PIPELINE_PIPELINES_H

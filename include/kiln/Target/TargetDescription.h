@@ -1,0 +1,85 @@
+//===- TargetDescription.h - What the compiler knows of one target --------===//
+//
+// Made once from `--target` / `--cpu`, then asked by every backend decision:
+// the code generator, the vector registers, the contraction register tile
+// and the Halide kernel set. Nothing else in the compiler inspects triples
+// or CPU features.
+//
+//===----------------------------------------------------------------------===//
+#ifndef KILN_TARGET_TARGETDESCRIPTION_H
+#define KILN_TARGET_TARGETDESCRIPTION_H
+
+#include "llvm/TargetParser/Triple.h"
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace llvm {
+class TargetMachine;
+} // namespace llvm
+
+namespace kiln {
+
+/// The target a compile is for, as the command line names it.
+struct CodegenOptions {
+  std::string triple; // empty: the host
+  std::string cpu = "generic";
+};
+
+/// The f32 vector register file the code generator may use.
+struct VectorRegisters {
+  int64_t floatsPerRegister = 1;
+  int64_t count = 32;
+};
+
+/// The contraction register tile: `rows` x `lanes` f32 accumulators that
+/// stay in vector registers next to one row of the streamed operand and a
+/// broadcast.
+struct RegisterTile {
+  int64_t rows = 8;
+  int64_t lanes = 32;
+  // The tile of large matmuls, where the target has a wider one; 0: none.
+  int64_t wideRows = 0;
+  int64_t wideLanes = 0;
+};
+
+struct TargetDescription {
+  llvm::Triple triple;
+  std::string cpu;      // as LLVM names it ("native" resolved)
+  std::string features; // LLVM feature string, may be empty
+  VectorRegisters vectors;
+  RegisterTile tile;
+  /// The Halide kernel set the CPU's features allow ("x86-64-avx2", ...),
+  /// or "" when no set fits (depthwise convs then stay on MLIR).
+  std::string kernelSet;
+  /// The folder holding that set's bitcode, or "" when it is not installed
+  /// or kernels are off: the kernels a compile may call.
+  std::string halideKernelDir;
+  /// Owned by the description; emits the object.
+  std::shared_ptr<llvm::TargetMachine> machine;
+
+  bool hasHalideKernels() const { return !halideKernelDir.empty(); }
+};
+
+/// The description of `options`'s target with the Halide kernels under
+/// `kernelRoot` (kilnc's lib/kiln/kernels; "" for none), or null with
+/// `error` set when the triple or CPU is unknown.
+std::unique_ptr<TargetDescription>
+describeTarget(const CodegenOptions &options, const std::string &kernelRoot,
+               std::string &error);
+
+/// The pieces describeTarget is made of, each asked of a code generator.
+std::unique_ptr<llvm::TargetMachine>
+createTargetMachine(const CodegenOptions &options, std::string &error);
+VectorRegisters vectorRegistersFor(const llvm::TargetMachine &tm);
+RegisterTile registerTileFor(const llvm::TargetMachine &tm);
+/// The Halide kernel set for `tm`'s CPU, or "" when none fits.
+std::string halideKernelSetFor(const llvm::TargetMachine &tm);
+/// The folder under `root` holding the kernel set for `tm`, or "".
+std::string halideKernelDir(const llvm::TargetMachine &tm,
+                            const std::string &root);
+
+} // namespace kiln
+
+#endif // KILN_TARGET_TARGETDESCRIPTION_H

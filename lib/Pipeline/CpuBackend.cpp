@@ -1,0 +1,103 @@
+//===- CpuBackend.cpp - The CPU backend's pass order, in one place --------===//
+#include "kiln/Pipeline/Pipelines.h"
+#include "kiln/Target/TargetDescription.h"
+#include "kiln/Transforms/Passes.h"
+
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Conversion/VectorToSCF/VectorToSCF.h"
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Transforms/Passes.h"
+
+using namespace mlir;
+
+namespace kiln {
+
+CpuBackendOptions cpuBackendOptionsFor(const TargetDescription &target,
+                                       const std::string &entry) {
+  CpuBackendOptions options;
+  options.entry = entry;
+  options.tileRows = target.tile.rows;
+  options.tileLanes = target.tile.lanes;
+  options.wideRows = target.tile.wideRows;
+  options.wideLanes = target.tile.wideLanes;
+  options.halideKernels = target.hasHalideKernels();
+  return options;
+}
+
+void buildCpuBackend(OpPassManager &pm, const CpuBackendOptions &options) {
+  // Kernel choice on kiln ops (Halide calls, packed weights), then
+  // value-semantic linalg with elementwise chains fused into one loop nest
+  // each.
+  KilnSelectCpuKernelsOptions select;
+  select.rows = options.tileRows;
+  select.lanes = options.tileLanes;
+  select.wideRows = options.wideRows;
+  select.wideLanes = options.wideLanes;
+  select.halideDepthwise = options.halideKernels;
+  pm.addNestedPass<func::FuncOp>(createKilnSelectCpuKernels(select));
+  pm.addPass(createKilnLowerToLinalg());
+  pm.addPass(createCanonicalizerPass());
+  pm.addNestedPass<func::FuncOp>(createKilnFuseElementwise());
+
+  // Register tiles of vector code, still on tensors.
+  KilnTileAndVectorizeOptions tile;
+  tile.rows = options.tileRows;
+  tile.contractionLanes = options.tileLanes;
+  tile.lanes = options.stripLanes;
+  tile.unroll = options.unroll;
+  OpPassManager &tiles = pm.nest<func::FuncOp>();
+  tiles.addPass(createKilnTileAndVectorize(tile));
+  tiles.addPass(createKilnApproximateMath());
+  pm.addPass(createCanonicalizerPass());
+
+  // Buffers: caller-owned I/O, then everything else in one arena.
+  pm.addPass(createKilnEntryToBuffers(KilnEntryToBuffersOptions{options.entry}));
+  pm.addPass(bufferization::createEmptyTensorEliminationPass());
+  bufferization::OneShotBufferizePassOptions bufferize;
+  bufferize.bufferAlignment = options.arenaAlignment;
+  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  // Scratch tiles (partial reductions) leave their loops, so the arena
+  // holds them too.
+  pm.addNestedPass<func::FuncOp>(bufferization::createBufferLoopHoistingPass());
+  pm.addPass(createCSEPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createKilnExpandCopies());
+  KilnPlanArenaOptions arena;
+  arena.entry = options.entry;
+  arena.alignment = options.arenaAlignment;
+  pm.addPass(createKilnPlanArena(arena));
+
+  // Kernel calls: channel blocks for threads, then calls.
+  KilnSplitHalideCallsOptions split;
+  split.minBlockWork = options.minBlockWork;
+  pm.addNestedPass<func::FuncOp>(createKilnSplitHalideCalls(split));
+  pm.addPass(
+      createKilnOutlineKernels(KilnOutlineKernelsOptions{options.entry}));
+  pm.addPass(createKilnLowerHalideCalls());
+
+  // Loops, then the LLVM dialect with bare-pointer arguments.
+  pm.addPass(createConvertVectorToSCFPass(
+      VectorTransferToSCFOptions().enableFullUnroll(true)));
+  pm.addPass(createConvertLinalgToLoopsPass());
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createSCFToControlFlowPass());
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  // libm for what LLVM has no intrinsic for (erf, tanh, expm1).
+  pm.addPass(createConvertMathToFuncs());
+  pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createConvertMathToLibmPass());
+  pm.addPass(createConvertVectorToLLVMPass());
+  pm.addPass(createUBToLLVMConversionPass());
+  pm.addPass(createArithToLLVMConversionPass());
+  pm.addPass(createConvertControlFlowToLLVMPass());
+  ConvertFuncToLLVMPassOptions funcToLLVM;
+  funcToLLVM.useBarePtrCallConv = true;
+  pm.addPass(createConvertFuncToLLVMPass(funcToLLVM));
+  pm.addPass(createReconcileUnrealizedCastsPass());
+}
+
+} // namespace kiln

@@ -1,0 +1,18 @@
+//===- Frontend.cpp - Target-neutral graph passes, in order ---------------===//
+#include "kiln/Pipeline/Pipelines.h"
+#include "kiln/Transforms/Passes.h"
+
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Transforms/Passes.h"
+
+using namespace mlir;
+
+namespace kiln {
+
+void buildFrontend(OpPassManager &pm, const FrontendOptions &options) {
+  if (options.foldIntoConv)
+    pm.addNestedPass<func::FuncOp>(createKilnFoldIntoConv());
+  pm.addPass(createCanonicalizerPass());
+}
+
+} // namespace kiln

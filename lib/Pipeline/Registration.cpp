@@ -1,0 +1,97 @@
+//===- Registration.cpp - The pipelines as kiln-opt sees them -------------===//
+#include "kiln/Pipeline/Pipelines.h"
+#include "kiln/Transforms/Passes.h"
+
+#include "mlir/InitAllPasses.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassOptions.h"
+#include "mlir/Pass/PassRegistry.h"
+
+using namespace mlir;
+
+namespace kiln {
+
+namespace {
+
+/// CpuBackendOptions on the command line: `-kiln-cpu-pipeline="rows=4 ..."`.
+struct CpuBackendCLOptions : PassPipelineOptions<CpuBackendCLOptions> {
+  Option<std::string> entry{*this, "entry", llvm::cl::desc("Entry function"),
+                            llvm::cl::init("main")};
+  Option<uint64_t> alignment{*this, "alignment",
+                             llvm::cl::desc("Arena buffer alignment"),
+                             llvm::cl::init(64)};
+  Option<int64_t> rows{*this, "rows",
+                       llvm::cl::desc("Rows of the contraction register tile"),
+                       llvm::cl::init(8)};
+  Option<int64_t> lanes{*this, "lanes",
+                        llvm::cl::desc("Lanes of the contraction register tile"),
+                        llvm::cl::init(32)};
+  Option<int64_t> wideRows{*this, "wide-rows",
+                           llvm::cl::desc("Rows of the wide matmul tile"),
+                           llvm::cl::init(0)};
+  Option<int64_t> wideLanes{*this, "wide-lanes",
+                            llvm::cl::desc("Lanes of the wide matmul tile"),
+                            llvm::cl::init(0)};
+  Option<int64_t> stripLanes{
+      *this, "strip-lanes",
+      llvm::cl::desc("Lanes of elementwise and reduction strips"),
+      llvm::cl::init(32)};
+  Option<int64_t> unroll{*this, "unroll",
+                         llvm::cl::desc("Unroll factor of accumulator loops"),
+                         llvm::cl::init(4)};
+  Option<bool> halideKernels{*this, "halide-kernels",
+                             llvm::cl::desc("Call the Halide depthwise kernels"),
+                             llvm::cl::init(false)};
+  Option<int64_t> minBlockWork{
+      *this, "min-block-work",
+      llvm::cl::desc("Multiply-adds per Halide channel block, at least"),
+      llvm::cl::init(16384)};
+
+  CpuBackendOptions get() const {
+    CpuBackendOptions o;
+    o.entry = entry;
+    o.arenaAlignment = alignment;
+    o.tileRows = rows;
+    o.tileLanes = lanes;
+    o.wideRows = wideRows;
+    o.wideLanes = wideLanes;
+    o.stripLanes = stripLanes;
+    o.unroll = unroll;
+    o.halideKernels = halideKernels;
+    o.minBlockWork = minBlockWork;
+    return o;
+  }
+};
+
+struct FrontendCLOptions : PassPipelineOptions<FrontendCLOptions> {
+  Option<bool> foldIntoConv{*this, "fold-into-conv",
+                            llvm::cl::desc("Fold BatchNorm and scale/shift "
+                                           "into conv weights"),
+                            llvm::cl::init(true)};
+};
+
+} // namespace
+
+void registerKilnPipelines() {
+  registerAllPasses();
+  registerKilnPasses();
+  PassPipelineRegistration<FrontendCLOptions>(
+      "kiln-frontend", "Target-neutral graph passes on kiln ops",
+      [](OpPassManager &pm, const FrontendCLOptions &cl) {
+        buildFrontend(pm, FrontendOptions{cl.foldIntoConv});
+      });
+  PassPipelineRegistration<CpuBackendCLOptions>(
+      "kiln-cpu-backend", "Lower kiln ops to the LLVM dialect for CPUs",
+      [](OpPassManager &pm, const CpuBackendCLOptions &cl) {
+        buildCpuBackend(pm, cl.get());
+      });
+  PassPipelineRegistration<CpuBackendCLOptions>(
+      "kiln-cpu-pipeline",
+      "The frontend, then the CPU backend (the options are the backend's)",
+      [](OpPassManager &pm, const CpuBackendCLOptions &cl) {
+        buildFrontend(pm, FrontendOptions());
+        buildCpuBackend(pm, cl.get());
+      });
+}
+
+} // namespace kiln
