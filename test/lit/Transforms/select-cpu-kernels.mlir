@@ -1,0 +1,52 @@
+// RUN: kiln-opt %s -split-input-file -kiln-select-cpu-kernels="rows=4 lanes=16 wide-rows=6 wide-lanes=64" | FileCheck %s
+// RUN: kiln-opt %s -split-input-file -kiln-select-cpu-kernels="halide-depthwise=true" | FileCheck %s --check-prefix=HALIDE
+
+// Contractions over a constant weight are marked with the tile their weight
+// is packed for; a weight computed at run time cannot be packed.
+// CHECK-LABEL: func @marks
+// CHECK: kiln.conv {{.*}}kiln.pack_tile = array<i64: 4, 16>
+// CHECK-NOT: kiln.register_tile
+// CHECK: kiln.matmul {{.*}}{kiln.pack_tile = array<i64: 4, 16>}
+// CHECK: kiln.matmul %arg1, %arg2 :
+// CHECK: kiln.gemm {{.*}}kiln.pack_tile = array<i64: 4, 16>
+func.func @marks(%x: tensor<1x8x4x4xf32>, %a: tensor<4x8xf32>, %v: tensor<8x16xf32>) -> (tensor<1x8x4x4xf32>, tensor<4x16xf32>, tensor<4x16xf32>, tensor<4x16xf32>) {
+  %w = kiln.constant dense<1.0> : tensor<8x8x1x1xf32>
+  %b = kiln.constant dense<2.0> : tensor<8x16xf32>
+  %c = kiln.conv %x, %w {strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, group = 1 : i64} : (tensor<1x8x4x4xf32>, tensor<8x8x1x1xf32>) -> tensor<1x8x4x4xf32>
+  %m = kiln.matmul %a, %b : (tensor<4x8xf32>, tensor<8x16xf32>) -> tensor<4x16xf32>
+  %n = kiln.matmul %a, %v : (tensor<4x8xf32>, tensor<8x16xf32>) -> tensor<4x16xf32>
+  %g = kiln.gemm %a, %b {alpha = 1.0 : f32, beta = 1.0 : f32, trans_a = false, trans_b = false} : (tensor<4x8xf32>, tensor<8x16xf32>) -> tensor<4x16xf32>
+  return %c, %m, %n, %g : tensor<1x8x4x4xf32>, tensor<4x16xf32>, tensor<4x16xf32>, tensor<4x16xf32>
+}
+
+// -----
+
+// A matmul of at least 128 in every dim takes the wide tile and tells
+// kiln-tile-and-vectorize so; 127 rows are too few.
+// CHECK-LABEL: func @wide
+// CHECK: kiln.matmul {{.*}}{kiln.pack_tile = array<i64: 6, 64>, kiln.register_tile = array<i64: 6, 64>}
+// CHECK: kiln.matmul {{.*}}{kiln.pack_tile = array<i64: 4, 16>}
+func.func @wide(%a: tensor<128x128xf32>, %b: tensor<127x128xf32>) -> (tensor<128x128xf32>, tensor<127x128xf32>) {
+  %w = kiln.constant dense<1.0> : tensor<128x128xf32>
+  %0 = kiln.matmul %a, %w : (tensor<128x128xf32>, tensor<128x128xf32>) -> tensor<128x128xf32>
+  %1 = kiln.matmul %b, %w : (tensor<127x128xf32>, tensor<128x128xf32>) -> tensor<127x128xf32>
+  return %0, %1 : tensor<128x128xf32>, tensor<127x128xf32>
+}
+
+// -----
+
+// Without halide-depthwise (a target with no Halide kernels) a depthwise
+// conv stays a kiln.conv; with it, the conv and its Relu become one call on
+// the padded input.
+// CHECK-LABEL: func @depthwise
+// CHECK-NOT: kiln.halide_depthwise
+// HALIDE-LABEL: func @depthwise
+// HALIDE: %[[PAD:.*]] = tensor.insert_slice %arg0 into
+// HALIDE: kiln.halide_depthwise %[[PAD]], %arg1, %{{.*}} into %{{.*}} {activation = "clip", hi = 0x7F800000 : f32, kernel_size = 3 : i64, stride = 1 : i64}
+// HALIDE-NOT: kiln.relu
+// HALIDE-NOT: kiln.conv
+func.func @depthwise(%x: tensor<1x4x8x8xf32>, %w: tensor<4x1x3x3xf32>) -> tensor<1x4x8x8xf32> {
+  %0 = kiln.conv %x, %w {strides = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, group = 4 : i64} : (tensor<1x4x8x8xf32>, tensor<4x1x3x3xf32>) -> tensor<1x4x8x8xf32>
+  %1 = kiln.relu %0 : tensor<1x4x8x8xf32>
+  return %1 : tensor<1x4x8x8xf32>
+}
