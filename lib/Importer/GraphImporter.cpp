@@ -24,6 +24,15 @@ bool GraphImporter::fail(const std::string &message) {
   return false;
 }
 
+bool GraphImporter::requireRunTimeType(int32_t dtype, const std::string &name) {
+  const DataTypeInfo *info = lookupDataType(dtype);
+  if (info && info->atRunTime)
+    return true;
+  return fail("'" + name + "' has data type " + dtypeName(dtype) +
+              (info ? ", which compiled code does not compute on yet"
+                    : ", which Kiln does not support"));
+}
+
 Location GraphImporter::loc() const {
   Location file = FileLineColLoc::get(ctx, modelPath, 0, 0);
   if (!node)
@@ -134,6 +143,8 @@ void GraphImporter::setOutput(size_t i, HostTensor constant) {
 }
 
 Value GraphImporter::constant(const HostTensor &tensor, const std::string &name) {
+  if (!requireRunTimeType(tensor.dtype, name))
+    return {};
   ElementsAttr attr = toElementsAttr(ctx, tensor, name);
   return ConstantOp::create(builder, loc(), attr);
 }

@@ -1,8 +1,8 @@
 //===- GraphImporter.h - State shared by the per-op importers -------------===//
 //
 // One GraphImporter walks one ONNX graph in topological order. Each ONNX op
-// has one small import function (OpImporters.cpp) that reads its inputs and
-// attributes through this class and records its outputs. Values known at
+// has one small import function (Ops/, one file per op family) that reads
+// its inputs and attributes through this class and records its outputs. Values known at
 // compile time stay HostTensors so shape computations fold on the host.
 //
 //===----------------------------------------------------------------------===//
@@ -112,8 +112,11 @@ public:
     return builder.create(state)->getResult(0);
   }
 
-  /// Materializes a host tensor as a kiln.constant.
+  /// Materializes a host tensor as a kiln.constant; null after fail() when
+  /// its data type exists only at compile time.
   mlir::Value constant(const HostTensor &tensor, const std::string &name);
+  /// False after fail() when compiled code cannot hold `dtype` (value `name`).
+  bool requireRunTimeType(int32_t dtype, const std::string &name);
   /// kiln.reshape to `shape` (no-op when already that shape).
   mlir::Value reshape(mlir::Value value, llvm::ArrayRef<int64_t> shape);
 
@@ -124,8 +127,9 @@ private:
 
 /// An op import function: returns false after calling fail().
 using OpImporter = std::function<bool(GraphImporter &)>;
-/// The table from ONNX op type to its importer.
-const std::unordered_map<std::string, OpImporter> &opImporters();
+using OpImporterTable = std::unordered_map<std::string, OpImporter>;
+/// The table from ONNX op type to its importer (Ops/OpTable.cpp).
+const OpImporterTable &opImporters();
 
 /// Reads Slice's starts/ends/axes/steps (attributes before opset 10,
 /// constant inputs from 10 on) and resolves them against `dims`.

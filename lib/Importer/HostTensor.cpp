@@ -19,18 +19,7 @@ using namespace mlir;
 namespace kiln {
 
 size_t HostTensor::elementSize(int32_t dtype) {
-  switch (dtype) {
-  case kFloat:
-  case kInt32:
-    return 4;
-  case kInt64:
-    return 8;
-  case kInt8:
-  case kBool:
-    return 1;
-  default:
-    return 0;
-  }
+  return kiln::elementSize(dtype);
 }
 
 int64_t HostTensor::numElements() const {
@@ -69,6 +58,9 @@ std::vector<int64_t> HostTensor::asInt64() const {
       break;
     case kInt8:
       out[i] = load<int8_t>(p);
+      break;
+    case kUInt8:
+      out[i] = *p;
       break;
     case kBool:
       out[i] = *p != 0;
@@ -114,6 +106,9 @@ static HostTensor fromValues(const std::vector<T> &values,
       break;
     case kInt8:
       store<int8_t>(p, static_cast<int8_t>(values[i]));
+      break;
+    case kUInt8:
+      *p = static_cast<uint8_t>(values[i]);
       break;
     case kBool:
       *p = values[i] != 0;
@@ -253,7 +248,7 @@ bool readTensorProto(const onnx::TensorProto &proto, const std::string &modelDir
     if (expected)
       std::memcpy(out.bytes.data(), proto.int64_data().data(), expected);
     return true;
-  default: // int32, int8 and bool all travel in int32_data
+  default: // int32, int8, uint8 and bool all travel in int32_data
     if (proto.int32_data_size() != count)
       return sizeError(proto.int32_data_size());
     for (int64_t i = 0; i < count; ++i) {
@@ -266,48 +261,6 @@ bool readTensorProto(const onnx::TensorProto &proto, const std::string &modelDir
     }
     return true;
   }
-}
-
-Type elementTypeFor(MLIRContext *ctx, int32_t dtype) {
-  switch (dtype) {
-  case kFloat:
-    return Float32Type::get(ctx);
-  case kInt64:
-    return IntegerType::get(ctx, 64);
-  case kInt32:
-    return IntegerType::get(ctx, 32);
-  case kInt8:
-    return IntegerType::get(ctx, 8);
-  case kBool:
-    return IntegerType::get(ctx, 1);
-  default:
-    return {};
-  }
-}
-
-int32_t dtypeFor(Type type) {
-  if (type.isF32())
-    return kFloat;
-  if (type.isInteger(64))
-    return kInt64;
-  if (type.isInteger(32))
-    return kInt32;
-  if (type.isInteger(8))
-    return kInt8;
-  if (type.isInteger(1))
-    return kBool;
-  return 0;
-}
-
-const char *dtypeName(int32_t dtype) {
-  static const char *names[] = {"undefined", "float", "uint8", "int8",
-                                "uint16", "int16", "int32", "int64",
-                                "string", "bool", "float16", "double",
-                                "uint32", "uint64", "complex64",
-                                "complex128", "bfloat16"};
-  if (dtype >= 0 && dtype < static_cast<int32_t>(std::size(names)))
-    return names[dtype];
-  return "unknown";
 }
 
 ElementsAttr toElementsAttr(MLIRContext *ctx, const HostTensor &t,

@@ -8,6 +8,8 @@
 #ifndef KILN_IMPORTER_HOSTTENSOR_H
 #define KILN_IMPORTER_HOSTTENSOR_H
 
+#include "Kiln/DataTypes.h"
+
 #include "mlir/IR/BuiltinAttributes.h"
 
 #include <cstdint>
@@ -19,15 +21,6 @@ class TensorProto;
 }
 
 namespace kiln {
-
-/// ONNX TensorProto.DataType codes that Kiln handles.
-enum OnnxDType : int32_t {
-  kFloat = 1,
-  kInt8 = 3,
-  kInt32 = 6,
-  kInt64 = 7,
-  kBool = 9,
-};
 
 struct HostTensor {
   int32_t dtype = kFloat;
@@ -50,11 +43,6 @@ struct HostTensor {
 bool readTensorProto(const onnx::TensorProto &proto, const std::string &modelDir,
                      HostTensor &out, std::string &error);
 
-/// MLIR element type for an ONNX dtype; null when unsupported.
-mlir::Type elementTypeFor(mlir::MLIRContext *ctx, int32_t dtype);
-/// ONNX dtype code for an MLIR element type; 0 when unsupported.
-int32_t dtypeFor(mlir::Type elementType);
-const char *dtypeName(int32_t dtype);
 
 /// Large tensors become dense resource blobs (never printed element by
 /// element); small ones plain dense attributes that folders can read.

@@ -235,9 +235,12 @@ OwningOpRef<ModuleOp> importOnnxFile(MLIRContext &context,
       continue;
     int32_t dtype = in.type().tensor_type().elem_type();
     Type elem = elementTypeFor(&context, dtype);
-    if (!elem) {
-      error = path + ": input '" + in.name() + "' has unsupported data type " +
-              dtypeName(dtype);
+    const DataTypeInfo *info = lookupDataType(dtype);
+    if (!elem || !info || !info->atRunTime) {
+      error = path + ": input '" + in.name() + "' has " +
+              (info ? "data type " + std::string(dtypeName(dtype)) +
+                          ", which compiled code does not compute on yet"
+                    : "unsupported data type " + std::string(dtypeName(dtype)));
       return nullptr;
     }
     std::vector<int64_t> dims;
@@ -286,6 +289,10 @@ OwningOpRef<ModuleOp> importOnnxFile(MLIRContext &context,
     }
     if (!it->second.value)
       it->second.value = importer.constant(*it->second.constant, out.name());
+    if (!it->second.value) {
+      error = importer.error;
+      return nullptr;
+    }
     results.push_back(it->second.value);
     outputNames.push_back(b.getStringAttr(out.name()));
   }

@@ -1,5 +1,6 @@
 //===- ModelInterface.cpp - Header text and C entry points ----------------===//
 #include "kiln/Target/ModelInterface.h"
+#include "Kiln/DataTypes.h"
 #include "kiln/Target/FloatMode.h"
 #include "kiln/Target/FunctionMarks.h"
 #include "kiln/Target/ParallelEntry.h"
@@ -16,20 +17,6 @@ using namespace mlir;
 
 namespace kiln {
 
-static int32_t onnxDType(Type type) {
-  if (type.isF32())
-    return 1;
-  if (type.isInteger(64))
-    return 7;
-  if (type.isInteger(32))
-    return 6;
-  if (type.isInteger(8))
-    return 3;
-  if (type.isInteger(1))
-    return 9;
-  return 0;
-}
-
 bool describeModel(func::FuncOp entry, const std::string &name,
                    ModelInterface &out, std::string &error) {
   out = ModelInterface();
@@ -44,12 +31,12 @@ bool describeModel(func::FuncOp entry, const std::string &name,
   auto describe = [&](Type type, std::string valueName, TensorDesc &desc) {
     auto tensor = dyn_cast<RankedTensorType>(type);
     if (!tensor || !tensor.hasStaticShape() ||
-        !onnxDType(tensor.getElementType())) {
+        !dtypeFor(tensor.getElementType())) {
       error = "'" + valueName + "' has no static, supported tensor type";
       return false;
     }
     desc.name = std::move(valueName);
-    desc.dtype = onnxDType(tensor.getElementType());
+    desc.dtype = dtypeFor(tensor.getElementType());
     desc.dims.assign(tensor.getShape().begin(), tensor.getShape().end());
     return true;
   };

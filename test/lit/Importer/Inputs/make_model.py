@@ -100,6 +100,16 @@ MODELS = {
         [helper.make_node("Add", ["x", "b"], ["y"], broadcast=1, axis=1)],
         [tensor("x", [2, 3, 4])], [tensor("y", [2, 3, 4])],
         [init("b", np.ones(3, np.float32))], opset=6),
+    # A uint8 initializer (a quantization zero point, say) folds on the host.
+    "uint8_constant": lambda: model(
+        [helper.make_node("Cast", ["zp"], ["zpf"], to=TensorProto.FLOAT),
+         helper.make_node("Add", ["x", "zpf"], ["y"])],
+        [tensor("x", [4])], [tensor("y", [4])],
+        [init("zp", np.array([0, 128, 200, 255], np.uint8))]),
+    # uint8 at run time is not compiled yet: a clear error, not a crash.
+    "uint8_input": lambda: model(
+        [helper.make_node("Cast", ["x"], ["y"], to=TensorProto.FLOAT)],
+        [tensor("x", [4], TensorProto.UINT8)], [tensor("y", [4])]),
 }
 
 if __name__ == "__main__":

@@ -1,0 +1,110 @@
+//===- Normalization.cpp - BatchNorm, LayerNorm, InstanceNorm importers ---===//
+#include "OpFamilies.h"
+#include "Kiln/KilnOps.h"
+
+using namespace mlir;
+
+namespace kiln {
+namespace {
+
+bool importBatchNorm(GraphImporter &g) {
+  if (g.attrInt("training_mode", 0) != 0)
+    return g.fail("unsupported attribute value training_mode=1");
+  if (g.opset < 9 && g.attrInt("spatial", 1) != 1)
+    return g.fail("unsupported attribute value spatial=0");
+  for (size_t i = 1; i < g.numOutputs(); ++i)
+    if (g.hasOutput(i))
+      return g.fail("training outputs (running mean/var) are not supported");
+  SmallVector<Value> in;
+  for (size_t i = 0; i < 5; ++i) {
+    in.push_back(g.input(i));
+    if (!in.back())
+      return false;
+  }
+  if (!requireFloat(g, in[0]))
+    return false;
+  Value y = g.make<BatchNormOp>(in[0], in[1], in[2], in[3], in[4],
+                                llvm::APFloat(g.attrFloat("epsilon", 1e-5f)));
+  return g.produce(y);
+}
+
+Value reduceOver(GraphImporter &g, Value x, Dims axes, bool mean) {
+  return mean ? g.make<ReduceMeanOp>(x, axes, true)
+              : g.make<ReduceSumOp>(x, axes, true);
+}
+
+/// (x - mean) / sqrt(var + eps) over `axes`; the mean and 1 / sqrt(var +
+/// eps) are returned too, kept broadcastable (size-1 reduced dims).
+Value normalizeOver(GraphImporter &g, Value x, const Dims &axes, float epsilon,
+                    Value *meanOut = nullptr, Value *invStdOut = nullptr) {
+  Value mean = reduceOver(g, x, axes, true);
+  if (!mean)
+    return {};
+  Value centered = g.make<SubOp>(x, mean);
+  Value squared = centered ? g.make<MulOp>(centered, centered) : Value();
+  Value var = squared ? reduceOver(g, squared, axes, true) : Value();
+  if (!var)
+    return {};
+  HostTensor eps = HostTensor::fromDouble({epsilon}, {}, kFloat);
+  Value shifted = g.make<AddOp>(var, g.constant(eps, "epsilon"));
+  if (!shifted)
+    return {};
+  Value std = SqrtOp::create(g.builder, g.loc(), shifted);
+  if (meanOut)
+    *meanOut = mean;
+  if (invStdOut)
+    *invStdOut = ReciprocalOp::create(g.builder, g.loc(), std);
+  return g.make<DivOp>(centered, std);
+}
+
+bool importLayerNorm(GraphImporter &g) {
+  Value x = g.input(0), scale = g.input(1);
+  if (!x || !scale || !requireFloat(g, x))
+    return false;
+  int64_t rank = cast<RankedTensorType>(x.getType()).getRank();
+  auto axis = normalizeAxis(g.attrInt("axis", -1), rank);
+  if (!axis)
+    return g.fail("axis out of range");
+  Dims axes;
+  for (int64_t d = *axis; d < rank; ++d)
+    axes.push_back(d);
+  Value mean, invStd;
+  Value y = normalizeOver(g, x, axes, g.attrFloat("epsilon", 1e-5f), &mean, &invStd);
+  if (y) {
+    g.setOutput(1, mean);
+    g.setOutput(2, invStd);
+  }
+  y = y ? g.make<MulOp>(y, scale) : Value();
+  if (y && g.hasInput(2)) {
+    Value bias = g.input(2);
+    y = bias ? g.make<AddOp>(y, bias) : Value();
+  }
+  return g.produce(y);
+}
+
+bool importInstanceNorm(GraphImporter &g) {
+  Value x = g.input(0), scale = g.input(1), bias = g.input(2);
+  if (!x || !scale || !bias || !requireFloat(g, x))
+    return false;
+  auto type = cast<RankedTensorType>(x.getType());
+  if (type.getRank() < 3)
+    return g.fail("expects an input of rank >= 3");
+  Dims axes, paramShape(type.getRank() - 1, 1);
+  for (int64_t d = 2; d < type.getRank(); ++d)
+    axes.push_back(d);
+  paramShape[0] = type.getDimSize(1);
+  Value y = normalizeOver(g, x, axes, g.attrFloat("epsilon", 1e-5f));
+  y = y ? g.make<MulOp>(y, g.reshape(scale, paramShape)) : Value();
+  y = y ? g.make<AddOp>(y, g.reshape(bias, paramShape)) : Value();
+  return g.produce(y);
+}
+
+} // namespace
+
+void addNormalizationImporters(OpImporterTable &table) {
+  table.try_emplace("BatchNormalization", importBatchNorm);
+  table.try_emplace("LayerNormalization", importLayerNorm);
+  table.try_emplace("InstanceNormalization", importInstanceNorm);
+}
+
+} // namespace kiln

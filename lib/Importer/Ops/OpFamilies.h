@@ -1,0 +1,44 @@
+//===- OpFamilies.h - The ONNX operator importers, one file per family ----===//
+//
+// Each family file holds the import functions of its operators and adds
+// them to the one table the importer dispatches on (OpTable.cpp). Adding an
+// operator is one function and one table row in its family's file.
+//
+//===----------------------------------------------------------------------===//
+#ifndef KILN_IMPORTER_OPS_OPFAMILIES_H
+#define KILN_IMPORTER_OPS_OPFAMILIES_H
+
+#include "../GraphImporter.h"
+
+#include <vector>
+
+namespace kiln {
+
+using Dims = std::vector<int64_t>;
+
+inline Dims shapeOf(mlir::RankedTensorType type) {
+  return Dims(type.getShape().begin(), type.getShape().end());
+}
+
+inline mlir::FloatAttr f32(GraphImporter &g, double v) {
+  return g.builder.getF32FloatAttr(static_cast<float>(v));
+}
+
+/// False, after reporting it, when `v` is not an f32 tensor.
+inline bool requireFloat(GraphImporter &g, mlir::Value v) {
+  if (!mlir::cast<mlir::RankedTensorType>(v.getType()).getElementType().isF32())
+    return g.fail("only float32 tensors are supported");
+  return true;
+}
+
+void addElementwiseImporters(OpImporterTable &table);
+void addConvolutionImporters(OpImporterTable &table);
+void addContractionImporters(OpImporterTable &table);
+void addReductionImporters(OpImporterTable &table);
+void addNormalizationImporters(OpImporterTable &table);
+void addDataMovementImporters(OpImporterTable &table);
+void addIndexingImporters(OpImporterTable &table);
+
+} // namespace kiln
+
+#endif // KILN_IMPORTER_OPS_OPFAMILIES_H

@@ -1,0 +1,70 @@
+// The target description is made once and answers every backend question:
+// triple, CPU, vector registers, register tile, Halide kernel set.
+#include "kiln/Target/TargetDescription.h"
+
+#include "llvm/Target/TargetMachine.h"
+
+#include <catch2/catch.hpp>
+
+#include <memory>
+#include <string>
+
+namespace {
+
+std::unique_ptr<kiln::TargetDescription>
+describe(const std::string &triple, const std::string &cpu,
+         const std::string &root = "") {
+  kiln::CodegenOptions options;
+  options.triple = triple;
+  options.cpu = cpu;
+  std::string error;
+  auto target = kiln::describeTarget(options, root, error);
+  INFO(error);
+  REQUIRE(target);
+  return target;
+}
+
+} // namespace
+
+TEST_CASE("An AVX-512 description holds its registers, tiles and kernels",
+          "[target]") {
+  auto t = describe("x86_64-linux-gnu", "skylake-avx512");
+  CHECK(t->triple.getArch() == llvm::Triple::x86_64);
+  CHECK(t->cpu == "skylake-avx512");
+  CHECK(t->vectors.floatsPerRegister == 16);
+  CHECK(t->vectors.count == 32);
+  CHECK(t->tile.rows == 8);
+  CHECK(t->tile.lanes == 32);
+  CHECK(t->tile.wideRows == 6);
+  CHECK(t->tile.wideLanes == 64);
+  CHECK(t->kernelSet == "x86-64-avx512");
+  // No kernel folder given: the set is known but nothing can be linked.
+  CHECK_FALSE(t->hasHalideKernels());
+  REQUIRE(t->machine);
+  CHECK(t->machine->getTargetCPU() == "skylake-avx512");
+}
+
+TEST_CASE("Descriptions of the edge targets", "[target]") {
+  auto arm = describe("aarch64-linux-gnu", "cortex-a76");
+  CHECK(arm->vectors.floatsPerRegister == 4);
+  CHECK(arm->kernelSet == "arm-64");
+  auto v7 = describe("armv7a-linux-gnueabihf", "generic");
+  CHECK(v7->vectors.floatsPerRegister == 1);
+  CHECK(v7->kernelSet.empty());
+  auto rv = describe("riscv64-linux-gnu", "generic");
+  CHECK(rv->kernelSet.empty());
+  CHECK(rv->tile.lanes == 2);
+}
+
+TEST_CASE("A bad triple or CPU is an error, not a description", "[target]") {
+  kiln::CodegenOptions options;
+  options.triple = "sparc-sun-solaris";
+  std::string error;
+  CHECK_FALSE(kiln::describeTarget(options, "", error));
+  CHECK(error.find("unknown target") != std::string::npos);
+  options.triple = "x86_64-linux-gnu";
+  options.cpu = "pentium9000";
+  error.clear();
+  CHECK_FALSE(kiln::describeTarget(options, "", error));
+  CHECK(error.find("pentium9000") != std::string::npos);
+}
