@@ -35,9 +35,10 @@ static void limitFullUnrolling() {
   auto it = options.find("unroll-threshold");
   if (it == options.end())
     return;
-  auto *threshold = static_cast<llvm::cl::opt<unsigned> *>(it->second);
+  // LLVM reads the option only when it occurred, so it must occur.
+  llvm::cl::Option *threshold = it->second;
   if (threshold->getNumOccurrences() == 0)
-    threshold->setValue(50);
+    threshold->addOccurrence(0, "unroll-threshold", "50");
 }
 
 static void optimize(llvm::Module &module, llvm::TargetMachine &tm) {
