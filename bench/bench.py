@@ -81,6 +81,11 @@ def kernel_models(work):
             ("depthwise3x3", dw, dw_flops)]
 
 
+def fma_lanes():
+    """fp32 lanes of the FMAs peak.c uses with -march=native on this host."""
+    return 16 if " avx512f" in open("/proc/cpuinfo").read() else 8
+
+
 def time_model(args, work, name, path, kernels=None):
     """Compiles a one-op model and returns its best-of-3 median ms;
     kernels="mlir" compiles every op with MLIR (no Halide kernels)."""
@@ -129,7 +134,7 @@ def kernel_table(args, work):
     """GEMM 512^3 and 3x3 depthwise 1x64x112x112 inside compiled models, as
     a fraction of one core's measured FMA peak."""
     peak_exe = work / "peak"
-    run(["cc", "-O2", "-mavx512f", "-mfma", str(ROOT / "bench/peak.c"), "-o", str(peak_exe)])
+    run(["cc", "-O2", "-march=native", str(ROOT / "bench/peak.c"), "-o", str(peak_exe)])
     # Timed like the kernels: best of 3 medians of 20 runs of about 1 ms.
     peak = max(float(run([str(peak_exe), "20"])) for _ in range(3))
     rows = []
@@ -217,8 +222,8 @@ def main():
             "inter-op 1; Kiln objects compiled with `--cpu native`). %s, %s.\n\n%s\n\n"
             "## Kernels inside compiled models (1 thread, best of 3 medians)\n\n"
             "Peak: one core's fp32 FMA throughput measured by `bench/peak.c` (12 independent "
-            "chains of 512-bit FMAs, timed like the kernels: best of 3 medians of 20 runs of "
-            "about 1 ms each): %.1f GFLOP/s = 2 FMA pipes x 16 fp32 lanes x 2 flops x "
+            "chains of %d-bit FMAs, timed like the kernels: best of 3 medians of 20 runs of "
+            "about 1 ms each): %.1f GFLOP/s = 2 FMA pipes x %d fp32 lanes x 2 flops x "
             "%.2f GHz effective clock. The last row is the depthwise conv's bound from "
             "memory traffic: a Relu model over the same 1x64x112x112 tensor moves the same "
             "bytes, so a depthwise conv of this shape reaches at most that fraction of "
@@ -232,7 +237,8 @@ def main():
             "JIT-compiled by Halide with boundary handling inline, as an outside "
             "reference.\n\n%s\n"
             % (rounds, cpu, datetime.date.today().isoformat(), "\n".join(lines),
-               peak, peak / 64, "\n".join(kernels), "\n".join(stencils)))
+               32 * fma_lanes(), peak, fma_lanes(), peak / (4 * fma_lanes()),
+               "\n".join(kernels), "\n".join(stencils)))
     return 0
 
 

@@ -109,6 +109,8 @@ def cases(work):
     yield "unknown target", [relu, "--target", "sparc-sun-solaris"], "unknown target"
     yield "unknown cpu", [relu, "--cpu", "pentium9000"], "unknown CPU 'pentium9000'"
     yield "unknown option", [relu, "--frobnicate"], "unknown option '--frobnicate'"
+    yield "empty option value", [relu, "--cpu="], "--cpu needs a value"
+    yield "misspelt option", [relu, "--shapes", "x=1"], "unknown option '--shapes'"
     yield "bad --emit", [relu, "--emit", "exe"], "--emit must be obj, asm, llvm or mlir"
     yield "bad --name", [relu, "--name", "my-net"], "is not a C identifier"
 

@@ -36,6 +36,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <unistd.h>
 
 using namespace mlir;
 namespace cl = llvm::cl;
@@ -277,6 +278,35 @@ std::string halideKernelRoot(const char *argv0) {
   return std::string(root);
 }
 
+/// Parses argv with llvm::cl. Its complaints go to `errors`, also those it
+/// writes straight to stderr (a missing value, for one), so that kilnc can
+/// say them as its one `error:` line. --help and --version exit here.
+bool parseCommandLine(int argc, char **argv, std::string &errors) {
+  llvm::raw_string_ostream errorStream(errors);
+  llvm::errs().flush();
+  std::FILE *captured = std::tmpfile();
+  int savedStderr = captured ? dup(2) : -1;
+  if (savedStderr >= 0)
+    dup2(fileno(captured), 2);
+  bool ok = cl::ParseCommandLineOptions(
+      argc, argv,
+      "Kiln: compiles an ONNX model into an object file and a C header\n",
+      &errorStream);
+  llvm::errs().flush();
+  if (savedStderr >= 0) {
+    dup2(savedStderr, 2);
+    close(savedStderr);
+    std::string direct;
+    std::rewind(captured);
+    for (int c; (c = std::fgetc(captured)) != EOF;)
+      direct += static_cast<char>(c);
+    errors = direct + errors;
+  }
+  if (captured)
+    std::fclose(captured);
+  return ok;
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -284,12 +314,7 @@ int main(int argc, char **argv) {
   PhaseTimer timer;
   cl::HideUnrelatedOptions(kilnCategory);
   cl::SetVersionPrinter(printVersion);
-  std::string clErrors;
-  llvm::raw_string_ostream clErrorStream(clErrors);
-  if (!cl::ParseCommandLineOptions(argc, argv,
-                                   "Kiln: compiles an ONNX model into an "
-                                   "object file and a C header\n",
-                                   &clErrorStream))
+  if (std::string clErrors; !parseCommandLine(argc, argv, clErrors))
     return fail(commandLineError(clErrors));
   Options o;
   if (std::string err = checkOptions(o); !err.empty())
