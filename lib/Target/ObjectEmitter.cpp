@@ -129,6 +129,10 @@ std::unique_ptr<llvm::Module> buildLLVMModule(mlir::ModuleOp module,
   return llvmModule;
 }
 
+void optimizeModule(llvm::Module &module, const TargetDescription &target) {
+  optimize(module, *target.machine);
+}
+
 bool writeObject(llvm::Module &module, const TargetDescription &target,
                  EmitKind kind, llvm::raw_pwrite_stream &os,
                  std::string &error) {

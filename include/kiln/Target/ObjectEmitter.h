@@ -37,6 +37,10 @@ std::unique_ptr<llvm::Module> buildLLVMModule(mlir::ModuleOp module,
                                               llvm::LLVMContext &context,
                                               std::string &error);
 
+/// Optimizes `module` at O3 for `target`: what writeObject does first, for a
+/// caller that runs the module in process instead.
+void optimizeModule(llvm::Module &module, const TargetDescription &target);
+
 /// Optimizes `module` at O3 for `target` and writes `kind` to `os`.
 bool writeObject(llvm::Module &module, const TargetDescription &target,
                  EmitKind kind, llvm::raw_pwrite_stream &os,
