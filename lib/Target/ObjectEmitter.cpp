@@ -6,7 +6,10 @@
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Export.h"
 
+#include "llvm/IR/DiagnosticInfo.h"
+#include "llvm/IR/DiagnosticPrinter.h"
 #include "llvm/IR/LegacyPassManager.h"
+#include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/Module.h"
 #include "llvm/IR/Verifier.h"
 #include "llvm/Passes/PassBuilder.h"
@@ -41,8 +44,38 @@ static void limitFullUnrolling() {
     threshold->addOccurrence(0, "unroll-threshold", "50");
 }
 
+/// LLVM's diagnostics while it optimizes Kiln's code, printed as LLVM does,
+/// but for one kind: the kernels mark their accumulator loops for unrolling,
+/// and where a target cannot honour the mark (RV64GC's scalar tiles) LLVM
+/// would warn once per loop about code the user never wrote.
+static void reportDiagnostic(const llvm::DiagnosticInfo *diagnostic, void *) {
+  const llvm::DiagnosticInfo &info = *diagnostic;
+  if (info.getKind() == llvm::DK_OptimizationFailure)
+    return;
+  llvm::raw_ostream &os = llvm::errs();
+  switch (info.getSeverity()) {
+  case llvm::DS_Error:
+    os << "error: ";
+    break;
+  case llvm::DS_Warning:
+    os << "warning: ";
+    break;
+  case llvm::DS_Remark:
+    os << "remark: ";
+    break;
+  case llvm::DS_Note:
+    os << "note: ";
+    break;
+  }
+  llvm::DiagnosticPrinterRawOStream printer(os);
+  info.print(printer);
+  os << "\n";
+}
+
 static void optimize(llvm::Module &module, llvm::TargetMachine &tm) {
   limitFullUnrolling();
+  module.getContext().setDiagnosticHandlerCallBack(reportDiagnostic, nullptr,
+                                                  /*RespectFilters=*/true);
   llvm::LoopAnalysisManager lam;
   llvm::FunctionAnalysisManager fam;
   llvm::CGSCCAnalysisManager cgam;
