@@ -34,6 +34,7 @@
 
 #include <fmt/core.h>
 
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <unistd.h>
