@@ -13,39 +13,42 @@ namespace kiln {
 
 namespace {
 
+/// The defaults kiln-opt shows are CpuBackendOptions' own.
+const CpuBackendOptions kDefaults;
+
 /// CpuBackendOptions on the command line: `-kiln-cpu-pipeline="rows=4 ..."`.
 struct CpuBackendCLOptions : PassPipelineOptions<CpuBackendCLOptions> {
   Option<std::string> entry{*this, "entry", llvm::cl::desc("Entry function"),
-                            llvm::cl::init("main")};
+                            llvm::cl::init(kDefaults.entry)};
   Option<uint64_t> alignment{*this, "alignment",
                              llvm::cl::desc("Arena buffer alignment"),
-                             llvm::cl::init(64)};
+                             llvm::cl::init(kDefaults.arenaAlignment)};
   Option<int64_t> rows{*this, "rows",
                        llvm::cl::desc("Rows of the contraction register tile"),
-                       llvm::cl::init(8)};
+                       llvm::cl::init(kDefaults.tileRows)};
   Option<int64_t> lanes{*this, "lanes",
                         llvm::cl::desc("Lanes of the contraction register tile"),
-                        llvm::cl::init(32)};
+                        llvm::cl::init(kDefaults.tileLanes)};
   Option<int64_t> wideRows{*this, "wide-rows",
                            llvm::cl::desc("Rows of the wide matmul tile"),
-                           llvm::cl::init(0)};
+                           llvm::cl::init(kDefaults.wideRows)};
   Option<int64_t> wideLanes{*this, "wide-lanes",
                             llvm::cl::desc("Lanes of the wide matmul tile"),
-                            llvm::cl::init(0)};
+                            llvm::cl::init(kDefaults.wideLanes)};
   Option<int64_t> stripLanes{
       *this, "strip-lanes",
       llvm::cl::desc("Lanes of elementwise and reduction strips"),
-      llvm::cl::init(32)};
+      llvm::cl::init(kDefaults.stripLanes)};
   Option<int64_t> unroll{*this, "unroll",
                          llvm::cl::desc("Unroll factor of accumulator loops"),
-                         llvm::cl::init(4)};
+                         llvm::cl::init(kDefaults.unroll)};
   Option<bool> halideKernels{*this, "halide-kernels",
                              llvm::cl::desc("Call the Halide depthwise kernels"),
-                             llvm::cl::init(false)};
+                             llvm::cl::init(kDefaults.halideKernels)};
   Option<int64_t> minBlockWork{
       *this, "min-block-work",
       llvm::cl::desc("Multiply-adds per Halide channel block, at least"),
-      llvm::cl::init(16384)};
+      llvm::cl::init(kDefaults.minBlockWork)};
 
   CpuBackendOptions get() const {
     CpuBackendOptions o;
@@ -67,7 +70,7 @@ struct FrontendCLOptions : PassPipelineOptions<FrontendCLOptions> {
   Option<bool> foldIntoConv{*this, "fold-into-conv",
                             llvm::cl::desc("Fold BatchNorm and scale/shift "
                                            "into conv weights"),
-                            llvm::cl::init(true)};
+                            llvm::cl::init(FrontendOptions().foldIntoConv)};
 };
 
 } // namespace

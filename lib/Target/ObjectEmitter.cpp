@@ -53,20 +53,8 @@ static void reportDiagnostic(const llvm::DiagnosticInfo *diagnostic, void *) {
   if (info.getKind() == llvm::DK_OptimizationFailure)
     return;
   llvm::raw_ostream &os = llvm::errs();
-  switch (info.getSeverity()) {
-  case llvm::DS_Error:
-    os << "error: ";
-    break;
-  case llvm::DS_Warning:
-    os << "warning: ";
-    break;
-  case llvm::DS_Remark:
-    os << "remark: ";
-    break;
-  case llvm::DS_Note:
-    os << "note: ";
-    break;
-  }
+  os << llvm::LLVMContext::getDiagnosticMessagePrefix(info.getSeverity())
+     << ": ";
   llvm::DiagnosticPrinterRawOStream printer(os);
   info.print(printer);
   os << "\n";
@@ -145,8 +133,7 @@ std::unique_ptr<llvm::Module> buildLLVMModule(mlir::ModuleOp module,
     if (!exported && !fn.hasFnAttribute(kEntryFnAttr))
       fn.addFnAttr(llvm::Attribute::NoInline);
     // The marks have served; they are no LLVM attributes.
-    for (llvm::StringRef mark :
-         {kEntryFnAttr, kKernelFnAttr, kLoopKernelFnAttr, kExportFnAttr})
+    for (llvm::StringRef mark : {kEntryFnAttr, kLoopKernelFnAttr, kExportFnAttr})
       fn.removeFnAttr(mark);
   }
   for (llvm::Function &fn : *llvmModule)

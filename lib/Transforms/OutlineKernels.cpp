@@ -245,7 +245,6 @@ struct KilnOutlineKernelsPass
           entry + (trips ? "_p" : "_k") + std::to_string(index++),
           b.getFunctionType(argTypes, {}));
       kernel.setPrivate();
-      markFunction(kernel, kKernelFnAttr);
       if (trips)
         markFunction(kernel, kLoopKernelFnAttr);
       symbols.insert(kernel);

@@ -82,11 +82,6 @@ cl::opt<bool> timePhases("time-phases",
                          cl::desc("Print the seconds each phase takes"),
                          cl::Hidden, cl::cat(kilnCategory));
 
-constexpr const char *kUsage =
-    "kilnc MODEL.onnx -o OUT.o [--name NAME] [--target TRIPLE] [--cpu CPU] "
-    "[--shape INPUT=D0xD1x...]... [--emit obj|asm|llvm|mlir] [--report DIR] "
-    "[--verbose]";
-
 /// The plan kiln-plan-arena recorded on the entry, for --report.
 kiln::ArenaReport arenaReport(LLVM::LLVMFuncOp entry,
                               const kiln::ModelInterface &model) {
@@ -150,7 +145,7 @@ struct Options {
 /// Reads the parsed options into `o`; returns an error message, or empty.
 std::string checkOptions(Options &o) {
   if (inputFiles.empty())
-    return std::string("no model given (usage: ") + kUsage + ")";
+    return "no model given (kilnc --help lists the options)";
   if (inputFiles.size() > 1)
     return "more than one model given ('" + inputFiles[0] + "', '" +
            inputFiles[1] + "')";

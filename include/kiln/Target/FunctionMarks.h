@@ -15,8 +15,6 @@ namespace kiln {
 
 /// The lowered model entry (inputs, outputs, arena); kiln-entry-to-buffers.
 inline constexpr llvm::StringLiteral kEntryFnAttr = "kiln-entry";
-/// A kernel outlined from the entry; kiln-outline-kernels.
-inline constexpr llvm::StringLiteral kKernelFnAttr = "kiln-kernel";
 /// A kernel whose last two arguments are the range of iterations it runs,
 /// so a parallel caller may split it; kiln-outline-kernels.
 inline constexpr llvm::StringLiteral kLoopKernelFnAttr = "kiln-loop-kernel";

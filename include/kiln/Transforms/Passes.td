@@ -113,12 +113,12 @@ def KilnOutlineKernels : Pass<"kiln-outline-kernels", "mlir::ModuleOp"> {
     functions in linear time where one function with hundreds of loop nests
     is superlinear, and profiles show one symbol per kernel.
 
-    Kernels are marked `kiln-kernel` (an LLVM `passthrough` attribute). A
-    kernel whose root is a loop with a constant trip count is also marked
-    `kiln-loop-kernel` (and named `<entry>_p<N>`, `<entry>_k<N>` otherwise,
-    for profiles) and takes two more index arguments, the first and last
-    (exclusive) iteration of that loop to run; the entry passes the whole
-    range, and a parallel caller can split it.
+    A kernel whose root is a loop with a constant trip count is marked
+    `kiln-loop-kernel` (an LLVM `passthrough` attribute) and takes two more
+    index arguments, the first and last (exclusive) iteration of that loop to
+    run; the entry passes the whole range, and a parallel caller can split
+    it. Kernels are named `<entry>_p<N>` (loop kernels) and `<entry>_k<N>`
+    for profiles; nothing reads the names.
   }];
   let options = [
     Option<"entry", "entry", "std::string", /*default=*/"\"main\"",

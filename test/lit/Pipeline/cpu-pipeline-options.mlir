@@ -5,9 +5,10 @@
 
 // The registered pipeline takes the backend's options: the entry's name and
 // the register tile, which sets how the constant weight is packed (panels
-// of 16 columns instead of 32). Generated functions carry their marks.
+// of 16 columns instead of 32). The entry carries its mark; a plain kernel
+// none.
 // CHECK: llvm.mlir.global private constant @{{.*}}(dense_resource<packed> : tensor<2x32x16xf32>)
-// CHECK: llvm.func @net_k{{[0-9]+}}({{.*}}) attributes {passthrough = ["kiln-kernel"]
+// CHECK: llvm.func @net_k{{[0-9]+}}({{.*}}) attributes {sym_visibility = "private"}
 // CHECK: llvm.func @net({{.*}}) attributes {{{.*}}passthrough = ["kiln-entry"]
 // DEFAULT: llvm.mlir.global private constant @{{.*}}(dense_resource<packed> : tensor<1x32x32xf32>)
 // TYPO: no such option rowz
