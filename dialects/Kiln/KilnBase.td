@@ -14,6 +14,7 @@ def Kiln_Dialect : Dialect {
   }];
   let cppNamespace = "::kiln";
   let hasConstantMaterializer = 1;
+  let dependentDialects = ["::mlir::quant::QuantDialect"];
 }
 
 class Kiln_Op<string mnemonic, list<Trait> traits = []>

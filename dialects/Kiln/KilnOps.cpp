@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "Kiln/KilnOps.h"
+#include "Kiln/ShapeRules.h"
 #include "kiln/Support/ResizeTaps.h"
 #include "kiln/Support/ShapeArithmetic.h"
 
@@ -188,17 +189,22 @@ static LogicalResult verifyBias(std::optional<Location> loc, Value bias,
   return success();
 }
 
-LogicalResult ConvOp::inferReturnTypes(
-    MLIRContext *, std::optional<Location> loc, ValueRange operands,
-    DictionaryAttr attributes, OpaqueProperties properties, RegionRange regions,
-    InferredTypes &inferred) {
-  Adaptor adaptor(operands, attributes, properties, regions);
-  size_t spatial = 0;
-  if (failed(verifyConvOperands(loc, adaptor, spatial)))
+FailureOr<Shape> kiln::inferConvShape(std::optional<Location> loc,
+                                      Value inputValue, Value weightValue,
+                                      Value bias, ArrayRef<int64_t> strides,
+                                      ArrayRef<int64_t> pads,
+                                      ArrayRef<int64_t> dilations,
+                                      int64_t group) {
+  auto input = rankedType(inputValue);
+  auto weight = rankedType(weightValue);
+  if (!isStatic(input) || !isStatic(weight))
+    return emitOptionalError(loc, "operands must have static shapes");
+  if (input.getRank() < 3 || weight.getRank() != input.getRank())
+    return emitOptionalError(loc, "expects input and weight of equal rank >= 3",
+                             ", got ", input, " and ", weight);
+  size_t spatial = input.getRank() - 2;
+  if (failed(verifyWindowAttrs(loc, spatial, strides, pads, dilations)))
     return failure();
-  auto input = rankedType(adaptor.getInput());
-  auto weight = rankedType(adaptor.getWeight());
-  int64_t group = adaptor.getGroup();
   int64_t channels = input.getDimSize(1), filters = weight.getDimSize(0);
   if (group <= 0 || channels % group != 0 || filters % group != 0)
     return emitOptionalError(loc, "group ", group,
@@ -208,20 +214,34 @@ LogicalResult ConvOp::inferReturnTypes(
     return emitOptionalError(loc, "weight has ", weight.getDimSize(1),
                              " channels per group, expected ",
                              channels / group);
-  if (failed(verifyBias(loc, adaptor.getBias(), filters)))
+  if (failed(verifyBias(loc, bias, filters)))
     return failure();
   Shape out = {input.getDimSize(0), filters};
   for (size_t i = 0; i < spatial; ++i) {
-    auto size = windowOutputSize(
-        input.getDimSize(2 + i), weight.getDimSize(2 + i),
-        adaptor.getStrides()[i], adaptor.getPads()[i],
-        adaptor.getPads()[spatial + i], adaptor.getDilations()[i], false);
+    auto size = windowOutputSize(input.getDimSize(2 + i),
+                                 weight.getDimSize(2 + i), strides[i], pads[i],
+                                 pads[spatial + i], dilations[i], false);
     if (!size)
       return emitOptionalError(loc, "kernel does not fit spatial dimension ",
                                i, " of the padded input");
     out.push_back(*size);
   }
-  inferred.push_back(RankedTensorType::get(out, input.getElementType()));
+  return out;
+}
+
+LogicalResult ConvOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> loc, ValueRange operands,
+    DictionaryAttr attributes, OpaqueProperties properties, RegionRange regions,
+    InferredTypes &inferred) {
+  Adaptor adaptor(operands, attributes, properties, regions);
+  FailureOr<Shape> out = inferConvShape(
+      loc, adaptor.getInput(), adaptor.getWeight(), adaptor.getBias(),
+      adaptor.getStrides(), adaptor.getPads(), adaptor.getDilations(),
+      adaptor.getGroup());
+  if (failed(out))
+    return failure();
+  inferred.push_back(RankedTensorType::get(
+      *out, rankedType(adaptor.getInput()).getElementType()));
   return success();
 }
 
@@ -353,10 +373,9 @@ LogicalResult GemmOp::inferReturnTypes(
   return success();
 }
 
-LogicalResult MatMulOp::inferReturnTypes(
-    MLIRContext *, std::optional<Location> loc, ValueRange operands,
-    DictionaryAttr, OpaqueProperties, RegionRange, InferredTypes &inferred) {
-  auto lhs = rankedType(operands[0]), rhs = rankedType(operands[1]);
+FailureOr<Shape> kiln::inferMatMulShape(std::optional<Location> loc,
+                                        Value lhsValue, Value rhsValue) {
+  auto lhs = rankedType(lhsValue), rhs = rankedType(rhsValue);
   if (!isStatic(lhs) || !isStatic(rhs) || lhs.getRank() < 2 ||
       rhs.getRank() < 2)
     return emitOptionalError(loc, "expects static operands of rank >= 2");
@@ -370,7 +389,17 @@ LogicalResult MatMulOp::inferReturnTypes(
     return emitOptionalError(loc, "batch dimensions are not broadcastable");
   batch->push_back(l[l.size() - 2]);
   batch->push_back(r.back());
-  inferred.push_back(RankedTensorType::get(*batch, lhs.getElementType()));
+  return *batch;
+}
+
+LogicalResult MatMulOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> loc, ValueRange operands,
+    DictionaryAttr, OpaqueProperties, RegionRange, InferredTypes &inferred) {
+  FailureOr<Shape> out = inferMatMulShape(loc, operands[0], operands[1]);
+  if (failed(out))
+    return failure();
+  inferred.push_back(
+      RankedTensorType::get(*out, rankedType(operands[0]).getElementType()));
   return success();
 }
 

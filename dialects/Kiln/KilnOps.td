@@ -426,4 +426,6 @@ def Kiln_HalideDepthwiseOp : Kiln_Op<"halide_depthwise",
   }];
 }
 
+include "Kiln/KilnQuantOps.td"
+
 #endif // KILN_OPS_TD
