@@ -14,7 +14,7 @@ namespace {
 // uint8 has no run-time support yet: its values are only read and folded
 // at compile time (e.g. quantization zero points).
 constexpr DataTypeInfo kDataTypes[] = {
-    {kFloat, "float", 4, true},  {kUInt8, "uint8", 1, false},
+    {kFloat, "float", 4, true},  {kUInt8, "uint8", 1, true},
     {kInt8, "int8", 1, true},    {kInt32, "int32", 4, true},
     {kInt64, "int64", 8, true},  {kBool, "bool", 1, true},
 };

@@ -58,6 +58,15 @@ const ImportedValue *GraphImporter::lookup(size_t i) const {
   return const_cast<GraphImporter *>(this)->lookup(i);
 }
 
+/// The ops that read uint8 tensors at run time (as quantized data or to
+/// convert them); everything else computes on signless types.
+static bool readsUInt8(const std::string &op) {
+  static const char *const ops[] = {"DequantizeLinear", "QLinearConv",
+                                    "QLinearMatMul", "ConvInteger",
+                                    "MatMulInteger", "Cast", "Identity"};
+  return llvm::is_contained(ops, op);
+}
+
 Value GraphImporter::input(size_t i) {
   ImportedValue *v = lookup(i);
   if (!v) {
@@ -67,6 +76,12 @@ Value GraphImporter::input(size_t i) {
   }
   if (!v->value)
     v->value = constant(*v->constant, node->input(i));
+  if (v->value && !readsUInt8(node->op_type()) &&
+      cast<RankedTensorType>(v->value.getType()).getElementType().isUnsignedInteger()) {
+    fail("uint8 value '" + node->input(i) +
+         "' is read at run time only by quantization ops and Cast");
+    return {};
+  }
   return v->value;
 }
 
@@ -145,6 +160,11 @@ void GraphImporter::setOutput(size_t i, HostTensor constant) {
 Value GraphImporter::constant(const HostTensor &tensor, const std::string &name) {
   if (!requireRunTimeType(tensor.dtype, name))
     return {};
+  if (tensor.dtype == kUInt8 && !readsUInt8(node->op_type())) {
+    fail("uint8 constant '" + name +
+         "' is read at run time only by quantization ops and Cast");
+    return {};
+  }
   ElementsAttr attr = toElementsAttr(ctx, tensor, name);
   return ConstantOp::create(builder, loc(), attr);
 }

@@ -6,7 +6,8 @@ C harness (which uses only the generated header), feeds each data set's
 input_*.pb and compares with output_*.pb (rtol 1e-3, atol 1e-5).
 
 A test is in scope when every op it uses is in SUPPORTED_OPS and all of its
-inputs and outputs are float32, int64, int32 or bool (compared exactly). Out-of-scope tests are listed as unsupported
+inputs and outputs are float32, int64, int32, int8, uint8 or bool (integers compared
+exactly). Out-of-scope tests are listed as unsupported
 with the reason. Prints 'N passed, M failed' and writes a Markdown table.
 Exit status is non-zero when any in-scope test fails.
 """
@@ -40,9 +41,12 @@ SUPPORTED_OPS = {
     "LogSoftmax", "DepthToSpace", "SpaceToDepth", "Split", "Expand", "Tile",
     "Pad", "ConstantOfShape", "Range", "Equal", "Less", "LessOrEqual",
     "Greater", "GreaterOrEqual", "Where", "ArgMax", "Einsum",
+    "QuantizeLinear", "DequantizeLinear", "QLinearConv", "QLinearMatMul",
+    "ConvInteger", "MatMulInteger",
 }
 DTYPES = {onnx.TensorProto.FLOAT: np.float32, onnx.TensorProto.INT64: np.int64,
-          onnx.TensorProto.INT32: np.int32, onnx.TensorProto.BOOL: np.bool_}
+          onnx.TensorProto.INT32: np.int32, onnx.TensorProto.BOOL: np.bool_,
+          onnx.TensorProto.UINT8: np.uint8, onnx.TensorProto.INT8: np.int8}
 RTOL, ATOL = 1e-3, 1e-5
 
 # Inputs that fix output shapes (or index lists). An ahead-of-time compiler
@@ -53,6 +57,10 @@ COMPILE_TIME_INPUTS = {
     "Unsqueeze": (1,), "ReduceSum": (1,), "ReduceMean": (1,), "ReduceMax": (1,),
     "Slice": (1, 2, 3, 4), "Split": (1,), "Expand": (1,), "Tile": (1,),
     "Pad": (1, 2, 3), "ConstantOfShape": (0,), "Range": (0, 1, 2),
+    # Scales and zero points: quantized types are fixed at compile time.
+    "QuantizeLinear": (1, 2), "DequantizeLinear": (1, 2),
+    "QLinearConv": (1, 2, 4, 5, 6, 7), "QLinearMatMul": (1, 2, 4, 5, 6, 7),
+    "ConvInteger": (2, 3), "MatMulInteger": (2, 3),
 }
 
 
@@ -99,7 +107,7 @@ def scope(model):
         if value.name in inits:
             continue
         if value.type.tensor_type.elem_type not in DTYPES:
-            return "data type of '%s' (only float32, int64, int32, bool)" % value.name
+            return "data type of '%s' (only float32, int64, int32, int8, uint8, bool)" % value.name
         if any(d.HasField("dim_value") and d.dim_value == 0
                for d in value.type.tensor_type.shape.dim):
             return "zero-element tensor '%s'" % value.name

@@ -19,7 +19,7 @@ static size_t element_size(int32_t dtype) {
   switch (dtype) {
   case 1: case 6: return 4;
   case 7: return 8;
-  case 3: case 9: return 1;
+  case 2: case 3: case 9: return 1;
   default: return 0;
   }
 }

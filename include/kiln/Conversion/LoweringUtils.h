@@ -39,13 +39,23 @@ mlir::AffineMap dimsMap(unsigned numDims, llvm::ArrayRef<unsigned> dims,
                         llvm::ArrayRef<mlir::AffineExpr> tail,
                         mlir::MLIRContext *ctx);
 
+/// Grouped convolution of an already padded N x C x S... `input` with an
+/// M x C/group x K... `weight`, accumulating from `bias` (optional) in
+/// `outType`'s element type.
+mlir::Value buildConv(mlir::OpBuilder &b, mlir::Location loc, mlir::Value input,
+                      mlir::Value weight, mlir::Value bias,
+                      llvm::ArrayRef<int64_t> strides,
+                      llvm::ArrayRef<int64_t> dilations, int64_t group,
+                      mlir::RankedTensorType outType);
+
 /// A conv accumulator of `accType` (N x A x B x ...) starting from `bias`
 /// (M = A * B values, any rank, read along dims 1 and 2), or from zero when
 /// there is no bias.
 mlir::Value biasAccumulator(mlir::OpBuilder &b, mlir::Location loc,
                             mlir::Value bias, mlir::RankedTensorType accType);
 
-/// The body of every contraction: `acc + a * b` (args: a, b, acc).
+/// The body of every contraction: `acc + a * b` (args: a, b, acc). Integer
+/// operands narrower than the accumulator are sign-extended first.
 void multiplyAccumulateBody(mlir::OpBuilder &b, mlir::Location loc,
                             mlir::ValueRange args);
 
@@ -116,6 +126,7 @@ void populateSoftmaxLoweringPatterns(mlir::RewritePatternSet &patterns);
 void populateReductionLoweringPatterns(mlir::RewritePatternSet &patterns);
 void populateResizeLoweringPatterns(mlir::RewritePatternSet &patterns);
 void populateIndexingLoweringPatterns(mlir::RewritePatternSet &patterns);
+void populateQuantLoweringPatterns(mlir::RewritePatternSet &patterns);
 
 } // namespace kiln
 

@@ -62,7 +62,7 @@ Value biasAccumulator(OpBuilder &b, Location loc, Value bias,
   Type elem = accType.getElementType();
   if (!bias)
     return filledTensor(b, loc, accType.getShape(), elem,
-                        b.getFloatAttr(elem, 0));
+                        cast<TypedAttr>(b.getZeroAttr(elem)));
   int64_t outer = accType.getDimSize(1), inner = accType.getDimSize(2);
   int64_t biasRank = cast<RankedTensorType>(bias.getType()).getRank();
   bias = tensor::CollapseShapeOp::create(
@@ -78,8 +78,18 @@ Value biasAccumulator(OpBuilder &b, Location loc, Value bias,
 }
 
 void multiplyAccumulateBody(OpBuilder &b, Location loc, ValueRange args) {
-  Value product = arith::MulFOp::create(b, loc, args[0], args[1]);
-  yieldValue(b, loc, arith::AddFOp::create(b, loc, args[2], product));
+  Type acc = args[2].getType();
+  if (isa<FloatType>(acc)) {
+    Value product = arith::MulFOp::create(b, loc, args[0], args[1]);
+    yieldValue(b, loc, arith::AddFOp::create(b, loc, args[2], product));
+    return;
+  }
+  // Integer operands are signed values narrower than the accumulator.
+  auto widen = [&](Value v) {
+    return v.getType() == acc ? v : arith::ExtSIOp::create(b, loc, acc, v).getResult();
+  };
+  Value product = arith::MulIOp::create(b, loc, widen(args[0]), widen(args[1]));
+  yieldValue(b, loc, arith::AddIOp::create(b, loc, args[2], product));
 }
 
 Value buildContraction(OpBuilder &b, Location loc, ValueRange inputs,

@@ -102,34 +102,6 @@ Value convGeneric(OpBuilder &b, Location loc, Value input, Value weight,
                                          splitDim(outType.getRank(), 1));
 }
 
-/// Grouped convolution of an already padded N x C x S... input with an
-/// M x C/group x K... weight, bias (optional) as the accumulator's start.
-Value buildConv(OpBuilder &b, Location loc, Value input, Value weight,
-                Value bias, ArrayRef<int64_t> strides,
-                ArrayRef<int64_t> dilations, int64_t group,
-                RankedTensorType outType) {
-  MLIRContext *ctx = b.getContext();
-  size_t spatial = outType.getRank() - 2;
-  input = expandDim(b, loc, input, 1, group);   // N, G, C/G, S...
-  weight = expandDim(b, loc, weight, 0, group); // G, M/G, C/G, K...
-
-  RankedTensorType accType;
-  Value acc = convAccumulator(b, loc, bias, group, outType, accType);
-
-  // Loops: n, g, m, o_1..o_k, c, t_1..t_k.
-  unsigned numDims = 3 + spatial + 1 + spatial;
-  unsigned outBase = 3, cDim = 3 + spatial, tapBase = 4 + spatial;
-  auto taps = llvm::to_vector(llvm::seq<unsigned>(tapBase, tapBase + spatial));
-  AffineMap inputMap = dimsMap(
-      numDims, {0, 1, cDim},
-      windowExprs(ctx, spatial, outBase, tapBase, strides, dilations), ctx);
-  SmallVector<unsigned> weightDims = {1, 2, cDim};
-  weightDims.append(taps.begin(), taps.end());
-  AffineMap weightMap = dimsMap(numDims, weightDims, {}, ctx);
-  return convGeneric(b, loc, input, weight, acc, inputMap, weightMap,
-                     3 + spatial, outType);
-}
-
 /// Strided (dilation 1) convolution with unit-stride vector reads: the
 /// padded input is split into stride phases, N x C x S... -> N x C x s... x E...
 /// (E = O + ceil(K/s) - 1), and tap t = q*s + r reads phase r at o + q. The
@@ -643,6 +615,32 @@ struct GlobalAveragePoolLowering : OpConversionPattern<GlobalAveragePoolOp> {
 };
 
 } // namespace
+
+Value buildConv(OpBuilder &b, Location loc, Value input, Value weight,
+                Value bias, ArrayRef<int64_t> strides,
+                ArrayRef<int64_t> dilations, int64_t group,
+                RankedTensorType outType) {
+  MLIRContext *ctx = b.getContext();
+  size_t spatial = outType.getRank() - 2;
+  input = expandDim(b, loc, input, 1, group);   // N, G, C/G, S...
+  weight = expandDim(b, loc, weight, 0, group); // G, M/G, C/G, K...
+
+  RankedTensorType accType;
+  Value acc = convAccumulator(b, loc, bias, group, outType, accType);
+
+  // Loops: n, g, m, o_1..o_k, c, t_1..t_k.
+  unsigned numDims = 3 + spatial + 1 + spatial;
+  unsigned outBase = 3, cDim = 3 + spatial, tapBase = 4 + spatial;
+  auto taps = llvm::to_vector(llvm::seq<unsigned>(tapBase, tapBase + spatial));
+  AffineMap inputMap = dimsMap(
+      numDims, {0, 1, cDim},
+      windowExprs(ctx, spatial, outBase, tapBase, strides, dilations), ctx);
+  SmallVector<unsigned> weightDims = {1, 2, cDim};
+  weightDims.append(taps.begin(), taps.end());
+  AffineMap weightMap = dimsMap(numDims, weightDims, {}, ctx);
+  return convGeneric(b, loc, input, weight, acc, inputMap, weightMap,
+                     3 + spatial, outType);
+}
 
 void populateWindowLoweringPatterns(RewritePatternSet &patterns) {
   patterns.add<ConvLowering, ConvTransposeLowering, MaxPoolLowering, AveragePoolLowering,

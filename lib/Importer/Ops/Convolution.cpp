@@ -8,13 +8,6 @@
 using namespace mlir;
 
 namespace kiln {
-namespace {
-
-/// Kernel geometry common to Conv and the pooling ops, with auto_pad resolved.
-struct Window {
-  Dims kernel, strides, pads, dilations;
-};
-
 bool readWindow(GraphImporter &g, RankedTensorType input, Dims kernel,
                 Window &w) {
   size_t k = input.getRank() - 2;
@@ -39,6 +32,8 @@ bool readWindow(GraphImporter &g, RankedTensorType input, Dims kernel,
   }
   return true;
 }
+
+namespace {
 
 bool importConv(GraphImporter &g) {
   Value x = g.input(0), w = g.input(1);

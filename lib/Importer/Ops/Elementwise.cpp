@@ -1,6 +1,7 @@
 //===- Elementwise.cpp - Elementwise operator importers -------------------===//
 #include "OpFamilies.h"
 #include "Kiln/KilnOps.h"
+#include "Kiln/QuantParams.h"
 
 #include <onnx/onnx_pb.h>
 
@@ -181,6 +182,17 @@ bool importCast(GraphImporter &g) {
   auto type = cast<RankedTensorType>(x.getType());
   if (type.getElementType() == elem)
     return g.produce(x);
+  if (to == kUInt8)
+    return g.fail("Cast to uint8 at run time is not supported yet");
+  if (type.getElementType().isUnsignedInteger(8)) {
+    // 0..255 exactly: as quantized data of scale 1, dequantized.
+    Type u8 = makeQuantType(g.ctx, 8, false, std::nullopt, {1.0}, {0});
+    x = StorageCastOp::create(g.builder, g.loc(), type.clone(u8), x);
+    type = type.clone(Float32Type::get(g.ctx));
+    x = DequantizeOp::create(g.builder, g.loc(), type, x);
+    if (elem == type.getElementType())
+      return g.produce(x);
+  }
   return g.produce(CastOp::create(g.builder, g.loc(), type.clone(elem), x));
 }
 

@@ -31,6 +31,16 @@ inline bool requireFloat(GraphImporter &g, mlir::Value v) {
   return true;
 }
 
+/// Kernel geometry common to Conv, QLinearConv, ConvInteger and the pooling
+/// ops, with auto_pad resolved.
+struct Window {
+  Dims kernel, strides, pads, dilations;
+};
+
+/// Reads the node's strides, dilations, pads and auto_pad for `input`.
+bool readWindow(GraphImporter &g, mlir::RankedTensorType input, Dims kernel,
+                Window &w);
+
 void addElementwiseImporters(OpImporterTable &table);
 void addConvolutionImporters(OpImporterTable &table);
 void addContractionImporters(OpImporterTable &table);
@@ -38,6 +48,7 @@ void addReductionImporters(OpImporterTable &table);
 void addNormalizationImporters(OpImporterTable &table);
 void addDataMovementImporters(OpImporterTable &table);
 void addIndexingImporters(OpImporterTable &table);
+void addQuantizationImporters(OpImporterTable &table);
 
 } // namespace kiln
 

@@ -13,6 +13,7 @@ const OpImporterTable &opImporters() {
     addNormalizationImporters(t);
     addDataMovementImporters(t);
     addIndexingImporters(t);
+    addQuantizationImporters(t);
     return t;
   }();
   return table;

@@ -1,0 +1,366 @@
+//===- QuantToLinalg.cpp - Quantized ops to integer linalg ----------------===//
+//
+// Quantized tensors lower to their storage (signless i8, whatever the
+// signedness: the quant type says how to widen). The scales and zero points
+// are read from the original op's types, so they become constants here:
+//   quantize:    saturate(roundeven(x / s) + z)
+//   dequantize:  (q - z) * s
+//   qconv/qmatmul: (x - zx) and (w - zw) as i16 (weights centered at
+//   compile time when constant, left i8 when symmetric), an i32
+//   contraction from the bias, then the fixed-point epilogue of
+//   kiln/Support/Requantize.h, bit for bit.
+//
+//===----------------------------------------------------------------------===//
+#include "Kiln/ConstantData.h"
+#include "Kiln/KilnOps.h"
+#include "Kiln/QuantParams.h"
+#include "kiln/Conversion/LoweringUtils.h"
+#include "kiln/Support/Requantize.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+#include <cmath>
+
+using namespace mlir;
+
+namespace kiln {
+namespace {
+
+RankedTensorType withElement(Type type, Type element) {
+  return cast<RankedTensorType>(type).clone(element);
+}
+
+/// A constant that broadcasts `values` (one per slice of `axis`, or one in
+/// all) against a tensor of rank `rank`: shape [n, 1, ...] from `axis` on.
+Value sliceConstant(OpBuilder &b, Location loc, ArrayRef<int64_t> values,
+                    Type element, int64_t axis, int64_t rank) {
+  SmallVector<int64_t> shape = {static_cast<int64_t>(values.size())};
+  shape.append(rank - axis - 1, 1);
+  auto type = RankedTensorType::get(shape, element);
+  ElementsAttr attr;
+  if (isa<FloatType>(element))
+    attr = makeF32Constant(
+        type, llvm::map_to_vector(values, [](int64_t v) { return float(v); }),
+        "quant_params");
+  else
+    attr = makeIntConstant(type, values, "quant_params");
+  return arith::ConstantOp::create(b, loc, cast<TypedAttr>(attr));
+}
+
+Value sliceConstantF32(OpBuilder &b, Location loc, ArrayRef<double> values,
+                       int64_t axis, int64_t rank) {
+  SmallVector<int64_t> shape = {static_cast<int64_t>(values.size())};
+  shape.append(rank - axis - 1, 1);
+  auto type = RankedTensorType::get(shape, b.getF32Type());
+  return arith::ConstantOp::create(
+      b, loc,
+      cast<TypedAttr>(makeF32Constant(
+          type, llvm::map_to_vector(values, [](double v) { return float(v); }),
+          "quant_scales")));
+}
+
+Value intConst(OpBuilder &b, Location loc, Type type, int64_t value) {
+  return arith::ConstantOp::create(b, loc, b.getIntegerAttr(type, value));
+}
+
+/// Storage value widened to `wide` as the signed integer it stands for.
+Value widen(OpBuilder &b, Location loc, Value v, Type wide, bool isSigned) {
+  if (isSigned)
+    return arith::ExtSIOp::create(b, loc, wide, v);
+  return arith::ExtUIOp::create(b, loc, wide, v);
+}
+
+struct StorageCastLowering : OpConversionPattern<StorageCastOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(StorageCastOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    rewriter.replaceOp(op, adaptor.getInput());
+    return success();
+  }
+};
+
+struct QuantizeLowering : OpConversionPattern<QuantizeOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(QuantizeOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    QuantParams p = *quantParamsOf(op.getType());
+    RankedTensorType type = op.getType();
+    Type storage = rewriter.getIntegerType(p.bits);
+    SmallVector<Value> inputs = {adaptor.getInput()};
+    if (p.perAxis()) {
+      inputs.push_back(sliceConstantF32(rewriter, loc, p.scales, *p.axis,
+                                        type.getRank()));
+      inputs.push_back(sliceConstant(rewriter, loc, p.zeroPoints,
+                                     rewriter.getF32Type(), *p.axis,
+                                     type.getRank()));
+    }
+    Type f32 = rewriter.getF32Type();
+    Value result = buildElementwise(
+        rewriter, loc, withElement(type, storage), inputs,
+        [&](OpBuilder &b, Location l, ValueRange a) {
+          Value scale = p.perAxis() ? a[1] : floatConst(b, l, f32, p.scales[0]);
+          Value zp = p.perAxis() ? a[2] : floatConst(b, l, f32, p.zeroPoints[0]);
+          Value y = arith::DivFOp::create(b, l, a[0], scale);
+          y = math::RoundEvenOp::create(b, l, y);
+          y = arith::AddFOp::create(b, l, y, zp);
+          // NaN saturates to the low end: maxnum returns the number.
+          y = arith::MaxNumFOp::create(b, l, y, floatConst(b, l, f32, p.storageMin));
+          y = arith::MinNumFOp::create(b, l, y, floatConst(b, l, f32, p.storageMax));
+          Value i = arith::FPToSIOp::create(b, l, b.getI32Type(), y);
+          yieldValue(b, l, arith::TruncIOp::create(b, l, storage, i));
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct DequantizeLowering : OpConversionPattern<DequantizeOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(DequantizeOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    QuantParams p = *quantParamsOf(op.getInput().getType());
+    RankedTensorType type = op.getType();
+    SmallVector<Value> inputs = {adaptor.getInput()};
+    Type i32 = rewriter.getI32Type(), f32 = rewriter.getF32Type();
+    if (p.perAxis()) {
+      inputs.push_back(sliceConstantF32(rewriter, loc, p.scales, *p.axis,
+                                        type.getRank()));
+      inputs.push_back(sliceConstant(rewriter, loc, p.zeroPoints, i32, *p.axis,
+                                     type.getRank()));
+    }
+    Value result = buildElementwise(
+        rewriter, loc, type, inputs, [&](OpBuilder &b, Location l, ValueRange a) {
+          Value scale = p.perAxis() ? a[1] : floatConst(b, l, f32, p.scales[0]);
+          Value zp = p.perAxis() ? a[2] : intConst(b, l, i32, p.zeroPoints[0]);
+          Value q = a[0];
+          if (p.bits < 32)
+            q = widen(b, l, q, i32, p.isSigned);
+          Value centered = arith::SubIOp::create(b, l, q, zp);
+          Value f = arith::SIToFPOp::create(b, l, f32, centered);
+          yieldValue(b, l, arith::MulFOp::create(b, l, f, scale));
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+/// `value` (storage of `quantType`) minus its zero points, as the narrowest
+/// signed type that holds the difference: the i8 storage itself when it is
+/// signed and symmetric, else i16. Constants are centered at compile time.
+Value centered(OpBuilder &b, Location loc, Value original, Value value,
+               Type quantType) {
+  QuantParams p = *quantParamsOf(quantType);
+  auto type = cast<RankedTensorType>(value.getType());
+  bool symmetric = llvm::all_of(p.zeroPoints, [](int64_t z) { return z == 0; });
+  if (p.isSigned && symmetric)
+    return value;
+  Type i16 = b.getI16Type();
+  RankedTensorType outType = type.clone(i16);
+  int64_t axis = p.axis.value_or(0);
+  int64_t inner = 1;
+  for (int64_t d = axis + 1; d < type.getRank(); ++d)
+    inner *= type.getDimSize(d);
+  if (auto storage = original.getDefiningOp<StorageCastOp>())
+    if (std::optional<SmallVector<int64_t>> q =
+            readIntConstant(storage.getInput(), p.isSigned)) {
+      for (size_t i = 0; i < q->size(); ++i)
+        (*q)[i] -= p.zeroPoint(p.perAxis() ? (int64_t(i) / inner) %
+                                                 type.getDimSize(axis)
+                                           : 0);
+      return arith::ConstantOp::create(
+          b, loc, cast<TypedAttr>(makeIntConstant(outType, *q, "centered")));
+    }
+  SmallVector<Value> inputs = {value};
+  if (p.perAxis())
+    inputs.push_back(
+        sliceConstant(b, loc, p.zeroPoints, i16, axis, type.getRank()));
+  return buildElementwise(b, loc, outType, inputs,
+                          [&](OpBuilder &nb, Location l, ValueRange a) {
+                            Value zp = p.perAxis()
+                                           ? a[1]
+                                           : intConst(nb, l, i16, p.zeroPoints[0]);
+                            Value v = widen(nb, l, a[0], i16, p.isSigned);
+                            yieldValue(nb, l, arith::SubIOp::create(nb, l, v, zp));
+                          });
+}
+
+/// The requantizing epilogue of an i32 accumulator `acc` into `resultType`
+/// (8-bit per tensor): real scale inputScale * weightScale[c] / outScale
+/// along dimension `channelDim`. Returns null with an error on `op` when a
+/// scale ratio has no fixed-point form.
+Value requantize(ConversionPatternRewriter &rewriter, Operation *op, Value acc,
+                 Type resultType, double inputScale,
+                 const QuantParams &weight, int64_t channelDim,
+                 std::optional<APFloat> clampMin,
+                 std::optional<APFloat> clampMax) {
+  Location loc = op->getLoc();
+  QuantParams out = *quantParamsOf(resultType);
+  auto accType = cast<RankedTensorType>(acc.getType());
+  int64_t channels = weight.perAxis() ? accType.getDimSize(channelDim) : 1;
+  SmallVector<int64_t> multipliers, shifts, halves;
+  for (int64_t c = 0; c < channels; ++c) {
+    double real = inputScale * weight.scale(c) / out.scales[0];
+    std::optional<FixedPointMultiplier> m = fixedPointMultiplier(real);
+    if (!m) {
+      op->emitOpError("rescale factor ") << real << " of channel " << c
+                                         << " has no fixed-point form";
+      return {};
+    }
+    multipliers.push_back(m->multiplier);
+    shifts.push_back(m->shift);
+    halves.push_back((int64_t{1} << (m->shift - 1)) - 1);
+  }
+  // Fused Relu / Clip: real bounds to quantized ones, inside the storage.
+  int64_t zp = out.zeroPoints[0], lo = out.storageMin, hi = out.storageMax;
+  auto bound = [&](const APFloat &v) {
+    return zp + static_cast<int64_t>(
+                    std::nearbyint(v.convertToDouble() / out.scales[0]));
+  };
+  if (clampMin)
+    lo = std::clamp(bound(*clampMin), out.storageMin, out.storageMax);
+  if (clampMax)
+    hi = std::clamp(bound(*clampMax), lo, out.storageMax);
+
+  Type i64 = rewriter.getI64Type(), storage = rewriter.getIntegerType(out.bits);
+  SmallVector<Value> inputs = {acc};
+  bool perChannel = channels > 1 || weight.perAxis();
+  if (perChannel)
+    for (ArrayRef<int64_t> values : {ArrayRef<int64_t>(multipliers),
+                                     ArrayRef<int64_t>(shifts),
+                                     ArrayRef<int64_t>(halves)})
+      inputs.push_back(sliceConstant(rewriter, loc, values, i64, channelDim,
+                                     accType.getRank()));
+  return buildElementwise(
+      rewriter, loc, accType.clone(storage), inputs,
+      [&](OpBuilder &b, Location l, ValueRange a) {
+        Value m = perChannel ? a[1] : intConst(b, l, i64, multipliers[0]);
+        Value s = perChannel ? a[2] : intConst(b, l, i64, shifts[0]);
+        Value half = perChannel ? a[3] : intConst(b, l, i64, halves[0]);
+        Value x = arith::ExtSIOp::create(b, l, i64, a[0]);
+        x = arith::MulIOp::create(b, l, x, m);
+        // Round half to even: floor((x + half - 1 + odd) / 2^s).
+        Value odd = arith::AndIOp::create(
+            b, l, arith::ShRSIOp::create(b, l, x, s), intConst(b, l, i64, 1));
+        x = arith::AddIOp::create(b, l, x, half);
+        x = arith::AddIOp::create(b, l, x, odd);
+        x = arith::ShRSIOp::create(b, l, x, s);
+        x = arith::AddIOp::create(b, l, x, intConst(b, l, i64, zp));
+        x = arith::MaxSIOp::create(b, l, x, intConst(b, l, i64, lo));
+        x = arith::MinSIOp::create(b, l, x, intConst(b, l, i64, hi));
+        yieldValue(b, l, arith::TruncIOp::create(b, l, storage, x));
+      });
+}
+
+struct QConvLowering : OpConversionPattern<QConvOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(QConvOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto outType = cast<RankedTensorType>(op.getType());
+    auto accType = outType.clone(rewriter.getI32Type());
+    size_t spatial = outType.getRank() - 2;
+    ArrayRef<int64_t> pads = op.getPads();
+    Value input = centered(rewriter, loc, op.getInput(), adaptor.getInput(),
+                           op.getInput().getType());
+    Value weight = centered(rewriter, loc, op.getWeight(), adaptor.getWeight(),
+                            op.getWeight().getType());
+    // Padding holds the zero point, i.e. zero once centered.
+    Type inElem = cast<RankedTensorType>(input.getType()).getElementType();
+    input = padSpatial(rewriter, loc, input, pads.take_front(spatial),
+                       pads.drop_front(spatial), intConst(rewriter, loc, inElem, 0));
+    Value acc = buildConv(rewriter, loc, input, weight, adaptor.getBias(),
+                          op.getStrides(), op.getDilations(), op.getGroup(),
+                          accType);
+    if (outType.getElementType().isInteger(32)) {
+      rewriter.replaceOp(op, acc);
+      return success();
+    }
+    Value result = requantize(
+        rewriter, op, acc, outType, quantParamsOf(op.getInput().getType())->scales[0],
+        *quantParamsOf(op.getWeight().getType()), 1, op.getClampMin(),
+        op.getClampMax());
+    if (!result)
+      return failure();
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct QMatMulLowering : OpConversionPattern<QMatMulOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(QMatMulOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rewriter.getContext();
+    auto outType = cast<RankedTensorType>(op.getType());
+    auto accType = outType.clone(rewriter.getI32Type());
+    Value lhs = centered(rewriter, loc, op.getLhs(), adaptor.getLhs(),
+                         op.getLhs().getType());
+    Value rhs = centered(rewriter, loc, op.getRhs(), adaptor.getRhs(),
+                         op.getRhs().getType());
+    unsigned rank = outType.getRank(), numDims = rank + 1;
+    unsigned m = rank - 2, n = rank - 1, k = rank;
+    auto operandMap = [&](Value v, unsigned row, unsigned col) {
+      auto shape = cast<RankedTensorType>(v.getType()).getShape();
+      AffineMap batch = broadcastMap(shape.drop_back(2),
+                                     outType.getShape().drop_back(2), ctx);
+      SmallVector<AffineExpr> exprs(batch.getResults());
+      exprs.push_back(getAffineDimExpr(row, ctx));
+      exprs.push_back(getAffineDimExpr(col, ctx));
+      return AffineMap::get(numDims, 0, exprs, ctx);
+    };
+    Value init;
+    if (Value bias = adaptor.getBias()) {
+      auto biasType = cast<RankedTensorType>(bias.getType());
+      bias = tensor::CollapseShapeOp::create(
+          rewriter, loc, RankedTensorType::get({biasType.getNumElements()},
+                                               rewriter.getI32Type()),
+          bias,
+          SmallVector<ReassociationIndices>{
+              llvm::to_vector(llvm::seq<int64_t>(0, biasType.getRank()))});
+      init = buildCopy(rewriter, loc, bias,
+                       AffineMap::get(rank, 0, {getAffineDimExpr(n, ctx)}, ctx),
+                       accType);
+    } else {
+      init = filledTensor(rewriter, loc, accType.getShape(),
+                          rewriter.getI32Type(), rewriter.getI32IntegerAttr(0));
+    }
+    SmallVector<AffineExpr> outExprs;
+    for (unsigned d = 0; d < rank; ++d)
+      outExprs.push_back(getAffineDimExpr(d, ctx));
+    Value acc = buildContraction(rewriter, loc, {lhs, rhs}, init,
+                                 {operandMap(lhs, m, k), operandMap(rhs, k, n),
+                                  AffineMap::get(numDims, 0, outExprs, ctx)},
+                                 1);
+    if (outType.getElementType().isInteger(32)) {
+      rewriter.replaceOp(op, acc);
+      return success();
+    }
+    Value result = requantize(
+        rewriter, op, acc, outType, quantParamsOf(op.getLhs().getType())->scales[0],
+        *quantParamsOf(op.getRhs().getType()), rank - 1, op.getClampMin(),
+        op.getClampMax());
+    if (!result)
+      return failure();
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+} // namespace
+
+void populateQuantLoweringPatterns(RewritePatternSet &patterns) {
+  patterns.add<StorageCastLowering, QuantizeLowering, DequantizeLowering,
+               QConvLowering, QMatMulLowering>(patterns.getContext());
+}
+
+} // namespace kiln
