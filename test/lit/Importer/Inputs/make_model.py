@@ -106,10 +106,14 @@ MODELS = {
          helper.make_node("Add", ["x", "zpf"], ["y"])],
         [tensor("x", [4])], [tensor("y", [4])],
         [init("zp", np.array([0, 128, 200, 255], np.uint8))]),
-    # uint8 at run time is not compiled yet: a clear error, not a crash.
+    # A uint8 input converted to float at run time.
     "uint8_input": lambda: model(
         [helper.make_node("Cast", ["x"], ["y"], to=TensorProto.FLOAT)],
         [tensor("x", [4], TensorProto.UINT8)], [tensor("y", [4])]),
+    # Arithmetic on uint8 is not compiled: a clear error, not a crash.
+    "uint8_add": lambda: model(
+        [helper.make_node("Add", ["x", "x"], ["y"])],
+        [tensor("x", [4], TensorProto.UINT8)], [tensor("y", [4], TensorProto.UINT8)]),
 }
 
 if __name__ == "__main__":

@@ -1,0 +1,75 @@
+// RUN: kiln-opt %s -kiln-lower-to-linalg | FileCheck %s
+// Quantized tensors become their i8 storage; scales and zero points become
+// constants; uint8 signatures become signless.
+
+// CHECK-LABEL: func.func @quantize_u8
+// CHECK-SAME: (%{{.*}}: tensor<4xf32>) -> tensor<4xi8>
+// CHECK: arith.divf
+// CHECK-NEXT: math.roundeven
+// CHECK-NEXT: arith.addf
+// CHECK: arith.maxnumf
+// CHECK: arith.minnumf
+// CHECK: arith.fptosi
+// CHECK-NEXT: arith.trunci {{.*}} : i32 to i8
+func.func @quantize_u8(%x: tensor<4xf32>) -> tensor<4xui8> {
+  %q = kiln.quantize %x : (tensor<4xf32>) -> tensor<4x!quant.uniform<u8:f32, 0.5:128>>
+  %s = kiln.storage_cast %q : (tensor<4x!quant.uniform<u8:f32, 0.5:128>>) -> tensor<4xui8>
+  return %s : tensor<4xui8>
+}
+
+// CHECK-LABEL: func.func @dequantize_per_axis
+// CHECK-SAME: (%{{.*}}: tensor<2x3xi8>) -> tensor<2x3xf32>
+// CHECK-DAG: arith.constant dense<[2.500000e-01, 5.000000e-01, 1.000000e+00]> : tensor<3xf32>
+// CHECK-DAG: arith.constant dense<[0, 1, -1]> : tensor<3xi32>
+// CHECK: arith.extsi {{.*}} : i8 to i32
+// CHECK-NEXT: arith.subi
+// CHECK-NEXT: arith.sitofp
+// CHECK-NEXT: arith.mulf
+func.func @dequantize_per_axis(%x: tensor<2x3xi8>) -> tensor<2x3xf32> {
+  %q = kiln.storage_cast %x : (tensor<2x3xi8>) -> tensor<2x3x!quant.uniform<i8:f32:1, {0.25:0,0.5:1,1.0:-1}>>
+  %f = kiln.dequantize %q : (tensor<2x3x!quant.uniform<i8:f32:1, {0.25:0,0.5:1,1.0:-1}>>) -> tensor<2x3xf32>
+  return %f : tensor<2x3xf32>
+}
+
+// The uint8 input is centered in i16; the symmetric int8 weights stay i8;
+// the i32 accumulator starts from the bias; the epilogue rescales per
+// channel (multiplier, shift, half - 1) and clamps at the zero point (ReLU).
+// CHECK-LABEL: func.func @qconv
+// CHECK-SAME: (%{{.*}}: tensor<1x2x4x4xi8>, %{{.*}}: tensor<3xi32>) -> tensor<1x3x4x4xi8>
+// CHECK: arith.extui {{.*}} : i8 to i16
+// CHECK-NEXT: arith.subi
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<1x1x2x4x4xi16>, tensor<1x3x2x1x1xi8>) outs(%{{.*}} : tensor<1x1x3x4x4xi32>)
+// CHECK: arith.muli {{.*}} : i32
+// CHECK-NEXT: arith.addi {{.*}} : i32
+// CHECK-DAG: arith.constant dense<{{\[\[\[}}1374389535]], {{\[\[}}1374389535]], {{\[\[}}2061584302]]]> : tensor<3x1x1xi64>
+// CHECK-DAG: arith.constant dense<{{\[\[\[}}35]], {{\[\[}}34]], {{\[\[}}34]]]> : tensor<3x1x1xi64>
+// CHECK: arith.extsi {{.*}} : i32 to i64
+// CHECK-NEXT: arith.muli
+// CHECK: arith.shrsi
+// CHECK: arith.maxsi %{{.*}}, %c-10_i64
+// CHECK: arith.minsi %{{.*}}, %c127_i64
+// CHECK: arith.trunci {{.*}} : i64 to i8
+func.func @qconv(%x: tensor<1x2x4x4xui8>, %b: tensor<3xi32>) -> tensor<1x3x4x4xi8> {
+  %xq = kiln.storage_cast %x : (tensor<1x2x4x4xui8>) -> tensor<1x2x4x4x!quant.uniform<u8:f32, 0.02:128>>
+  %wc = kiln.constant dense<[[[[1]], [[-2]]], [[[3]], [[4]]], [[[-5]], [[6]]]]> : tensor<3x2x1x1xi8>
+  %w = kiln.storage_cast %wc : (tensor<3x2x1x1xi8>) -> tensor<3x2x1x1x!quant.uniform<i8:f32:0, {0.1,0.2,0.3}>>
+  %y = kiln.qconv %xq, %w, %b {strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, group = 1 : i64, clamp_min = 0.0 : f32}
+      : (tensor<1x2x4x4x!quant.uniform<u8:f32, 0.02:128>>, tensor<3x2x1x1x!quant.uniform<i8:f32:0, {0.1,0.2,0.3}>>, tensor<3xi32>) -> tensor<1x3x4x4x!quant.uniform<i8:f32, 0.05:-10>>
+  %s = kiln.storage_cast %y : (tensor<1x3x4x4x!quant.uniform<i8:f32, 0.05:-10>>) -> tensor<1x3x4x4xi8>
+  return %s : tensor<1x3x4x4xi8>
+}
+
+// An i32 result is the accumulator itself; asymmetric constant weights are
+// centered at compile time.
+// CHECK-LABEL: func.func @matmul_integer
+// CHECK: arith.constant dense<{{\[\[}}-2, -1], [0, 1]]> : tensor<2x2xi16>
+// CHECK: linalg.generic
+// CHECK-NOT: arith.shrsi
+// CHECK: return %{{.*}} : tensor<3x2xi32>
+func.func @matmul_integer(%a: tensor<3x2xui8>) -> tensor<3x2xi32> {
+  %aq = kiln.storage_cast %a : (tensor<3x2xui8>) -> tensor<3x2x!quant.uniform<u8:f32, 1.0:5>>
+  %bc = kiln.constant dense<[[1, 2], [3, 4]]> : tensor<2x2xi8>
+  %b = kiln.storage_cast %bc : (tensor<2x2xi8>) -> tensor<2x2x!quant.uniform<u8:f32, 1.0:3>>
+  %y = kiln.qmatmul %aq, %b : (tensor<3x2x!quant.uniform<u8:f32, 1.0:5>>, tensor<2x2x!quant.uniform<u8:f32, 1.0:3>>) -> tensor<3x2xi32>
+  return %y : tensor<3x2xi32>
+}
