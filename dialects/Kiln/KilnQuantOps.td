@@ -25,6 +25,7 @@ def Kiln_QuantizeOp : Kiln_Op<"quantize", [Pure]> {
   let results = (outs Kiln_QuantTensor:$result);
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
   let hasVerifier = 1;
+  let hasFolder = 1;
 }
 
 def Kiln_DequantizeOp : Kiln_Op<"dequantize", [Pure]> {

@@ -147,6 +147,14 @@ LogicalResult QuantizeOp::verify() {
   return verifyQuantizedSide(*this, getResult().getType(), getInput().getType());
 }
 
+OpFoldResult QuantizeOp::fold(FoldAdaptor) {
+  // Requantizing to the type a value already has gives it back exactly.
+  if (auto dq = getInput().getDefiningOp<DequantizeOp>())
+    if (dq.getInput().getType() == getType())
+      return dq.getInput();
+  return {};
+}
+
 LogicalResult DequantizeOp::verify() {
   return verifyQuantizedSide(*this, getInput().getType(), getResult().getType());
 }

@@ -10,6 +10,9 @@ using namespace mlir;
 namespace kiln {
 
 void buildFrontend(OpPassManager &pm, const FrontendOptions &options) {
+  // First, while weights are still dequantize(constant): canonicalization
+  // would fold them into float constants.
+  pm.addNestedPass<func::FuncOp>(createKilnFoldQuantizedOps());
   if (options.foldIntoConv)
     pm.addNestedPass<func::FuncOp>(createKilnFoldIntoConv());
   pm.addPass(createCanonicalizerPass());

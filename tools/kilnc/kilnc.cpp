@@ -198,6 +198,23 @@ std::string describeLocation(Location loc) {
   return "";
 }
 
+/// One line per op of a quantized model that stays float, and why
+/// (kiln-fold-qdq marks them).
+std::vector<std::string> floatNodes(ModuleOp module) {
+  std::vector<std::string> lines;
+  module.walk([&](Operation *op) {
+    if (auto reason = op->getAttrOfType<StringAttr>("kiln.stays_float")) {
+      std::string where = describeLocation(op->getLoc());
+      if (!where.empty())
+        where.resize(where.size() - 2); // drop ": "
+      lines.push_back((where.empty() ? op->getName().getStringRef().str() : where) +
+                      " (" + op->getName().stripDialect().str() +
+                      ") stays float: " + reason.str());
+    }
+  });
+  return lines;
+}
+
 /// Writes `text` through a temporary file renamed into place on success.
 class AtomicOutput {
 public:
@@ -359,8 +376,15 @@ int main(int argc, char **argv) {
   if (!target)
     return fail(o.model + ": " + error);
 
+  PassManager frontend(&context);
+  kiln::buildFrontend(frontend, kiln::FrontendOptions());
+  if (failed(frontend.run(*module)))
+    return fail(o.model + ": " +
+                (diagnostic.empty() ? "compilation failed" : diagnostic));
+  if (verbose)
+    for (const std::string &line : floatNodes(*module))
+      fmt::print(stderr, "kilnc: {}: {}\n", o.model, line);
   PassManager pm(&context);
-  kiln::buildFrontend(pm, kiln::FrontendOptions());
   kiln::buildCpuBackend(pm,
                         kiln::cpuBackendOptionsFor(*target, o.import.entry));
   if (failed(pm.run(*module)))

@@ -168,6 +168,19 @@ def KilnFoldIntoConv : Pass<"kiln-fold-into-conv", "mlir::func::FuncOp"> {
   }];
 }
 
+def KilnFoldQuantizedOps : Pass<"kiln-fold-qdq", "mlir::func::FuncOp"> {
+  let summary = "Fold dequantize -> conv/matmul/gemm -> quantize into integer ops";
+  let description = [{
+    `quantize(act?(conv(dequantize(x), dequantize(w), bias)))` becomes
+    `kiln.qconv` (and MatMul or Gemm `kiln.qmatmul`), with a Relu or Clip
+    `act` as the output clamp and the bias requantized to int32 at scale
+    x_scale * w_scale. The input must be 8-bit per tensor, the weight 8-bit
+    per tensor or per output channel, the output 8-bit per tensor. A float
+    op that reads dequantized values and does not fold gets a
+    `kiln.stays_float` attribute saying why.
+  }];
+}
+
 def KilnFuseElementwise : Pass<"kiln-fuse-elementwise", "mlir::func::FuncOp"> {
   let summary = "Fuse elementwise producers into all-parallel consumers";
   let description = [{
