@@ -18,4 +18,9 @@ void buildFrontend(OpPassManager &pm, const FrontendOptions &options) {
   pm.addPass(createCanonicalizerPass());
 }
 
+void buildQuantizedFold(OpPassManager &pm) {
+  pm.addNestedPass<func::FuncOp>(createKilnFoldQuantizedOps());
+  pm.addPass(createCanonicalizerPass());
+}
+
 } // namespace kiln

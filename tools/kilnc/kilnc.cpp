@@ -14,6 +14,7 @@
 #include "kiln/Importer/OnnxImporter.h"
 #include "kiln/Pipeline/Pipelines.h"
 #include "kiln/Support/ArenaReport.h"
+#include "kiln/Quantize/PostTrainingQuantization.h"
 #include "kiln/Target/ModelInterface.h"
 #include "kiln/Target/ObjectEmitter.h"
 #include "kiln/Target/TargetDescription.h"
@@ -72,6 +73,16 @@ cl::opt<std::string> reportDir(
     cl::value_desc("DIR"), cl::cat(kilnCategory));
 cl::opt<bool> verbose("verbose", cl::desc("Print a summary of the compile"),
                       cl::cat(kilnCategory));
+cl::opt<std::string> quantizeKind(
+    "quantize", cl::desc("int8: post-training quantization (needs --calibrate)"),
+    cl::value_desc("int8"), cl::cat(kilnCategory));
+cl::opt<std::string> calibrationDir(
+    "calibrate",
+    cl::desc("Calibration samples: *.npy (one input) or <sample>/<input>.npy"),
+    cl::value_desc("DIR"), cl::cat(kilnCategory));
+cl::opt<std::string> calibrationMethod(
+    "calibration", cl::desc("How ranges are chosen: minmax, percentile, entropy"),
+    cl::value_desc("METHOD"), cl::init("minmax"), cl::cat(kilnCategory));
 // Developer knobs: in --help-hidden only.
 cl::opt<std::string> kernelChoice(
     "kernels",
@@ -151,7 +162,8 @@ std::string checkOptions(Options &o) {
            inputFiles[1] + "')";
   o.model = inputFiles[0];
   for (cl::opt<std::string> *opt :
-       {&symbolName, &targetTriple, &targetCpu, &emitKind, &reportDir})
+       {&symbolName, &targetTriple, &targetCpu, &emitKind, &reportDir,
+        &quantizeKind, &calibrationDir, &calibrationMethod})
     if (opt->getNumOccurrences() && opt->getValue().empty())
       return "--" + opt->ArgStr.str() + " needs a value";
   if (outputFile.getNumOccurrences() && outputFile.empty())
@@ -176,6 +188,17 @@ std::string checkOptions(Options &o) {
     return "--emit must be obj, asm, llvm or mlir, not '" + emit + "'";
   if (o.output == "-" && emit == "obj")
     return "-o - is only for textual output (--emit asm|llvm|mlir)";
+  if (quantizeKind.getNumOccurrences() && quantizeKind != "int8")
+    return "--quantize must be int8, not '" + quantizeKind + "'";
+  if (quantizeKind.getNumOccurrences() && calibrationDir.empty())
+    return "--quantize int8 needs calibration samples (--calibrate DIR)";
+  if (!quantizeKind.getNumOccurrences() &&
+      (calibrationDir.getNumOccurrences() || calibrationMethod.getNumOccurrences()))
+    return "--calibrate and --calibration go with --quantize int8";
+  if (calibrationMethod != "minmax" && calibrationMethod != "percentile" &&
+      calibrationMethod != "entropy")
+    return "--calibration must be minmax, percentile or entropy, not '" +
+           calibrationMethod + "'";
   if (kernelChoice != "halide" && kernelChoice != "mlir")
     return "--kernels must be halide or mlir, not '" + kernelChoice + "'";
   if (symbolName.empty())
@@ -381,6 +404,36 @@ int main(int argc, char **argv) {
   if (failed(frontend.run(*module)))
     return fail(o.model + ": " +
                 (diagnostic.empty() ? "compilation failed" : diagnostic));
+  if (!quantizeKind.empty()) {
+    kiln::QuantizationOptions q;
+    q.calibrationDir = calibrationDir;
+    q.method = calibrationMethod == "percentile" ? kiln::CalibrationMethod::Percentile
+               : calibrationMethod == "entropy"  ? kiln::CalibrationMethod::Entropy
+                                                 : kiln::CalibrationMethod::MinMax;
+    kiln::QuantizationSummary summary;
+    if (!kiln::quantizePostTraining(*module, o.import.entry, model, q, summary,
+                                    error))
+      return fail(o.model + ": " + error);
+    PassManager fold(&context);
+    kiln::buildQuantizedFold(fold);
+    if (failed(fold.run(*module)))
+      return fail(o.model + ": " +
+                  (diagnostic.empty() ? "quantization failed" : diagnostic));
+    timer.lap("calibrate+quantize");
+    if (verbose) {
+      size_t quantized = llvm::count_if(
+          summary.layers, [](const kiln::LayerDecision &d) { return d.quantized; });
+      fmt::print(stderr,
+                 "kilnc: {}: int8: {} of {} conv/Gemm/MatMul layers quantized "
+                 "(calibrated on {} samples, {})\n",
+                 o.model, quantized, summary.layers.size(), summary.samples,
+                 std::string(calibrationMethod));
+      for (const kiln::LayerDecision &d : summary.layers)
+        if (!d.quantized)
+          fmt::print(stderr, "kilnc: {}: node '{}' ({}) stays float: {}\n",
+                     o.model, d.name, d.op, d.reason);
+    }
+  }
   if (verbose)
     for (const std::string &line : floatNodes(*module))
       fmt::print(stderr, "kilnc: {}: {}\n", o.model, line);

@@ -54,6 +54,9 @@ CpuBackendOptions cpuBackendOptionsFor(const TargetDescription &target,
 
 void buildFrontend(mlir::OpPassManager &pm, const FrontendOptions &options);
 void buildCpuBackend(mlir::OpPassManager &pm, const CpuBackendOptions &options);
+/// After post-training quantization wrapped ops in quantize/dequantize:
+/// folds them into integer ops and cleans up (part of the frontend).
+void buildQuantizedFold(mlir::OpPassManager &pm);
 
 /// Registers Kiln's passes and the pipelines `kiln-frontend`,
 /// `kiln-cpu-backend` and `kiln-cpu-pipeline` (both), with their options.
