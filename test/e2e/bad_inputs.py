@@ -113,6 +113,52 @@ def cases(work):
     yield "misspelt option", [relu, "--shapes", "x=1"], "unknown option '--shapes'"
     yield "bad --emit", [relu, "--emit", "exe"], "--emit must be obj, asm, llvm or mlir"
     yield "bad --name", [relu, "--name", "my-net"], "is not a C identifier"
+    yield "run-time QDQ scale", [write(work, "qscale.onnx", model(
+        [helper.make_node("QuantizeLinear", ["x", "s"], ["y"], name="q")],
+        [vi("x", [4]), vi("s", [])],
+        [helper.make_tensor_value_info("y", TensorProto.UINT8, [4])]))], \
+        "node 'q' (QuantizeLinear, opset 13): y scale must be a compile-time constant"
+    yield "QDQ zero scale", [write(work, "qzero.onnx", model(
+        [helper.make_node("QuantizeLinear", ["x", "s"], ["y"], name="q")],
+        [vi("x", [4])], [helper.make_tensor_value_info("y", TensorProto.UINT8, [4])],
+        [numpy_helper.from_array(np.float32(0), "s")]))], \
+        "node 'q' (QuantizeLinear, opset 13): quantization scale 0.000000e+00 is not positive"
+    # Quantization options and calibration data.
+    mm = write(work, "mm.onnx", model(
+        [helper.make_node("MatMul", ["x", "w"], ["y"], name="mm")],
+        [vi("x", [2, 4])], [vi("y", [2, 3])],
+        [numpy_helper.from_array(np.ones((4, 3), np.float32), "w")]))
+    def cal(name, arrays):
+        d = work / name
+        d.mkdir()
+        for i, a in enumerate(arrays):
+            if isinstance(a, bytes):
+                (d / ("s%d.npy" % i)).write_bytes(a)
+            else:
+                np.save(d / ("s%d.npy" % i), a)
+        return str(d)
+    yield "--quantize int4", [mm, "--quantize", "int4", "--calibrate", str(work)], \
+        "--quantize must be int8, not 'int4'"
+    yield "--quantize alone", [mm, "--quantize", "int8"], "needs calibration samples"
+    yield "--calibrate alone", [mm, "--calibrate", str(work)], \
+        "--calibrate and --calibration go with --quantize int8"
+    yield "bad --calibration", [mm, "--quantize", "int8", "--calibrate", str(work),
+                                "--calibration", "kl"], "--calibration must be minmax"
+    yield "calibration missing", [mm, "--quantize", "int8", "--calibrate",
+                                  str(work / "nocal")], "cannot read the calibration folder"
+    yield "calibration empty", [mm, "--quantize", "int8", "--calibrate", cal("cal0", [])], \
+        "no calibration samples"
+    yield "calibration shape", [mm, "--quantize", "int8", "--calibrate",
+                                cal("cal1", [np.ones((2, 5), np.float32)])], \
+        "s0.npy: shape 2x5, input 'x' is 2x4"
+    yield "calibration dtype", [mm, "--quantize", "int8", "--calibrate",
+                                cal("cal2", [np.ones((2, 4), np.float64)])], \
+        "dtype '<f8', input 'x' takes float32"
+    yield "calibration NaN", [mm, "--quantize", "int8", "--calibrate",
+                              cal("cal3", [np.full((2, 4), np.nan, np.float32)])], \
+        "element 0 is not finite"
+    yield "calibration garbage", [mm, "--quantize", "int8", "--calibrate",
+                                  cal("cal4", [b"\x93NUMPY junk"])], "s0.npy: "
 
 
 def main():
