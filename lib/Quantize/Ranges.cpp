@@ -77,10 +77,11 @@ double divergence(const std::vector<double> &p, const std::vector<double> &q) {
   return kl;
 }
 
-/// The threshold whose clipped distribution, squeezed into 128 levels (one
-/// half of int8), loses the least information (TensorRT's calibration).
+/// The threshold whose clipped distribution, squeezed into the levels int8
+/// gives |x| (all 256 for a tensor that is never negative, else one half),
+/// loses the least information (TensorRT's calibration).
 float entropyThreshold(const TensorObservation &o) {
-  constexpr size_t kLevels = 128;
+  const size_t kLevels = o.min >= 0 ? 256 : 128;
   const std::vector<double> &h = o.histogram;
   size_t bins = h.size();
   if (bins < kLevels)
@@ -121,6 +122,13 @@ float entropyThreshold(const TensorObservation &o) {
 Range chooseRange(const TensorObservation &o, CalibrationMethod method) {
   Range r{std::min(o.min, 0.0f), std::max(o.max, 0.0f)};
   if (method == CalibrationMethod::MinMax || o.histogram.empty())
+    return r;
+  // A histogram needs many values per bin to say where the tails start;
+  // small tensors over a small calibration set keep their observed range.
+  double total = 0;
+  for (double c : o.histogram)
+    total += c;
+  if (total < 8.0 * o.histogram.size())
     return r;
   float t = method == CalibrationMethod::Percentile
                 ? percentileThreshold(o, 0.9999)

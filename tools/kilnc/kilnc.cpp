@@ -404,6 +404,7 @@ int main(int argc, char **argv) {
   if (failed(frontend.run(*module)))
     return fail(o.model + ": " +
                 (diagnostic.empty() ? "compilation failed" : diagnostic));
+  std::vector<std::string> floatLines; // ops of a quantized model left float
   if (!quantizeKind.empty()) {
     kiln::QuantizationOptions q;
     q.calibrationDir = calibrationDir;
@@ -430,13 +431,17 @@ int main(int argc, char **argv) {
                  std::string(calibrationMethod));
       for (const kiln::LayerDecision &d : summary.layers)
         if (!d.quantized)
-          fmt::print(stderr, "kilnc: {}: node '{}' ({}) stays float: {}\n",
-                     o.model, d.name, d.op, d.reason);
+          floatLines.push_back("node '" + d.name + "' (" + d.op +
+                               ") stays float: " + d.reason);
     }
   }
-  if (verbose)
-    for (const std::string &line : floatNodes(*module))
+  if (verbose) {
+    for (std::string &line : floatNodes(*module))
+      if (!llvm::is_contained(floatLines, line))
+        floatLines.push_back(std::move(line));
+    for (const std::string &line : floatLines)
       fmt::print(stderr, "kilnc: {}: {}\n", o.model, line);
+  }
   PassManager pm(&context);
   kiln::buildCpuBackend(pm,
                         kiln::cpuBackendOptionsFor(*target, o.import.entry));

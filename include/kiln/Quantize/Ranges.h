@@ -37,6 +37,8 @@ struct Range {
   float lo = 0, hi = 0;
 };
 
+/// The range `method` picks. Percentile and entropy need a histogram of at
+/// least 8 values per bin, else they keep the observed min and max.
 Range chooseRange(const TensorObservation &observed, CalibrationMethod method);
 
 struct Int8Params {

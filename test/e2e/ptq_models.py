@@ -1,0 +1,148 @@
+#!/usr/bin/python3
+"""Post-training int8 quantization of float models, against the float model.
+
+For each random-weight model of model_zoo.py (MobileNet-style blocks with
+depthwise convs, Clip and residual Adds; Gemm and MatMul over constants)
+and a two-input model (calibration folders of one .npy per input), it
+writes calibration samples, compiles the model twice (float, and
+`--quantize int8 --calibrate DIR` with each calibration method), runs both
+on inputs the calibration never saw and requires:
+- every conv, Gemm and MatMul quantized (`--verbose` says N of N);
+- the int8 object smaller than the float one (int8 weights);
+- relative L2 error of the int8 outputs against float within TOLERANCE
+  (entropy calibration clips tails by design, to keep resolution where
+  most values are; on these random networks the tails carry much of the
+  L2 norm, so its bound is looser).
+
+usage: ptq_models.py KILNC HARNESS
+"""
+import pathlib
+import re
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+import model_zoo  # noqa: E402
+
+TOLERANCE = {"minmax": 0.05, "percentile": 0.05, "entropy": 0.15}
+CALIBRATION_SAMPLES = 16
+TEST_SAMPLES = 4
+
+
+def two_inputs(b):
+    """y = Relu(x W1) + z W2: two inputs, so a sample is a folder."""
+    x = b.op("Relu", [b.op("MatMul", ["x", b.weight((256, 128))])])
+    z = b.op("MatMul", ["z", b.weight((64, 128))])
+    y = b.op("Add", [x, z])
+    graph = helper.make_graph(
+        b.nodes, "two_inputs",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [16, 256]),
+         helper.make_tensor_value_info("z", TensorProto.FLOAT, [16, 64])],
+        [helper.make_tensor_value_info(y, TensorProto.FLOAT, None)], b.inits)
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+
+
+MODELS = [model_zoo.mobilenet_v2, model_zoo.packed_weights, two_inputs]
+# Layers with no integer form, which must stay float (and say why).
+EXPECTED_FLOAT = {"packed_weights": {"gemm_19": "Gemm with alpha, beta or trans_a"}}
+METHODS = ["minmax", "percentile", "entropy"]
+
+
+def main():
+    kilnc, harness = sys.argv[1:3]
+    passed = failed = 0
+    with tempfile.TemporaryDirectory(prefix="kiln-ptq-") as tmp:
+        work = pathlib.Path(tmp)
+        for i, make in enumerate(MODELS):
+            name = make.__name__
+            model = make(model_zoo.Builder(seed=i))
+            path = work / (name + ".onnx")
+            onnx.save(model, str(path))
+            inputs = [(v.name, [d.dim_value for d in v.type.tensor_type.shape.dim])
+                      for v in model.graph.input]
+            rng = np.random.default_rng(1000 + i)
+            cal = work / (name + "_cal")
+            cal.mkdir()
+            for s in range(CALIBRATION_SAMPLES):
+                arrays = [rng.standard_normal(shape).astype(np.float32) for _, shape in inputs]
+                if len(inputs) == 1:
+                    np.save(cal / ("%03d.npy" % s), arrays[0])
+                else:
+                    (cal / ("s%03d" % s)).mkdir()
+                    for (n, _), a in zip(inputs, arrays):
+                        np.save(cal / ("s%03d" % s) / (n + ".npy"), a)
+            tests = [[rng.standard_normal(shape).astype(np.float32) for _, shape in inputs]
+                     for _ in range(TEST_SAMPLES)]
+
+            def build(tag, extra):
+                obj = work / ("%s_%s.o" % (name, tag))
+                r = subprocess.run([kilnc, str(path), "-o", str(obj), "--name", "m",
+                                    "--verbose"] + extra, capture_output=True, text=True)
+                if r.returncode != 0:
+                    raise RuntimeError(r.stderr.strip())
+                exe = work / ("%s_%s" % (name, tag))
+                subprocess.run(["cc", "-O1", "-I", str(work),
+                                '-DKILN_HEADER="%s_%s.h"' % (name, tag), "-DKILN_NAME=m",
+                                harness, str(obj), "-lm", "-o", str(exe)], check=True)
+                return exe, obj.stat().st_size, r.stderr
+
+            def outputs(exe):
+                results = []
+                for t, arrays in enumerate(tests):
+                    ins = []
+                    for k, a in enumerate(arrays):
+                        f = work / ("in%d_%d.bin" % (t, k))
+                        a.tofile(f)
+                        ins.append(str(f))
+                    out = work / "out.bin"
+                    subprocess.run([str(exe)] + ins + ["--", str(out)], check=True)
+                    results.append(np.fromfile(out, np.float32))
+                return np.concatenate(results)
+
+            float_exe, float_size, _ = build("f32", [])
+            want = outputs(float_exe)
+            for method in METHODS:
+                label = "%s (%s)" % (name, method)
+                try:
+                    exe, size, log = build(method, ["--quantize", "int8", "--calibrate",
+                                                    str(cal), "--calibration", method])
+                except RuntimeError as e:
+                    print("FAIL %-28s kilnc: %s" % (label, e))
+                    failed += 1
+                    continue
+                got = outputs(exe)
+                err = float(np.linalg.norm(got - want) / max(np.linalg.norm(want), 1e-30))
+                m = re.search(r"int8: (\d+) of (\d+) conv/Gemm/MatMul layers quantized", log)
+                layers = (int(m.group(1)), int(m.group(2))) if m else (0, -1)
+                expected = EXPECTED_FLOAT.get(name, {})
+                stays = dict(re.findall(r"node '([^']*)' \(\w+\) stays float: (.*)", log))
+                problems = []
+                if layers[0] + len(expected) != layers[1]:
+                    problems.append("%d of %d layers quantized:\n%s" % (
+                        layers[0], layers[1], log))
+                for node, why in expected.items():
+                    if not stays.get(node, "").startswith(why):
+                        problems.append("node %s should stay float (%s)" % (node, why))
+                if size >= float_size:
+                    problems.append("int8 object is not smaller")
+                if not err <= TOLERANCE[method]:
+                    problems.append("error %.3g over %.3g" % (err, TOLERANCE[method]))
+                print("%-4s %-28s %d/%d layers int8, object %6d / %6d bytes, "
+                      "relative L2 error vs float %.4f" % (
+                          "ok" if not problems else "FAIL", label, layers[0], layers[1],
+                          size, float_size, err))
+                for p in problems:
+                    print("     " + p)
+                passed += not problems
+                failed += bool(problems)
+    print("%d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
