@@ -278,8 +278,17 @@ bool hasFusableInit(linalg::GenericOp op) {
   if (!producer->hasOneUse())
     return false;
   auto generic = dyn_cast<linalg::GenericOp>(producer);
+  // An f32 bias broadcast, or an int32 one for an integer accumulator.
+  auto isStaticI32 = [](linalg::GenericOp g) {
+    return !g.hasDynamicShape() &&
+           llvm::all_of(g->getOperandTypes(), [](Type t) {
+             auto tensor = dyn_cast<RankedTensorType>(t);
+             return tensor && tensor.getElementType().isSignlessInteger(32);
+           });
+  };
   return generic && generic.getNumReductionLoops() == 0 &&
-         generic.getNumDpsInits() == 1 && isStaticF32(generic);
+         generic.getNumDpsInits() == 1 &&
+         (isStaticF32(generic) || isStaticI32(generic));
 }
 
 /// Tiles the parallel loops of contraction `op` with its init producer fused
@@ -320,11 +329,40 @@ LogicalResult tileFusingInit(RewriterBase &rewriter, linalg::GenericOp op,
 
 bool isMultiplyAccumulate(linalg::GenericOp op) {
   Block &body = op.getRegion().front();
-  if (body.getOperations().size() != 3)
+  if (body.getOperations().size() == 3) {
+    auto mul = dyn_cast<arith::MulFOp>(body.front());
+    auto add = dyn_cast<arith::AddFOp>(*std::next(body.begin()));
+    if (mul && add)
+      return true;
+  }
+  // Integer: operands sign-extended to the accumulator, then acc + a * b.
+  auto it = body.begin();
+  while (isa<arith::ExtSIOp>(*it))
+    ++it;
+  return isa<arith::MulIOp>(*it) && isa<arith::AddIOp>(*std::next(it)) &&
+         isa<linalg::YieldOp>(*std::next(it, 2));
+}
+
+/// An integer contraction (int8/int16 operands, int32 accumulator) on
+/// static shapes: tiled like an f32 one, with i32 vector accumulators.
+bool isStaticIntegerContraction(linalg::GenericOp op) {
+  if (op.hasDynamicShape() || op.getNumReductionLoops() == 0 ||
+      op.getNumDpsInits() != 1 || !isMultiplyAccumulate(op))
     return false;
-  auto mul = dyn_cast<arith::MulFOp>(body.front());
-  auto add = dyn_cast<arith::AddFOp>(*std::next(body.begin()));
-  return mul && add;
+  for (OpOperand &operand : op->getOpOperands()) {
+    auto type = dyn_cast<RankedTensorType>(operand.get().getType());
+    if (!type || !type.getElementType().isSignlessInteger())
+      return false;
+    unsigned width = type.getElementType().getIntOrFloatBitWidth();
+    if (op.isDpsInput(&operand) ? (width != 8 && width != 16) : width != 32)
+      return false;
+  }
+  return true;
+}
+
+/// The ops this pass cuts into register tiles.
+bool isTileable(linalg::GenericOp op) {
+  return isStaticF32(op) || isStaticIntegerContraction(op);
 }
 
 /// An init that the tiling of its contraction fuses into each tile (and
@@ -333,7 +371,7 @@ bool isFusedIntoContraction(linalg::GenericOp op) {
   if (!op->hasOneUse())
     return false;
   auto user = dyn_cast<linalg::GenericOp>(*op->user_begin());
-  return user && isStaticF32(user) && user.getNumReductionLoops() > 0 &&
+  return user && isTileable(user) && user.getNumReductionLoops() > 0 &&
          isMultiplyAccumulate(user) && user.getNumDpsInits() == 1 &&
          user.getDpsInitOperand(0)->get() == op->getResult(0) &&
          hasFusableInit(user);
@@ -367,7 +405,7 @@ struct KilnTileAndVectorizePass
     // 1. Tile, and peel partial tiles so every tile is static.
     SmallVector<linalg::GenericOp> targets;
     func.walk([&](linalg::GenericOp op) {
-      if (isStaticF32(op) && !op->getParentOfType<scf::ForOp>() &&
+      if (isTileable(op) && !op->getParentOfType<scf::ForOp>() &&
           !isFusedIntoContraction(op))
         targets.push_back(op);
     });
