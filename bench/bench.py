@@ -158,6 +158,49 @@ def kernel_table(args, work):
     return peak, ["| kernel | ms | GFLOP/s | of peak |", "|---|---|---|---|"] + rows
 
 
+INT8_NOTE = (
+    "\n## int8 against fp32 (`bench/bench.py --int8`)\n\n"
+    "Each model compiled twice with `--cpu native`: fp32, and `--quantize int8 "
+    "--calibrate DIR` over 8 random samples uniform in [-1, 1] (this table times the "
+    "kernels; accuracy needs real calibration data). Median of the same rounds as "
+    "above.\n\n")
+
+
+def int8_table(args, work, models, rounds):
+    """fp32 against int8 objects of each model: latency, size, compile time."""
+    import numpy as np
+    lines = ["| model | threads | fp32 ms | int8 ms | int8/fp32 | fp32 bytes | int8 bytes "
+             "| int8/fp32 size | int8 compile s |", "|---|---|---|---|---|---|---|---|---|"]
+    for name, file, shape in models:
+        dims = [int(d) for d in shape.split("x")]
+        cal = work / (name + "_cal")
+        cal.mkdir(exist_ok=True)
+        rng = np.random.default_rng(0)
+        for i in range(8):
+            np.save(cal / ("%d.npy" % i), rng.uniform(-1, 1, dims).astype(np.float32))
+        objs = {}
+        for tag, extra in (("f32", []), ("int8", ["--quantize", "int8", "--calibrate", str(cal)])):
+            obj = work / ("%s_%s.o" % (name, tag))
+            out = subprocess.run([args.kilnc, str(ASSETS / file), "-o", str(obj), "--name",
+                                  "%s_%s" % (name, tag), "--shape", "x=" + shape, "--cpu",
+                                  args.cpu, "--verbose"] + extra,
+                                 check=True, capture_output=True, text=True).stderr
+            seconds = float(re.search(r"compiled in ([\d.]+) s", out).group(1))
+            exe = work / ("%s_%s" % (name, tag))
+            build_timer(args, work, "%s_%s" % (name, tag), obj, exe)
+            objs[tag] = (exe, obj.stat().st_size, seconds)
+        for threads in [int(t) for t in args.threads.split(",")]:
+            times = {"f32": [], "int8": []}
+            for _ in range(rounds):
+                for tag in times:
+                    times[tag].append(float(run([str(objs[tag][0]), "3", str(threads)])))
+            f, q = statistics.median(times["f32"]), statistics.median(times["int8"])
+            lines.append("| %s | %d | %.2f | %.2f | %.2f | %d | %d | %.2f | %.1f |" % (
+                name, threads, f, q, q / f, objs["f32"][1], objs["int8"][1],
+                objs["int8"][1] / objs["f32"][1], objs["int8"][2]))
+    return lines
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="cls only, 2 rounds, no RESULTS.md")
@@ -167,6 +210,8 @@ def main():
     ap.add_argument("--models", help="comma-separated subset (default cls,rec,det; cls with --quick)")
     ap.add_argument("--cpu", default="native", help="kilnc --cpu for the benchmarked objects")
     ap.add_argument("--threads", default="1,2", help="comma-separated thread counts")
+    ap.add_argument("--int8", action="store_true",
+                    help="also compile each model with --quantize int8 and compare with fp32")
     ap.add_argument("--kernels-only", action="store_true",
                     help="only the GEMM/depthwise kernel and Halide stencil tables")
     args = ap.parse_args()
@@ -203,11 +248,14 @@ def main():
                 k, o = statistics.median(kiln), statistics.median(ort)
                 rows.append((name, threads, k, o, k / o, int(m.group(1)),
                              int(m.group(2)), float(m.group(3))))
+        int8_lines = int8_table(args, work, models, rounds) if args.int8 else []
     header = "| model | threads | Kiln ms | ORT ms | Kiln/ORT | arena bytes | naive bytes | compile s |"
     lines = [header, "|---|---|---|---|---|---|---|---|"]
     for r in rows:
         lines.append("| %s | %d | %.2f | %.2f | %.2f | %d | %d | %.2f |" % r)
     print("\n".join(lines))
+    if int8_lines:
+        print("\n".join([""] + int8_lines))
     if not args.quick:
         with tempfile.TemporaryDirectory(prefix="kiln-kernels-") as tmp:
             peak, kernels = kernel_table(args, pathlib.Path(tmp))
@@ -235,10 +283,11 @@ def main():
             "caller's input into a padded buffer (inside a model the op before the conv "
             "writes there directly). Halide JIT: `bench/halide_stencils.cpp`, the same conv "
             "JIT-compiled by Halide with boundary handling inline, as an outside "
-            "reference.\n\n%s\n"
+            "reference.\n\n%s\n%s"
             % (rounds, cpu, datetime.date.today().isoformat(), "\n".join(lines),
                32 * fma_lanes(), peak, fma_lanes(), peak / (4 * fma_lanes()),
-               "\n".join(kernels), "\n".join(stencils)))
+               "\n".join(kernels), "\n".join(stencils),
+               INT8_NOTE + "\n".join(int8_lines) + "\n" if int8_lines else ""))
     return 0
 
 

@@ -48,6 +48,10 @@ DTYPES = {onnx.TensorProto.FLOAT: np.float32, onnx.TensorProto.INT64: np.int64,
           onnx.TensorProto.INT32: np.int32, onnx.TensorProto.BOOL: np.bool_,
           onnx.TensorProto.UINT8: np.uint8, onnx.TensorProto.INT8: np.int8}
 RTOL, ATOL = 1e-3, 1e-5
+# int8 and uint8 values are computed on by the quantization ops (and read by
+# Cast); arithmetic on them is not compiled.
+QUANT_OPS = {"QuantizeLinear", "DequantizeLinear", "QLinearConv", "QLinearMatMul",
+             "ConvInteger", "MatMulInteger"}
 
 # Inputs that fix output shapes (or index lists). An ahead-of-time compiler
 # needs them at compile time, so when a test feeds them as graph inputs the
@@ -108,6 +112,9 @@ def scope(model):
             continue
         if value.type.tensor_type.elem_type not in DTYPES:
             return "data type of '%s' (only float32, int64, int32, int8, uint8, bool)" % value.name
+        if (value.type.tensor_type.elem_type in (onnx.TensorProto.INT8, onnx.TensorProto.UINT8)
+                and not QUANT_OPS.intersection(ops)):
+            return "int8/uint8 '%s' outside quantization ops" % value.name
         if any(d.HasField("dim_value") and d.dim_value == 0
                for d in value.type.tensor_type.shape.dim):
             return "zero-element tensor '%s'" % value.name
