@@ -11,8 +11,8 @@ namespace kiln {
 
 namespace {
 
-// uint8 has no run-time support yet: its values are only read and folded
-// at compile time (e.g. quantization zero points).
+// uint8 crosses the model boundary (quantized inputs and outputs); the
+// importer lets only quantization ops and Cast read it at run time.
 constexpr DataTypeInfo kDataTypes[] = {
     {kFloat, "float", 4, true},  {kUInt8, "uint8", 1, true},
     {kInt8, "int8", 1, true},    {kInt32, "int32", 4, true},

@@ -80,6 +80,12 @@ mlir::Value buildContraction(mlir::OpBuilder &b, mlir::Location loc,
                              llvm::ArrayRef<mlir::AffineMap> maps,
                              unsigned numReductions);
 
+/// Map of a batched-matmul operand (batch..., row, col) from the iteration
+/// space (batch..., m, n, k) of an `outType` result; batch dims broadcast.
+mlir::AffineMap matMulOperandMap(mlir::Value operand,
+                                 mlir::RankedTensorType outType, unsigned row,
+                                 unsigned col);
+
 /// Contractions over a constant operand packed at compile time into the
 /// order their register tiles read it; null when the operand is not a
 /// constant or the shape does not split into whole tiles.

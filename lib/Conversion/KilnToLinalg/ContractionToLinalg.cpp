@@ -20,16 +20,6 @@ struct MatMulLowering : OpConversionPattern<MatMulOp> {
     auto outType = cast<RankedTensorType>(op.getType());
     unsigned rank = outType.getRank(), numDims = rank + 1;
     unsigned m = rank - 2, n = rank - 1, k = rank;
-    // Batch dims broadcast like elementwise operands; then (row, col).
-    auto operandMap = [&](Value v, unsigned row, unsigned col) {
-      auto shape = cast<RankedTensorType>(v.getType()).getShape();
-      AffineMap batch = broadcastMap(shape.drop_back(2),
-                                     outType.getShape().drop_back(2), ctx);
-      SmallVector<AffineExpr> exprs(batch.getResults());
-      exprs.push_back(getAffineDimExpr(row, ctx));
-      exprs.push_back(getAffineDimExpr(col, ctx));
-      return AffineMap::get(numDims, 0, exprs, ctx);
-    };
     if (std::optional<PackTile> tile = packTileOf(op))
       if (Value packed = buildPackedMatMul(rewriter, loc, adaptor.getLhs(),
                                            false, op.getRhs(), false, outType,
@@ -46,8 +36,8 @@ struct MatMulLowering : OpConversionPattern<MatMulOp> {
     rewriter.replaceOp(
         op, buildContraction(rewriter, loc, {adaptor.getLhs(), adaptor.getRhs()},
                              init,
-                             {operandMap(adaptor.getLhs(), m, k),
-                              operandMap(adaptor.getRhs(), k, n),
+                             {matMulOperandMap(adaptor.getLhs(), outType, m, k),
+                              matMulOperandMap(adaptor.getRhs(), outType, k, n),
                               AffineMap::get(numDims, 0, outExprs, ctx)},
                              1));
     return success();
@@ -115,6 +105,20 @@ struct GemmLowering : OpConversionPattern<GemmOp> {
 };
 
 } // namespace
+
+AffineMap matMulOperandMap(Value operand, RankedTensorType outType,
+                           unsigned row, unsigned col) {
+  MLIRContext *ctx = outType.getContext();
+  unsigned numDims = outType.getRank() + 1;
+  // Batch dims broadcast like elementwise operands; then (row, col).
+  auto shape = cast<RankedTensorType>(operand.getType()).getShape();
+  AffineMap batch =
+      broadcastMap(shape.drop_back(2), outType.getShape().drop_back(2), ctx);
+  SmallVector<AffineExpr> exprs(batch.getResults());
+  exprs.push_back(getAffineDimExpr(row, ctx));
+  exprs.push_back(getAffineDimExpr(col, ctx));
+  return AffineMap::get(numDims, 0, exprs, ctx);
+}
 
 void populateContractionLoweringPatterns(RewritePatternSet &patterns) {
   patterns.add<MatMulLowering, GemmLowering>(patterns.getContext());

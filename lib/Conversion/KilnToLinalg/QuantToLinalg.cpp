@@ -32,33 +32,28 @@ RankedTensorType withElement(Type type, Type element) {
   return cast<RankedTensorType>(type).clone(element);
 }
 
-/// A constant that broadcasts `values` (one per slice of `axis`, or one in
-/// all) against a tensor of rank `rank`: shape [n, 1, ...] from `axis` on.
-Value sliceConstant(OpBuilder &b, Location loc, ArrayRef<int64_t> values,
+/// A constant that broadcasts `values` (one per slice of `axis`) against a
+/// tensor of rank `rank`: shape [n, 1, ...] from `axis` on.
+Value sliceConstant(OpBuilder &b, Location loc, ArrayRef<double> values,
                     Type element, int64_t axis, int64_t rank) {
   SmallVector<int64_t> shape = {static_cast<int64_t>(values.size())};
   shape.append(rank - axis - 1, 1);
   auto type = RankedTensorType::get(shape, element);
-  ElementsAttr attr;
-  if (isa<FloatType>(element))
-    attr = makeF32Constant(
-        type, llvm::map_to_vector(values, [](int64_t v) { return float(v); }),
-        "quant_params");
-  else
-    attr = makeIntConstant(type, values, "quant_params");
+  ElementsAttr attr =
+      isa<FloatType>(element)
+          ? makeF32Constant(type, llvm::map_to_vector(values, [](double v) {
+                              return static_cast<float>(v);
+                            }),
+                            "quant_params")
+          : makeIntConstant(type, llvm::map_to_vector(values, [](double v) {
+                              return static_cast<int64_t>(v);
+                            }),
+                            "quant_params");
   return arith::ConstantOp::create(b, loc, cast<TypedAttr>(attr));
 }
 
-Value sliceConstantF32(OpBuilder &b, Location loc, ArrayRef<double> values,
-                       int64_t axis, int64_t rank) {
-  SmallVector<int64_t> shape = {static_cast<int64_t>(values.size())};
-  shape.append(rank - axis - 1, 1);
-  auto type = RankedTensorType::get(shape, b.getF32Type());
-  return arith::ConstantOp::create(
-      b, loc,
-      cast<TypedAttr>(makeF32Constant(
-          type, llvm::map_to_vector(values, [](double v) { return float(v); }),
-          "quant_scales")));
+SmallVector<double> asDoubles(ArrayRef<int64_t> values) {
+  return SmallVector<double>(values.begin(), values.end());
 }
 
 Value intConst(OpBuilder &b, Location loc, Type type, int64_t value) {
@@ -93,9 +88,10 @@ struct QuantizeLowering : OpConversionPattern<QuantizeOp> {
     Type storage = rewriter.getIntegerType(p.bits);
     SmallVector<Value> inputs = {adaptor.getInput()};
     if (p.perAxis()) {
-      inputs.push_back(sliceConstantF32(rewriter, loc, p.scales, *p.axis,
-                                        type.getRank()));
-      inputs.push_back(sliceConstant(rewriter, loc, p.zeroPoints,
+      inputs.push_back(sliceConstant(rewriter, loc, p.scales,
+                                     rewriter.getF32Type(), *p.axis,
+                                     type.getRank()));
+      inputs.push_back(sliceConstant(rewriter, loc, asDoubles(p.zeroPoints),
                                      rewriter.getF32Type(), *p.axis,
                                      type.getRank()));
     }
@@ -130,10 +126,10 @@ struct DequantizeLowering : OpConversionPattern<DequantizeOp> {
     SmallVector<Value> inputs = {adaptor.getInput()};
     Type i32 = rewriter.getI32Type(), f32 = rewriter.getF32Type();
     if (p.perAxis()) {
-      inputs.push_back(sliceConstantF32(rewriter, loc, p.scales, *p.axis,
-                                        type.getRank()));
-      inputs.push_back(sliceConstant(rewriter, loc, p.zeroPoints, i32, *p.axis,
+      inputs.push_back(sliceConstant(rewriter, loc, p.scales, f32, *p.axis,
                                      type.getRank()));
+      inputs.push_back(sliceConstant(rewriter, loc, asDoubles(p.zeroPoints), i32,
+                                     *p.axis, type.getRank()));
     }
     Value result = buildElementwise(
         rewriter, loc, type, inputs, [&](OpBuilder &b, Location l, ValueRange a) {
@@ -180,7 +176,7 @@ Value centered(OpBuilder &b, Location loc, Value original, Value value,
   SmallVector<Value> inputs = {value};
   if (p.perAxis())
     inputs.push_back(
-        sliceConstant(b, loc, p.zeroPoints, i16, axis, type.getRank()));
+        sliceConstant(b, loc, asDoubles(p.zeroPoints), i16, axis, type.getRank()));
   return buildElementwise(b, loc, outType, inputs,
                           [&](OpBuilder &nb, Location l, ValueRange a) {
                             Value zp = p.perAxis()
@@ -235,8 +231,8 @@ Value requantize(ConversionPatternRewriter &rewriter, Operation *op, Value acc,
     for (ArrayRef<int64_t> values : {ArrayRef<int64_t>(multipliers),
                                      ArrayRef<int64_t>(shifts),
                                      ArrayRef<int64_t>(halves)})
-      inputs.push_back(sliceConstant(rewriter, loc, values, i64, channelDim,
-                                     accType.getRank()));
+      inputs.push_back(sliceConstant(rewriter, loc, asDoubles(values), i64,
+                                     channelDim, accType.getRank()));
   return buildElementwise(
       rewriter, loc, accType.clone(storage), inputs,
       [&](OpBuilder &b, Location l, ValueRange a) {
@@ -256,6 +252,26 @@ Value requantize(ConversionPatternRewriter &rewriter, Operation *op, Value acc,
         x = arith::MinSIOp::create(b, l, x, intConst(b, l, i64, hi));
         yieldValue(b, l, arith::TruncIOp::create(b, l, storage, x));
       });
+}
+
+/// Replaces qconv/qmatmul `op` by its accumulator `acc` (i32 result) or by
+/// the accumulator requantized along `channelDim`.
+LogicalResult replaceWithResult(ConversionPatternRewriter &rewriter,
+                                Operation *op, Value acc, Value input,
+                                Value weight, int64_t channelDim,
+                                std::optional<APFloat> clampMin,
+                                std::optional<APFloat> clampMax) {
+  Type outType = op->getResult(0).getType();
+  Value result = acc;
+  if (!getElementTypeOrSelf(outType).isInteger(32))
+    result = requantize(rewriter, op, acc, outType,
+                        quantParamsOf(input.getType())->scales[0],
+                        *quantParamsOf(weight.getType()), channelDim, clampMin,
+                        clampMax);
+  if (!result)
+    return failure();
+  rewriter.replaceOp(op, result);
+  return success();
 }
 
 struct QConvLowering : OpConversionPattern<QConvOp> {
@@ -279,18 +295,8 @@ struct QConvLowering : OpConversionPattern<QConvOp> {
     Value acc = buildConv(rewriter, loc, input, weight, adaptor.getBias(),
                           op.getStrides(), op.getDilations(), op.getGroup(),
                           accType);
-    if (outType.getElementType().isInteger(32)) {
-      rewriter.replaceOp(op, acc);
-      return success();
-    }
-    Value result = requantize(
-        rewriter, op, acc, outType, quantParamsOf(op.getInput().getType())->scales[0],
-        *quantParamsOf(op.getWeight().getType()), 1, op.getClampMin(),
-        op.getClampMax());
-    if (!result)
-      return failure();
-    rewriter.replaceOp(op, result);
-    return success();
+    return replaceWithResult(rewriter, op, acc, op.getInput(), op.getWeight(), 1,
+                             op.getClampMin(), op.getClampMax());
   }
 };
 
@@ -309,15 +315,6 @@ struct QMatMulLowering : OpConversionPattern<QMatMulOp> {
                          op.getRhs().getType());
     unsigned rank = outType.getRank(), numDims = rank + 1;
     unsigned m = rank - 2, n = rank - 1, k = rank;
-    auto operandMap = [&](Value v, unsigned row, unsigned col) {
-      auto shape = cast<RankedTensorType>(v.getType()).getShape();
-      AffineMap batch = broadcastMap(shape.drop_back(2),
-                                     outType.getShape().drop_back(2), ctx);
-      SmallVector<AffineExpr> exprs(batch.getResults());
-      exprs.push_back(getAffineDimExpr(row, ctx));
-      exprs.push_back(getAffineDimExpr(col, ctx));
-      return AffineMap::get(numDims, 0, exprs, ctx);
-    };
     Value init;
     if (Value bias = adaptor.getBias()) {
       auto biasType = cast<RankedTensorType>(bias.getType());
@@ -338,21 +335,12 @@ struct QMatMulLowering : OpConversionPattern<QMatMulOp> {
     for (unsigned d = 0; d < rank; ++d)
       outExprs.push_back(getAffineDimExpr(d, ctx));
     Value acc = buildContraction(rewriter, loc, {lhs, rhs}, init,
-                                 {operandMap(lhs, m, k), operandMap(rhs, k, n),
+                                 {matMulOperandMap(lhs, outType, m, k),
+                                  matMulOperandMap(rhs, outType, k, n),
                                   AffineMap::get(numDims, 0, outExprs, ctx)},
                                  1);
-    if (outType.getElementType().isInteger(32)) {
-      rewriter.replaceOp(op, acc);
-      return success();
-    }
-    Value result = requantize(
-        rewriter, op, acc, outType, quantParamsOf(op.getLhs().getType())->scales[0],
-        *quantParamsOf(op.getRhs().getType()), rank - 1, op.getClampMin(),
-        op.getClampMax());
-    if (!result)
-      return failure();
-    rewriter.replaceOp(op, result);
-    return success();
+    return replaceWithResult(rewriter, op, acc, op.getLhs(), op.getRhs(), rank - 1,
+                             op.getClampMin(), op.getClampMax());
   }
 };
 
