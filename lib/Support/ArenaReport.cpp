@@ -11,20 +11,6 @@ namespace kiln {
 
 namespace {
 
-std::string escapeXml(const std::string &text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-    case '<': out += "&lt;"; break;
-    case '>': out += "&gt;"; break;
-    case '&': out += "&amp;"; break;
-    case '"': out += "&quot;"; break;
-    default: out += c;
-    }
-  }
-  return out;
-}
-
 std::string csvField(const std::string &text) {
   if (text.find_first_of(",\"\n") == std::string::npos)
     return text;
@@ -53,6 +39,20 @@ std::string colour(size_t i) {
 }
 
 } // namespace
+
+std::string escapeXml(const std::string &text) {
+  std::string out;
+  for (char c : text) {
+    switch (c) {
+    case '<': out += "&lt;"; break;
+    case '>': out += "&gt;"; break;
+    case '&': out += "&amp;"; break;
+    case '"': out += "&quot;"; break;
+    default: out += c;
+    }
+  }
+  return out;
+}
 
 std::string renderArenaCsv(const ArenaReport &report) {
   std::ostringstream os;
@@ -127,7 +127,7 @@ std::string renderArenaHtml(const ArenaReport &report) {
     os << "<tr><td>" << escapeXml(e.name) << "</td><td>" << e.type << "</td><td>"
        << e.offset << "</td><td>" << e.bytes << "</td><td>" << e.firstStep
        << "</td><td>" << e.lastStep << "</td></tr>\n";
-  os << "</table></body></html>\n";
+  os << "</table>\n" << report.extraHtml << "</body></html>\n";
   return os.str();
 }
 
@@ -139,10 +139,11 @@ bool writeArenaReport(const ArenaReport &report, const std::string &dir,
     error = "cannot create report directory '" + dir + "': " + ec.message();
     return false;
   }
-  const std::pair<const char *, std::string> files[] = {
+  std::vector<std::pair<std::string, std::string>> files = {
       {"arena.csv", renderArenaCsv(report)},
       {"arena.svg", renderArenaSvg(report)},
       {"index.html", renderArenaHtml(report)}};
+  files.insert(files.end(), report.extraFiles.begin(), report.extraFiles.end());
   for (const auto &[name, text] : files) {
     std::string path = dir + "/" + name;
     std::ofstream out(path, std::ios::binary);

@@ -141,9 +141,12 @@ def cases(work):
         "--quantize must be int8, not 'int4'"
     yield "--quantize alone", [mm, "--quantize", "int8"], "needs calibration samples"
     yield "--calibrate alone", [mm, "--calibrate", str(work)], \
-        "--calibrate and --calibration go with --quantize int8"
+        "--calibrate, --calibration and --int8-tolerance go with --quantize int8"
     yield "bad --calibration", [mm, "--quantize", "int8", "--calibrate", str(work),
                                 "--calibration", "kl"], "--calibration must be minmax"
+    yield "bad --int8-tolerance", [mm, "--quantize", "int8", "--calibrate", str(work),
+                                   "--int8-tolerance", "2"], \
+        "--int8-tolerance must be a relative error between 0 and 1"
     yield "calibration missing", [mm, "--quantize", "int8", "--calibrate",
                                   str(work / "nocal")], "cannot read the calibration folder"
     yield "calibration empty", [mm, "--quantize", "int8", "--calibrate", cal("cal0", [])], \

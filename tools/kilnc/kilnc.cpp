@@ -80,6 +80,11 @@ cl::opt<std::string> calibrationDir(
     "calibrate",
     cl::desc("Calibration samples: *.npy (one input) or <sample>/<input>.npy"),
     cl::value_desc("DIR"), cl::cat(kilnCategory));
+cl::opt<double> int8Tolerance(
+    "int8-tolerance",
+    cl::desc("Keep the most sensitive layers float until the outputs' relative "
+             "error on the calibration set is at most E"),
+    cl::value_desc("E"), cl::init(0), cl::cat(kilnCategory));
 cl::opt<std::string> calibrationMethod(
     "calibration", cl::desc("How ranges are chosen: minmax, percentile, entropy"),
     cl::value_desc("METHOD"), cl::init("minmax"), cl::cat(kilnCategory));
@@ -193,8 +198,11 @@ std::string checkOptions(Options &o) {
   if (quantizeKind.getNumOccurrences() && calibrationDir.empty())
     return "--quantize int8 needs calibration samples (--calibrate DIR)";
   if (!quantizeKind.getNumOccurrences() &&
-      (calibrationDir.getNumOccurrences() || calibrationMethod.getNumOccurrences()))
-    return "--calibrate and --calibration go with --quantize int8";
+      (calibrationDir.getNumOccurrences() || calibrationMethod.getNumOccurrences() ||
+       int8Tolerance.getNumOccurrences()))
+    return "--calibrate, --calibration and --int8-tolerance go with --quantize int8";
+  if (int8Tolerance.getNumOccurrences() && !(int8Tolerance > 0 && int8Tolerance < 1))
+    return "--int8-tolerance must be a relative error between 0 and 1";
   if (calibrationMethod != "minmax" && calibrationMethod != "percentile" &&
       calibrationMethod != "entropy")
     return "--calibration must be minmax, percentile or entropy, not '" +
@@ -405,13 +413,15 @@ int main(int argc, char **argv) {
     return fail(o.model + ": " +
                 (diagnostic.empty() ? "compilation failed" : diagnostic));
   std::vector<std::string> floatLines; // ops of a quantized model left float
+  kiln::QuantizationSummary summary;
   if (!quantizeKind.empty()) {
     kiln::QuantizationOptions q;
     q.calibrationDir = calibrationDir;
     q.method = calibrationMethod == "percentile" ? kiln::CalibrationMethod::Percentile
                : calibrationMethod == "entropy"  ? kiln::CalibrationMethod::Entropy
                                                  : kiln::CalibrationMethod::MinMax;
-    kiln::QuantizationSummary summary;
+    q.evaluate = !reportDir.empty() || verbose;
+    q.tolerance = int8Tolerance;
     if (!kiln::quantizePostTraining(*module, o.import.entry, model, q, summary,
                                     error))
       return fail(o.model + ": " + error);
@@ -429,6 +439,11 @@ int main(int argc, char **argv) {
                  "(calibrated on {} samples, {})\n",
                  o.model, quantized, summary.layers.size(), summary.samples,
                  std::string(calibrationMethod));
+      if (summary.evaluated)
+        fmt::print(stderr,
+                   "kilnc: {}: int8: relative L2 error of the outputs on the "
+                   "calibration set {:.4f}\n",
+                   o.model, summary.outputError);
       for (const kiln::LayerDecision &d : summary.layers)
         if (!d.quantized)
           floatLines.push_back("node '" + d.name + "' (" + d.op +
@@ -458,6 +473,11 @@ int main(int argc, char **argv) {
     model.naiveBytes = bytes.getInt();
   if (!reportDir.empty()) {
     kiln::ArenaReport report = arenaReport(lowered, model);
+    if (!quantizeKind.empty()) {
+      report.extraHtml = kiln::renderQuantizationHtml(summary);
+      report.extraFiles.push_back(
+          {"quantization.csv", kiln::renderQuantizationCsv(summary)});
+    }
     if (!kiln::writeArenaReport(report, reportDir, error))
       return fail(error);
   }

@@ -27,6 +27,12 @@ namespace kiln {
 struct QuantizationOptions {
   std::string calibrationDir;
   CalibrationMethod method = CalibrationMethod::MinMax;
+  /// Measure the quantized model against the float one on the calibration
+  /// set (per layer and at the outputs), for the report.
+  bool evaluate = false;
+  /// > 0: keep the most sensitive layers float, one at a time, until the
+  /// outputs' relative L2 error on the calibration set is at most this.
+  double tolerance = 0;
 };
 
 /// What happened to one conv / Gemm / MatMul of the float model.
@@ -35,11 +41,18 @@ struct LayerDecision {
   std::string op;   // kiln op name
   bool quantized = false;
   std::string reason; // why it stays float
+  double outputScale = 0;      // int8 output, when quantized
+  int64_t outputZeroPoint = 0;
+  // Measured when evaluated (relative L2 against float over the calibration
+  // set): this layer's output, and how much it adds to its input's error.
+  double outputError = -1, addedError = 0;
 };
 
 struct QuantizationSummary {
   size_t samples = 0;
   std::vector<LayerDecision> layers;
+  bool evaluated = false;
+  double outputError = 0; // at the model's outputs
 };
 
 /// Reads the calibration samples for `model`'s inputs: every *.npy in `dir`
@@ -57,6 +70,11 @@ bool quantizePostTraining(mlir::ModuleOp module, const std::string &entry,
                           const ModelInterface &model,
                           const QuantizationOptions &options,
                           QuantizationSummary &summary, std::string &error);
+
+/// The per-layer table of --report: an HTML section for index.html and
+/// quantization.csv.
+std::string renderQuantizationHtml(const QuantizationSummary &summary);
+std::string renderQuantizationCsv(const QuantizationSummary &summary);
 
 } // namespace kiln
 

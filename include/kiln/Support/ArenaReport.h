@@ -27,7 +27,14 @@ struct ArenaReport {
   uint64_t arenaBytes = 0, naiveBytes = 0;
   int64_t steps = 0;
   std::vector<ArenaEntry> entries;
+  /// More of the report (e.g. the quantization table): HTML appended to
+  /// index.html, and files written beside it.
+  std::string extraHtml;
+  std::vector<std::pair<std::string, std::string>> extraFiles;
 };
+
+/// `text` with XML's special characters escaped.
+std::string escapeXml(const std::string &text);
 
 std::string renderArenaCsv(const ArenaReport &report);
 std::string renderArenaSvg(const ArenaReport &report);
