@@ -10,9 +10,13 @@ on inputs the calibration never saw and requires:
 - every conv, Gemm and MatMul quantized (`--verbose` says N of N);
 - the int8 object smaller than the float one (int8 weights);
 - relative L2 error of the int8 outputs against float within TOLERANCE
+- relative L2 error of the int8 outputs against float within TOLERANCE
   (entropy calibration clips tails by design, to keep resolution where
   most values are; on these random networks the tails carry much of the
   L2 norm, so its bound is looser).
+Then, on the MobileNet-style model, `--int8-tolerance` must keep layers
+float until the calibration-set error it reports is within the bound, name
+them, and `--report` must write one row per layer to quantization.csv.
 
 usage: ptq_models.py KILNC HARNESS
 """
@@ -51,6 +55,31 @@ MODELS = [model_zoo.mobilenet_v2, model_zoo.packed_weights, two_inputs]
 # Layers with no integer form, which must stay float (and say why).
 EXPECTED_FLOAT = {"packed_weights": {"gemm_19": "Gemm with alpha, beta or trans_a"}}
 METHODS = ["minmax", "percentile", "entropy"]
+
+
+def check_tolerance(build, outputs, want, work):
+    """--int8-tolerance on a bound the fully int8 model misses."""
+    bound = 0.002
+    report = work / "report"
+    _, _, log = build("tolerance", ["--quantize", "int8", "--calibrate",
+                                    str(work / "mobilenet_v2_cal"), "--int8-tolerance",
+                                    str(bound), "--report", str(report)])
+    m = re.search(r"relative L2 error of the outputs on the calibration set ([\d.]+)", log)
+    kept = re.findall(r"stays float: kept float for --int8-tolerance", log)
+    rows = (report / "quantization.csv").read_text().splitlines()[1:]
+    problems = []
+    if not m or float(m.group(1)) > bound:
+        problems.append("reported error %s over %g" % (m and m.group(1), bound))
+    if not kept:
+        problems.append("no layer kept float")
+    if len(rows) != 11 or sum(r.split(",")[2] == "0" for r in rows) != len(kept):
+        problems.append("quantization.csv does not list the 11 layers as decided")
+    print("%-4s %-28s %d layers kept float, calibration error %s <= %g" % (
+        "ok" if not problems else "FAIL", "mobilenet_v2 (tolerance)", len(kept),
+        m and m.group(1), bound))
+    for p in problems:
+        print("     " + p)
+    return not problems
 
 
 def main():
@@ -140,6 +169,10 @@ def main():
                     print("     " + p)
                 passed += not problems
                 failed += bool(problems)
+            if name == "mobilenet_v2":
+                ok = check_tolerance(build, outputs, want, work)
+                passed += ok
+                failed += not ok
     print("%d passed, %d failed" % (passed, failed))
     return 1 if failed else 0
 

@@ -451,8 +451,11 @@ int main(int argc, char **argv) {
     }
   }
   if (verbose) {
+    // One reason per node: quantization's own, if it gave one.
     for (std::string &line : floatNodes(*module))
-      if (!llvm::is_contained(floatLines, line))
+      if (llvm::none_of(floatLines, [&](const std::string &known) {
+            return known.substr(0, known.find(" (")) == line.substr(0, line.find(" ("));
+          }))
         floatLines.push_back(std::move(line));
     for (const std::string &line : floatLines)
       fmt::print(stderr, "kilnc: {}: {}\n", o.model, line);
