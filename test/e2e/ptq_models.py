@@ -59,7 +59,7 @@ METHODS = ["minmax", "percentile", "entropy"]
 
 def check_tolerance(build, outputs, want, work):
     """--int8-tolerance on a bound the fully int8 model misses."""
-    bound = 0.002
+    bound = 0.003  # the int8 model alone: 0.0035
     report = work / "report"
     _, _, log = build("tolerance", ["--quantize", "int8", "--calibrate",
                                     str(work / "mobilenet_v2_cal"), "--int8-tolerance",
@@ -70,8 +70,8 @@ def check_tolerance(build, outputs, want, work):
     problems = []
     if not m or float(m.group(1)) > bound:
         problems.append("reported error %s over %g" % (m and m.group(1), bound))
-    if not kept:
-        problems.append("no layer kept float")
+    if not kept or len(kept) >= 11:
+        problems.append("%d of 11 layers kept float (want some, not all)" % len(kept))
     if len(rows) != 11 or sum(r.split(",")[2] == "0" for r in rows) != len(kept):
         problems.append("quantization.csv does not list the 11 layers as decided")
     print("%-4s %-28s %d layers kept float, calibration error %s <= %g" % (
