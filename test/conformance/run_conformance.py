@@ -48,8 +48,8 @@ DTYPES = {onnx.TensorProto.FLOAT: np.float32, onnx.TensorProto.INT64: np.int64,
           onnx.TensorProto.INT32: np.int32, onnx.TensorProto.BOOL: np.bool_,
           onnx.TensorProto.UINT8: np.uint8, onnx.TensorProto.INT8: np.int8}
 RTOL, ATOL = 1e-3, 1e-5
-# int8 and uint8 values are computed on by the quantization ops (and read by
-# Cast); arithmetic on them is not compiled.
+# uint8 values are computed on by the quantization ops (and read by Cast);
+# arithmetic on them is not compiled. int8 arithmetic is, except Clip.
 QUANT_OPS = {"QuantizeLinear", "DequantizeLinear", "QLinearConv", "QLinearMatMul",
              "ConvInteger", "MatMulInteger"}
 
@@ -112,9 +112,11 @@ def scope(model):
             continue
         if value.type.tensor_type.elem_type not in DTYPES:
             return "data type of '%s' (only float32, int64, int32, int8, uint8, bool)" % value.name
-        if (value.type.tensor_type.elem_type in (onnx.TensorProto.INT8, onnx.TensorProto.UINT8)
-                and not QUANT_OPS.intersection(ops)):
-            return "int8/uint8 '%s' outside quantization ops" % value.name
+        elem = value.type.tensor_type.elem_type
+        if elem == onnx.TensorProto.UINT8 and not QUANT_OPS.intersection(ops):
+            return "uint8 '%s' outside quantization ops" % value.name
+        if elem == onnx.TensorProto.INT8 and "Clip" in ops:
+            return "Clip on int8"
         if any(d.HasField("dim_value") and d.dim_value == 0
                for d in value.type.tensor_type.shape.dim):
             return "zero-element tensor '%s'" % value.name
