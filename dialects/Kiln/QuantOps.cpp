@@ -68,6 +68,38 @@ Type makeQuantType(MLIRContext *ctx, unsigned bits, bool isSigned,
       emitError, flags, storage, f32, scales, zeroPoints, *axis, lo, hi);
 }
 
+int64_t sliceOfElement(ArrayRef<int64_t> shape, std::optional<int32_t> axis,
+                       int64_t flat) {
+  if (!axis)
+    return 0;
+  int64_t inner = 1;
+  for (size_t d = *axis + 1; d < shape.size(); ++d)
+    inner *= shape[d];
+  return flat / inner % shape[*axis];
+}
+
+std::optional<SmallVector<int64_t>> quantizedConstant(Value value) {
+  auto cast = value.getDefiningOp<StorageCastOp>();
+  std::optional<QuantParams> p = quantParamsOf(value.getType());
+  if (!cast || !p)
+    return std::nullopt;
+  return readIntConstant(cast.getInput(), p->isSigned);
+}
+
+std::optional<SmallVector<double>> dequantizedConstant(Value value) {
+  std::optional<SmallVector<int64_t>> q = quantizedConstant(value);
+  if (!q)
+    return std::nullopt;
+  QuantParams p = *quantParamsOf(value.getType());
+  ArrayRef<int64_t> shape = cast<RankedTensorType>(value.getType()).getShape();
+  SmallVector<double> real(q->size());
+  for (size_t i = 0; i < q->size(); ++i) {
+    int64_t slice = sliceOfElement(shape, p.axis, static_cast<int64_t>(i));
+    real[i] = ((*q)[i] - p.zeroPoint(slice)) * p.scale(slice);
+  }
+  return real;
+}
+
 } // namespace kiln
 
 using namespace kiln;
@@ -166,30 +198,12 @@ struct FoldConstantDequantize : OpRewritePattern<DequantizeOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(DequantizeOp op,
                                 PatternRewriter &rewriter) const override {
-    auto cast = op.getInput().getDefiningOp<StorageCastOp>();
-    ConstantOp constant = cast ? cast.getInput().getDefiningOp<ConstantOp>()
-                               : ConstantOp();
-    std::optional<QuantParams> p = quantParamsOf(op.getInput().getType());
-    if (!constant || !p)
+    std::optional<SmallVector<double>> real = dequantizedConstant(op.getInput());
+    if (!real)
       return failure();
-    std::optional<SmallVector<int64_t>> q = readIntConstant(constant.getResult(), p->isSigned);
-    if (!q)
-      return failure();
-    RankedTensorType type = op.getResult().getType();
-    int64_t inner = 1, extent = 1;
-    if (p->axis) {
-      extent = type.getDimSize(*p->axis);
-      for (int64_t d = *p->axis + 1; d < type.getRank(); ++d)
-        inner *= type.getDimSize(d);
-    }
-    SmallVector<float> values(q->size());
-    for (size_t i = 0; i < q->size(); ++i) {
-      int64_t slice = p->axis ? (static_cast<int64_t>(i) / inner) % extent : 0;
-      values[i] = static_cast<float>((*q)[i] - p->zeroPoint(slice)) *
-                  static_cast<float>(p->scale(slice));
-    }
+    SmallVector<float> values(real->begin(), real->end());
     rewriter.replaceOpWithNewOp<ConstantOp>(
-        op, makeF32Constant(type, values, "dequantized"));
+        op, makeF32Constant(op.getResult().getType(), values, "dequantized"));
     return success();
   }
 };

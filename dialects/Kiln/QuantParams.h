@@ -45,6 +45,19 @@ mlir::Type makeQuantType(mlir::MLIRContext *ctx, unsigned bits, bool isSigned,
                          llvm::ArrayRef<double> scales,
                          llvm::ArrayRef<int64_t> zeroPoints);
 
+/// The slice along `axis` (none: 0) that element `flat` of a C-ordered
+/// tensor of `shape` lies in.
+int64_t sliceOfElement(llvm::ArrayRef<int64_t> shape, std::optional<int32_t> axis,
+                       int64_t flat);
+
+/// The integers of a quantized constant (kiln.storage_cast of a
+/// kiln.constant), read by its type's signedness; nullopt for any other value.
+std::optional<llvm::SmallVector<int64_t>> quantizedConstant(mlir::Value value);
+
+/// The real values of a quantized constant: (q - zero point) * scale of each
+/// element's slice; nullopt for any other value.
+std::optional<llvm::SmallVector<double>> dequantizedConstant(mlir::Value value);
+
 } // namespace kiln
 
 #endif // KILN_DIALECT_QUANTPARAMS_H

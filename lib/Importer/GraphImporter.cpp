@@ -169,6 +169,21 @@ Value GraphImporter::constant(const HostTensor &tensor, const std::string &name)
   return ConstantOp::create(builder, loc(), attr);
 }
 
+bool GraphImporter::failOnDiagnostics(llvm::function_ref<bool()> build,
+                                      const std::string &fallback) {
+  std::string message;
+  bool ok;
+  {
+    ScopedDiagnosticHandler capture(ctx, [&](Diagnostic &d) {
+      if (message.empty())
+        message = d.str();
+      return success();
+    });
+    ok = build();
+  }
+  return ok || fail(message.empty() ? fallback : message);
+}
+
 Value GraphImporter::reshape(Value value, ArrayRef<int64_t> shape) {
   auto type = cast<RankedTensorType>(value.getType());
   if (type.getShape() == shape)

@@ -93,24 +93,23 @@ public:
     mlir::OperationState state(loc(), OpT::getOperationName());
     OpT::build(builder, state, mlir::TypeRange(), std::forward<Args>(args)...);
     llvm::SmallVector<mlir::Type> types;
-    std::string message;
-    {
-      mlir::ScopedDiagnosticHandler capture(ctx, [&](mlir::Diagnostic &d) {
-        if (message.empty())
-          message = d.str();
-        return mlir::success();
-      });
-      if (mlir::failed(OpT::inferReturnTypes(
-              ctx, state.location, state.operands,
-              state.attributes.getDictionary(ctx), state.getRawProperties(),
-              state.regions, types))) {
-        fail(message.empty() ? "operands do not fit the operator" : message);
-        return {};
-      }
-    }
+    if (!failOnDiagnostics(
+            [&] {
+              return mlir::succeeded(OpT::inferReturnTypes(
+                  ctx, state.location, state.operands,
+                  state.attributes.getDictionary(ctx), state.getRawProperties(),
+                  state.regions, types));
+            },
+            "operands do not fit the operator"))
+      return {};
     state.addTypes(types);
     return builder.create(state)->getResult(0);
   }
+
+  /// Runs `build`; when it returns false, the first diagnostic it emitted
+  /// (or `fallback`) becomes this node's error.
+  bool failOnDiagnostics(llvm::function_ref<bool()> build,
+                         const std::string &fallback);
 
   /// Materializes a host tensor as a kiln.constant; null after fail() when
   /// its data type exists only at compile time.

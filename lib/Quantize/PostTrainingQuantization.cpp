@@ -87,10 +87,10 @@ std::string examine(Operation *op, Candidate &c) {
 Value quantizedWeight(OpBuilder &b, Location loc, Value weight, int64_t axis) {
   auto type = cast<RankedTensorType>(weight.getType());
   SmallVector<float> w = *readF32Constant(weight);
-  int64_t channels = type.getDimSize(axis), inner = 1;
-  for (int64_t d = axis + 1; d < type.getRank(); ++d)
-    inner *= type.getDimSize(d);
-  auto channelOf = [&](size_t i) { return (int64_t(i) / inner) % channels; };
+  int64_t channels = type.getDimSize(axis);
+  auto channelOf = [&](size_t i) {
+    return sliceOfElement(type.getShape(), static_cast<int32_t>(axis), i);
+  };
   SmallVector<double> scales(channels, 0);
   for (size_t i = 0; i < w.size(); ++i)
     scales[channelOf(i)] = std::max<double>(scales[channelOf(i)], std::fabs(w[i]));

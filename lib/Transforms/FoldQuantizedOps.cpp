@@ -94,18 +94,7 @@ std::optional<SmallVector<double>> biasValues(Value bias) {
   if (std::optional<SmallVector<float>> f = readF32Constant(bias))
     return SmallVector<double>(f->begin(), f->end());
   Value q = quantizedSource(bias);
-  auto storage = q ? q.getDefiningOp<StorageCastOp>() : StorageCastOp();
-  if (!storage)
-    return std::nullopt;
-  std::optional<QuantParams> p = quantParamsOf(q.getType());
-  std::optional<SmallVector<int64_t>> ints =
-      readIntConstant(storage.getInput(), p->isSigned);
-  if (!ints)
-    return std::nullopt;
-  SmallVector<double> values;
-  for (auto [i, v] : llvm::enumerate(*ints))
-    values.push_back((v - p->zeroPoint(p->perAxis() ? i : 0)) * p->scale(p->perAxis() ? i : 0));
-  return values;
+  return q ? dequantizedConstant(q) : std::nullopt;
 }
 
 /// The bias in int32 at scale inputScale * weightScale[c]; null when it is
@@ -165,10 +154,8 @@ std::string foldConv(IRRewriter &rewriter, ConvOp conv) {
 /// rhs of a Gemm with trans_b: its constant storage transposed at compile
 /// time (a per-axis type moves from axis 0 to axis 1).
 Value transposedConstant(IRRewriter &rewriter, Location loc, Value q) {
-  auto storage = q.getDefiningOp<StorageCastOp>();
   std::optional<QuantParams> p = quantParamsOf(q.getType());
-  std::optional<SmallVector<int64_t>> ints =
-      storage ? readIntConstant(storage.getInput(), p->isSigned) : std::nullopt;
+  std::optional<SmallVector<int64_t>> ints = quantizedConstant(q);
   auto type = cast<RankedTensorType>(q.getType());
   if (!ints || type.getRank() != 2)
     return {};

@@ -28,10 +28,6 @@ using namespace mlir;
 namespace kiln {
 namespace {
 
-RankedTensorType withElement(Type type, Type element) {
-  return cast<RankedTensorType>(type).clone(element);
-}
-
 /// A constant that broadcasts `values` (one per slice of `axis`) against a
 /// tensor of rank `rank`: shape [n, 1, ...] from `axis` on.
 Value sliceConstant(OpBuilder &b, Location loc, ArrayRef<double> values,
@@ -97,7 +93,7 @@ struct QuantizeLowering : OpConversionPattern<QuantizeOp> {
     }
     Type f32 = rewriter.getF32Type();
     Value result = buildElementwise(
-        rewriter, loc, withElement(type, storage), inputs,
+        rewriter, loc, type.clone(storage), inputs,
         [&](OpBuilder &b, Location l, ValueRange a) {
           Value scale = p.perAxis() ? a[1] : floatConst(b, l, f32, p.scales[0]);
           Value zp = p.perAxis() ? a[2] : floatConst(b, l, f32, p.zeroPoints[0]);
@@ -160,19 +156,12 @@ Value centered(OpBuilder &b, Location loc, Value original, Value value,
   Type i16 = b.getI16Type();
   RankedTensorType outType = type.clone(i16);
   int64_t axis = p.axis.value_or(0);
-  int64_t inner = 1;
-  for (int64_t d = axis + 1; d < type.getRank(); ++d)
-    inner *= type.getDimSize(d);
-  if (auto storage = original.getDefiningOp<StorageCastOp>())
-    if (std::optional<SmallVector<int64_t>> q =
-            readIntConstant(storage.getInput(), p.isSigned)) {
-      for (size_t i = 0; i < q->size(); ++i)
-        (*q)[i] -= p.zeroPoint(p.perAxis() ? (int64_t(i) / inner) %
-                                                 type.getDimSize(axis)
-                                           : 0);
-      return arith::ConstantOp::create(
-          b, loc, cast<TypedAttr>(makeIntConstant(outType, *q, "centered")));
-    }
+  if (std::optional<SmallVector<int64_t>> q = quantizedConstant(original)) {
+    for (size_t i = 0; i < q->size(); ++i)
+      (*q)[i] -= p.zeroPoint(sliceOfElement(type.getShape(), p.axis, i));
+    return arith::ConstantOp::create(
+        b, loc, cast<TypedAttr>(makeIntConstant(outType, *q, "centered")));
+  }
   SmallVector<Value> inputs = {value};
   if (p.perAxis())
     inputs.push_back(

@@ -18,22 +18,6 @@ using namespace mlir;
 namespace kiln {
 namespace {
 
-/// Runs `build`, turning the diagnostics it emits into this node's error.
-template <typename F>
-bool capturingErrors(GraphImporter &g, F &&build) {
-  std::string message;
-  bool ok;
-  {
-    ScopedDiagnosticHandler capture(g.ctx, [&](Diagnostic &d) {
-      if (message.empty())
-        message = d.str();
-      return success();
-    });
-    ok = build();
-  }
-  return ok || g.fail(message.empty() ? "invalid quantization" : message);
-}
-
 /// Storage of a quantized value: bits and signedness from its ONNX dtype.
 bool storageOf(GraphImporter &g, int32_t dtype, bool allowInt32,
                const std::string &what, unsigned &bits, bool &isSigned) {
@@ -116,10 +100,10 @@ Type readQuantType(GraphImporter &g, ArrayRef<int64_t> shape, size_t scaleIdx,
     quantAxis = static_cast<int32_t>(a);
   }
   Type type;
-  capturingErrors(g, [&] {
+  g.failOnDiagnostics([&] {
     type = makeQuantType(g.ctx, bits, isSigned, quantAxis, scales, zps);
     return bool(type);
-  });
+  }, "invalid quantization parameters");
   return type;
 }
 
@@ -153,7 +137,8 @@ Value storageResult(GraphImporter &g, Value quantized) {
 template <typename OpT, typename... Args>
 Value makeVerified(GraphImporter &g, Type resultType, Args &&...args) {
   OpT op = OpT::create(g.builder, g.loc(), resultType, std::forward<Args>(args)...);
-  bool ok = capturingErrors(g, [&] { return succeeded(op.verify()); });
+  bool ok = g.failOnDiagnostics([&] { return succeeded(op.verify()); },
+                                  "operands do not fit the operator");
   if (!ok) {
     op->erase();
     return {};
@@ -240,10 +225,10 @@ Value quantOperand(GraphImporter &g, size_t dataIdx, std::optional<size_t> scale
       quantAxis = static_cast<int32_t>(a);
     }
     std::vector<double> ones(zps.size(), 1.0);
-    capturingErrors(g, [&] {
+    g.failOnDiagnostics([&] {
       quant = makeQuantType(g.ctx, bits, isSigned, quantAxis, ones, zps);
       return bool(quant);
-    });
+    }, "invalid quantization parameters");
   }
   if (!quant)
     return {};
@@ -297,12 +282,12 @@ bool importIntegerConv(GraphImporter &g) {
       return false;
   }
   int64_t group = g.attrInt("group", 1);
-  FailureOr<Shape> shape;
-  if (!capturingErrors(g, [&] {
+  FailureOr<Shape> shape = failure();
+  if (!g.failOnDiagnostics([&] {
         shape = inferConvShape(g.loc(), x, w, bias, win.strides, win.pads,
                                win.dilations, group);
         return succeeded(shape);
-      }))
+      }, "operands do not fit the operator"))
     return false;
   Type elem = IntegerType::get(g.ctx, 32);
   if (qlinear && !(elem = outputQuantType(g, 6, 7)))
@@ -334,11 +319,11 @@ bool importIntegerMatMul(GraphImporter &g) {
                     : quantOperand(g, 1, std::nullopt, 3, bType.getRank() - 1, "b");
   if (!b)
     return false;
-  FailureOr<Shape> shape;
-  if (!capturingErrors(g, [&] {
+  FailureOr<Shape> shape = failure();
+  if (!g.failOnDiagnostics([&] {
         shape = inferMatMulShape(g.loc(), a, b);
         return succeeded(shape);
-      }))
+      }, "operands do not fit the operator"))
     return false;
   Type elem = IntegerType::get(g.ctx, 32);
   if (qlinear && !(elem = outputQuantType(g, 6, 7)))
