@@ -23,6 +23,8 @@ CpuBackendOptions cpuBackendOptionsFor(const TargetDescription &target,
   options.tileLanes = target.tile.lanes;
   options.wideRows = target.tile.wideRows;
   options.wideLanes = target.tile.wideLanes;
+  options.pairIntrinsic = target.pairMultiply.intrinsic;
+  options.pairLanes = target.pairMultiply.i16Lanes;
   options.halideKernels = target.hasHalideKernels();
   return options;
 }
@@ -48,6 +50,8 @@ void buildCpuBackend(OpPassManager &pm, const CpuBackendOptions &options) {
   tile.contractionLanes = options.tileLanes;
   tile.lanes = options.stripLanes;
   tile.unroll = options.unroll;
+  tile.pairIntrinsic = options.pairIntrinsic;
+  tile.pairLanes = options.pairLanes;
   OpPassManager &tiles = pm.nest<func::FuncOp>();
   tiles.addPass(createKilnTileAndVectorize(tile));
   tiles.addPass(createKilnApproximateMath());

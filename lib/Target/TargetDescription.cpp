@@ -165,6 +165,19 @@ RegisterTile registerTileFor(const llvm::TargetMachine &tm) {
   return tile;
 }
 
+PairMultiply pairMultiplyFor(const llvm::TargetMachine &tm) {
+  const llvm::MCSubtargetInfo &sti = *tm.getMCSubtargetInfo();
+  if (tm.getTargetTriple().getArch() != llvm::Triple::x86_64)
+    return {};
+  // With AVX-512 VNNI or AVX-VNNI, LLVM folds the following add into the
+  // multiply (vpdpwssd).
+  if (sti.checkFeatures("+avx512bw"))
+    return {"llvm.x86.avx512.pmaddw.d.512", 32};
+  if (sti.checkFeatures("+avx2"))
+    return {"llvm.x86.avx2.pmadd.wd", 16};
+  return {"llvm.x86.sse2.pmadd.wd", 8}; // baseline x86-64
+}
+
 std::string halideKernelSetFor(const llvm::TargetMachine &tm) {
   const llvm::MCSubtargetInfo &sti = *tm.getMCSubtargetInfo();
   switch (tm.getTargetTriple().getArch()) {
@@ -212,6 +225,7 @@ describeTarget(const CodegenOptions &options, const std::string &kernelRoot,
   target->features = tm->getTargetFeatureString().str();
   target->vectors = vectorRegistersFor(*tm);
   target->tile = registerTileFor(*tm);
+  target->pairMultiply = pairMultiplyFor(*tm);
   target->kernelSet = halideKernelSetFor(*tm);
   target->halideKernelDir = kernelSetDir(target->kernelSet, kernelRoot);
   target->machine = std::move(tm);

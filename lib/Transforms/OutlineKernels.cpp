@@ -3,6 +3,7 @@
 #include "kiln/Target/FunctionMarks.h"
 #include "kiln/Transforms/Passes.h"
 
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
@@ -50,6 +51,15 @@ bool dependsOn(Value value, Value iv) {
   return false;
 }
 
+/// An intrinsic call on vector values only (a pair multiply-add): register
+/// arithmetic, whatever effects the generic op declares.
+bool isRegisterIntrinsic(Operation *op) {
+  auto isVector = [](Type t) { return isa<VectorType>(t); };
+  return isa<LLVM::CallIntrinsicOp>(op) &&
+         llvm::all_of(op->getOperandTypes(), isVector) &&
+         llvm::all_of(op->getResultTypes(), isVector);
+}
+
 /// Whether the iterations of `loop` may run concurrently: every memory write
 /// inside lands at a place computed from the induction variable (each
 /// iteration owns its output tile). Reduction loops and anything else are
@@ -62,7 +72,7 @@ bool writesDependOnIteration(scf::ForOp loop) {
     auto effects = dyn_cast<MemoryEffectOpInterface>(op);
     if (!effects) {
       if (op->hasTrait<OpTrait::HasRecursiveMemoryEffects>() ||
-          isa<scf::ForOp, scf::YieldOp>(op))
+          isa<scf::ForOp, scf::YieldOp>(op) || isRegisterIntrinsic(op))
         return WalkResult::advance();
       return WalkResult::interrupt();
     }

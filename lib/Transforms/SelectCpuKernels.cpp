@@ -15,6 +15,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "Kiln/KilnOps.h"
+#include "Kiln/QuantParams.h"
 #include "kiln/Conversion/LoweringUtils.h"
 #include "kiln/Transforms/Passes.h"
 
@@ -141,6 +142,9 @@ struct KilnSelectCpuKernelsPass
     func.walk([&](Operation *op) {
       if (auto conv = dyn_cast<ConvOp>(op)) {
         if (conv.getGroup() == 1 && isF32Constant(conv.getWeight()))
+          mark(op, rows, lanes, /*registerTile=*/false);
+      } else if (auto qconv = dyn_cast<QConvOp>(op)) {
+        if (qconv.getGroup() == 1 && quantizedConstant(qconv.getWeight()))
           mark(op, rows, lanes, /*registerTile=*/false);
       } else if (auto matmul = dyn_cast<MatMulOp>(op)) {
         if (isF32Constant(matmul.getRhs()))

@@ -23,6 +23,8 @@
 //===----------------------------------------------------------------------===//
 #include "kiln/Transforms/Passes.h"
 
+#include "PairMultiply.h"
+
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
@@ -393,6 +395,16 @@ std::optional<int64_t> accumulatorLoopTrips(scf::ForOp loop) {
   return trips->getSExtValue();
 }
 
+/// The channel-pair loop of `op` when the target has a pair multiply-add:
+/// tiled whole (both steps in one tile) rather than by one.
+std::optional<unsigned> pairLoop(linalg::GenericOp op, StringRef intrinsic) {
+  auto attr = op->getAttrOfType<IntegerAttr>(kPairReductionAttr);
+  if (intrinsic.empty() || !attr || attr.getInt() < 0 ||
+      attr.getInt() >= static_cast<int64_t>(op.getNumLoops()))
+    return std::nullopt;
+  return static_cast<unsigned>(attr.getInt());
+}
+
 struct KilnTileAndVectorizePass
     : impl::KilnTileAndVectorizeBase<KilnTileAndVectorizePass> {
   using Base::Base;
@@ -426,6 +438,8 @@ struct KilnTileAndVectorizePass
       }
       if (!plan)
         continue;
+      if (std::optional<unsigned> pair = pairLoop(op, pairIntrinsic))
+        plan->tileSizes[*pair] = 0;
       if (op.getNumReductionLoops() > 0 && plan->partialTiles.empty() &&
           hasFusableInit(op)) {
         if (failed(tileFusingInit(rewriter, op, *plan)))
@@ -474,6 +488,8 @@ struct KilnTileAndVectorizePass
       SmallVector<int64_t> sizes;
       for (utils::IteratorType it : tile.getIteratorTypesArray())
         sizes.push_back(it == utils::IteratorType::reduction ? 1 : 0);
+      if (std::optional<unsigned> pair = pairLoop(tile, pairIntrinsic))
+        sizes[*pair] = 0;
       scf::SCFTilingOptions inner;
       inner.setTileSizes(getAsIndexOpFoldResult(ctx, sizes));
       if (failed(tileAndPeel(rewriter,
@@ -524,6 +540,11 @@ struct KilnTileAndVectorizePass
         tiles.push_back(op);
     });
     for (linalg::LinalgOp op : tiles) {
+      auto generic = dyn_cast<linalg::GenericOp>(op.getOperation());
+      if (generic && !pairIntrinsic.empty() && isPairTile(generic) &&
+          succeeded(vectorizePairTile(rewriter, generic, pairIntrinsic,
+                                      pairLanes)))
+        continue;
       rewriter.setInsertionPoint(op);
       SmallVector<int64_t> sizes = maskedVectorSizes(op);
       SmallVector<bool> scalable(sizes.size(), false);

@@ -96,6 +96,18 @@ mlir::Value buildPackedPointwiseConv(mlir::OpBuilder &b, mlir::Location loc,
                                      mlir::Value bias,
                                      mlir::RankedTensorType outType,
                                      const PackTile &tile);
+/// The integer form: `input` N x C x P of i16, `weight` the M x C centered
+/// weight values, `bias` M of i32 or null; the i32 result N x M x P. Input
+/// channels are taken in pairs (an odd last one paired with zero), adjacent
+/// in the packed weight M/R x C/2 x R x 2 and in the input's tiles, so a
+/// pair multiply-add computes two steps at once.
+mlir::Value buildPackedPairPointwiseConv(mlir::OpBuilder &b, mlir::Location loc,
+                                         mlir::Value input,
+                                         llvm::ArrayRef<int64_t> weight,
+                                         mlir::Value bias,
+                                         mlir::RankedTensorType accType,
+                                         const PackTile &tile,
+                                         llvm::StringRef name);
 /// `lhs` (batch..., M, K), or K x M when `transposeLhs` (rank 2 only);
 /// `rhs` the kiln.constant K x N, or N x K when `transposeRhs`.
 mlir::Value buildPackedMatMul(mlir::OpBuilder &b, mlir::Location loc,

@@ -42,6 +42,10 @@ struct CpuBackendOptions {
   int64_t stripLanes = 32;
   /// Unroll factor of the innermost accumulator loops (1: none).
   int64_t unroll = 4;
+  /// Integer contractions over 16-bit pairs call this intrinsic, on
+  /// `pairLanes` 16-bit inputs at a time ("": lane by lane).
+  std::string pairIntrinsic;
+  int64_t pairLanes = 0;
   /// Depthwise convs call the Halide kernels (the target has them).
   bool halideKernels = false;
   /// Multiply-adds per Halide channel block, at least.

@@ -44,12 +44,23 @@ struct RegisterTile {
   int64_t wideLanes = 0;
 };
 
+/// The instruction that multiplies adjacent 16-bit pairs and adds each
+/// pair's products into one 32-bit lane (x86 pmaddwd), which int8
+/// contractions use on widened operands: twice the products of an i32
+/// multiply per instruction. Empty `intrinsic`: the target has none that
+/// Kiln uses, and integer contractions multiply lane by lane.
+struct PairMultiply {
+  std::string intrinsic; // LLVM intrinsic name
+  int64_t i16Lanes = 0;  // 16-bit inputs per call (the result has half)
+};
+
 struct TargetDescription {
   llvm::Triple triple;
   std::string cpu;      // as LLVM names it ("native" resolved)
   std::string features; // LLVM feature string, may be empty
   VectorRegisters vectors;
   RegisterTile tile;
+  PairMultiply pairMultiply;
   /// The Halide kernel set the CPU's features allow ("x86-64-avx2", ...),
   /// or "" when no set fits (depthwise convs then stay on MLIR).
   std::string kernelSet;
@@ -74,6 +85,7 @@ std::unique_ptr<llvm::TargetMachine>
 createTargetMachine(const CodegenOptions &options, std::string &error);
 VectorRegisters vectorRegistersFor(const llvm::TargetMachine &tm);
 RegisterTile registerTileFor(const llvm::TargetMachine &tm);
+PairMultiply pairMultiplyFor(const llvm::TargetMachine &tm);
 /// The Halide kernel set for `tm`'s CPU, or "" when none fits.
 std::string halideKernelSetFor(const llvm::TargetMachine &tm);
 /// The folder under `root` holding the kernel set for `tm`, or "".

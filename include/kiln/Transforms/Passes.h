@@ -42,6 +42,11 @@ inline constexpr llvm::StringLiteral kRegisterTileAttr = "kiln.register_tile";
 /// operand is packed for. Set by a backend (kiln-select-cpu-kernels), read
 /// by kiln-lower-to-linalg; without it a contraction stays unpacked.
 inline constexpr llvm::StringLiteral kPackTileAttr = "kiln.pack_tile";
+/// On an integer contraction over 16-bit operands: the reduction loop
+/// (extent 2) whose pairs are adjacent in both operands' tiles, for a
+/// target's pair multiply-add (kiln-tile-and-vectorize).
+inline constexpr llvm::StringLiteral kPairReductionAttr =
+    "kiln.pair_reduction";
 
 } // namespace kiln
 

@@ -226,7 +226,12 @@ def KilnTileAndVectorize
            /*default=*/"32",
            "Output elements per contraction tile along the contiguous dim">,
     Option<"unroll", "unroll", "int64_t", /*default=*/"4",
-           "Unroll factor of the innermost accumulator loops (1: none)">
+           "Unroll factor of the innermost accumulator loops (1: none)">,
+    Option<"pairIntrinsic", "pair-intrinsic", "std::string", /*default=*/"",
+           "LLVM intrinsic multiplying adjacent i16 pairs into i32 sums, for "
+           "integer contractions marked kiln.pair_reduction (\"\": none)">,
+    Option<"pairLanes", "pair-lanes", "int64_t", /*default=*/"0",
+           "i16 inputs per call of the pair intrinsic">
   ];
   let dependentDialects = ["mlir::scf::SCFDialect",
                            "mlir::vector::VectorDialect",

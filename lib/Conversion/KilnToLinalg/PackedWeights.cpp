@@ -8,6 +8,7 @@
 // reordered once, at compile time, into exactly the order its tiles read it:
 //
 //   pointwise conv weight M x C (broadcast side) -> M/R x C x R
+//   the same, integer, in channel pairs         -> M/R x C/2 x R x 2
 //   matmul constant B    K x N (lane side)      -> N/V x K x V panels
 //
 // and the generic indexes the packed constant through the split dims. The
@@ -22,6 +23,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Tensor/Utils/Utils.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 
 using namespace mlir;
@@ -89,6 +91,55 @@ Value buildPackedPointwiseConv(OpBuilder &b, Location loc, Value input,
       1);
   return tensor::CollapseShapeOp::create(
       b, loc, outType, conv, SmallVector<ReassociationIndices>{{0}, {1, 2}, {3}});
+}
+
+Value buildPackedPairPointwiseConv(OpBuilder &b, Location loc, Value input,
+                                   ArrayRef<int64_t> weight, Value bias,
+                                   RankedTensorType accType,
+                                   const PackTile &tile, StringRef name) {
+  MLIRContext *ctx = b.getContext();
+  const int64_t r = tile.rows;
+  auto inType = cast<RankedTensorType>(input.getType());
+  int64_t n = accType.getDimSize(0), m = accType.getDimSize(1),
+          p = accType.getDimSize(2), c = inType.getDimSize(1);
+  if (m % r != 0 || static_cast<int64_t>(weight.size()) != m * c ||
+      !inType.getElementType().isInteger(16))
+    return {};
+  int64_t pairs = (c + 1) / 2, blocks = m / r;
+  Type i16 = b.getI16Type();
+  if (c % 2 != 0) {
+    // The odd channel's partner: centered zeros, which add nothing.
+    auto padded = RankedTensorType::get({n, 2 * pairs, p}, i16);
+    input = tensor::createPadHighOp(
+        padded, input,
+        arith::ConstantOp::create(b, loc, b.getIntegerAttr(i16, 0)),
+        /*nofold=*/false, loc, b);
+  }
+  input = tensor::ExpandShapeOp::create(
+      b, loc, RankedTensorType::get({n, pairs, 2, p}, i16), input,
+      SmallVector<ReassociationIndices>{{0}, {1, 2}, {3}});
+  SmallVector<int64_t> packed(blocks * pairs * r * 2, 0);
+  for (int64_t io = 0; io < blocks; ++io)
+    for (int64_t ci = 0; ci < c; ++ci)
+      for (int64_t ii = 0; ii < r; ++ii)
+        packed[((io * pairs + ci / 2) * r + ii) * 2 + ci % 2] =
+            weight[(io * r + ii) * c + ci];
+  auto wType = RankedTensorType::get({blocks, pairs, r, 2}, i16);
+  Value packedWeight = arith::ConstantOp::create(
+      b, loc, cast<TypedAttr>(makeIntConstant(wType, packed, name)));
+
+  // Loops: n, io, ii, p, pair, j (the two channels of a pair).
+  auto blockedType = RankedTensorType::get({n, blocks, r, p},
+                                           accType.getElementType());
+  Value acc = biasAccumulator(b, loc, bias, blockedType);
+  Value conv = buildContraction(
+      b, loc, {input, packedWeight}, acc,
+      {dimsMap(6, {0, 4, 5, 3}, {}, ctx), dimsMap(6, {1, 4, 2, 5}, {}, ctx),
+       dimsMap(6, {0, 1, 2, 3}, {}, ctx)},
+      2);
+  conv.getDefiningOp()->setAttr(kPairReductionAttr, b.getI64IntegerAttr(5));
+  return tensor::CollapseShapeOp::create(
+      b, loc, accType, conv, SmallVector<ReassociationIndices>{{0}, {1, 2}, {3}});
 }
 
 Value buildPackedMatMul(OpBuilder &b, Location loc, Value lhs,

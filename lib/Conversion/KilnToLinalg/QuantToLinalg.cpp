@@ -16,10 +16,12 @@
 #include "Kiln/QuantParams.h"
 #include "kiln/Conversion/LoweringUtils.h"
 #include "kiln/Support/Requantize.h"
+#include "kiln/Transforms/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
 
 #include <cmath>
 
@@ -143,6 +145,18 @@ struct DequantizeLowering : OpConversionPattern<DequantizeOp> {
   }
 };
 
+/// The values of quantized constant `original` minus their zero points.
+std::optional<SmallVector<int64_t>> centeredConstant(Value original) {
+  std::optional<SmallVector<int64_t>> q = quantizedConstant(original);
+  if (!q)
+    return std::nullopt;
+  QuantParams p = *quantParamsOf(original.getType());
+  ArrayRef<int64_t> shape = cast<RankedTensorType>(original.getType()).getShape();
+  for (size_t i = 0; i < q->size(); ++i)
+    (*q)[i] -= p.zeroPoint(sliceOfElement(shape, p.axis, i));
+  return q;
+}
+
 /// `value` (storage of `quantType`) minus its zero points, as the narrowest
 /// signed type that holds the difference: the i8 storage itself when it is
 /// signed and symmetric, else i16. Constants are centered at compile time.
@@ -156,9 +170,7 @@ Value centered(OpBuilder &b, Location loc, Value original, Value value,
   Type i16 = b.getI16Type();
   RankedTensorType outType = type.clone(i16);
   int64_t axis = p.axis.value_or(0);
-  if (std::optional<SmallVector<int64_t>> q = quantizedConstant(original)) {
-    for (size_t i = 0; i < q->size(); ++i)
-      (*q)[i] -= p.zeroPoint(sliceOfElement(type.getShape(), p.axis, i));
+  if (std::optional<SmallVector<int64_t>> q = centeredConstant(original)) {
     return arith::ConstantOp::create(
         b, loc, cast<TypedAttr>(makeIntConstant(outType, *q, "centered")));
   }
@@ -214,18 +226,24 @@ Value requantize(ConversionPatternRewriter &rewriter, Operation *op, Value acc,
     hi = std::clamp(bound(*clampMax), lo, out.storageMax);
 
   Type i64 = rewriter.getI64Type(), storage = rewriter.getIntegerType(out.bits);
+  Type i32 = rewriter.getI32Type();
   SmallVector<Value> inputs = {acc};
   bool perChannel = channels > 1 || weight.perAxis();
-  if (perChannel)
-    for (ArrayRef<int64_t> values : {ArrayRef<int64_t>(multipliers),
-                                     ArrayRef<int64_t>(shifts),
-                                     ArrayRef<int64_t>(halves)})
+  // The multipliers fit in i32: read as such and sign-extended, the product
+  // is one 32x32->64 multiply (pmuldq, smull), not an emulated 64-bit one.
+  if (perChannel) {
+    inputs.push_back(sliceConstant(rewriter, loc, asDoubles(multipliers), i32,
+                                   channelDim, accType.getRank()));
+    for (ArrayRef<int64_t> values :
+         {ArrayRef<int64_t>(shifts), ArrayRef<int64_t>(halves)})
       inputs.push_back(sliceConstant(rewriter, loc, asDoubles(values), i64,
                                      channelDim, accType.getRank()));
+  }
   return buildElementwise(
       rewriter, loc, accType.clone(storage), inputs,
       [&](OpBuilder &b, Location l, ValueRange a) {
-        Value m = perChannel ? a[1] : intConst(b, l, i64, multipliers[0]);
+        Value m = perChannel ? arith::ExtSIOp::create(b, l, i64, a[1]).getResult()
+                             : intConst(b, l, i64, multipliers[0]);
         Value s = perChannel ? a[2] : intConst(b, l, i64, shifts[0]);
         Value half = perChannel ? a[3] : intConst(b, l, i64, halves[0]);
         Value x = arith::ExtSIOp::create(b, l, i64, a[0]);
@@ -263,6 +281,48 @@ LogicalResult replaceWithResult(ConversionPatternRewriter &rewriter,
   return success();
 }
 
+/// A 1x1, stride-1, unpadded, ungrouped qconv over constant weights that a
+/// backend asked to pack: one contraction over channel pairs of the
+/// flattened image (N x C x P), or null when the op is not one.
+Value pairPointwiseConv(OpBuilder &b, QConvOp op, Value input, Value bias,
+                        RankedTensorType accType) {
+  auto wType = cast<RankedTensorType>(op.getWeight().getType());
+  std::optional<PackTile> tile = packTileOf(op);
+  if (!tile || accType.getRank() != 4 || op.getGroup() != 1 ||
+      wType.getDimSize(2) != 1 || wType.getDimSize(3) != 1 ||
+      llvm::any_of(op.getStrides(), [](int64_t s) { return s != 1; }) ||
+      llvm::any_of(op.getPads(), [](int64_t p) { return p != 0; }))
+    return {};
+  std::optional<SmallVector<int64_t>> weight = centeredConstant(op.getWeight());
+  if (!weight)
+    return {};
+  Location loc = op.getLoc();
+  auto inType = cast<RankedTensorType>(input.getType());
+  // The pair multiply-add takes 16-bit operands.
+  if (inType.getElementType().isInteger(8))
+    input = buildElementwise(b, loc, inType.clone(b.getI16Type()), {input},
+                             [](OpBuilder &nb, Location l, ValueRange a) {
+                               yieldValue(nb, l,
+                                          arith::ExtSIOp::create(
+                                              nb, l, nb.getI16Type(), a[0]));
+                             });
+  SmallVector<ReassociationIndices> flat = {{0}, {1}, {2, 3}};
+  input = tensor::CollapseShapeOp::create(b, loc, input, flat);
+  auto flatAcc = RankedTensorType::get(
+      {accType.getDimSize(0), accType.getDimSize(1),
+       accType.getDimSize(2) * accType.getDimSize(3)},
+      accType.getElementType());
+  std::string name = "packed";
+  if (auto constant = op.getWeight().getDefiningOp<ConstantOp>())
+    if (auto resource = dyn_cast<DenseResourceElementsAttr>(constant.getValue()))
+      name = (resource.getRawHandle().getKey() + "_pairs").str();
+  Value conv = buildPackedPairPointwiseConv(b, loc, input, *weight, bias,
+                                            flatAcc, *tile, name);
+  if (!conv)
+    return {};
+  return tensor::ExpandShapeOp::create(b, loc, accType, conv, flat);
+}
+
 struct QConvLowering : OpConversionPattern<QConvOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -275,6 +335,10 @@ struct QConvLowering : OpConversionPattern<QConvOp> {
     ArrayRef<int64_t> pads = op.getPads();
     Value input = centered(rewriter, loc, op.getInput(), adaptor.getInput(),
                            op.getInput().getType());
+    if (Value acc = pairPointwiseConv(rewriter, op, input, adaptor.getBias(),
+                                      accType))
+      return replaceWithResult(rewriter, op, acc, op.getInput(), op.getWeight(),
+                               1, op.getClampMin(), op.getClampMax());
     Value weight = centered(rewriter, loc, op.getWeight(), adaptor.getWeight(),
                             op.getWeight().getType());
     // Padding holds the zero point, i.e. zero once centered.

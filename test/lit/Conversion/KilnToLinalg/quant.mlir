@@ -41,8 +41,9 @@ func.func @dequantize_per_axis(%x: tensor<2x3xi8>) -> tensor<2x3xf32> {
 // CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<1x1x2x4x4xi16>, tensor<1x3x2x1x1xi8>) outs(%{{.*}} : tensor<1x1x3x4x4xi32>)
 // CHECK: arith.muli {{.*}} : i32
 // CHECK-NEXT: arith.addi {{.*}} : i32
-// CHECK-DAG: arith.constant dense<{{\[\[\[}}1374389535]], {{\[\[}}1374389535]], {{\[\[}}2061584302]]]> : tensor<3x1x1xi64>
+// CHECK-DAG: arith.constant dense<{{\[\[\[}}1374389535]], {{\[\[}}1374389535]], {{\[\[}}2061584302]]]> : tensor<3x1x1xi32>
 // CHECK-DAG: arith.constant dense<{{\[\[\[}}35]], {{\[\[}}34]], {{\[\[}}34]]]> : tensor<3x1x1xi64>
+// CHECK: arith.extsi {{.*}} : i32 to i64
 // CHECK: arith.extsi {{.*}} : i32 to i64
 // CHECK-NEXT: arith.muli
 // CHECK: arith.shrsi
@@ -72,4 +73,26 @@ func.func @matmul_integer(%a: tensor<3x2xui8>) -> tensor<3x2xi32> {
   %b = kiln.storage_cast %bc : (tensor<2x2xi8>) -> tensor<2x2x!quant.uniform<u8:f32, 1.0:3>>
   %y = kiln.qmatmul %aq, %b : (tensor<3x2x!quant.uniform<u8:f32, 1.0:5>>, tensor<2x2x!quant.uniform<u8:f32, 1.0:3>>) -> tensor<3x2xi32>
   return %y : tensor<3x2xi32>
+}
+
+// A 1x1 qconv marked for packing takes its input channels in pairs: the odd
+// third channel is padded with a centered zero, the weights are packed as
+// M/R x C/2 x R x 2 (i16, zero for the padding), and the contraction's last
+// loop is the pair.
+// CHECK-LABEL: func.func @qconv_pairs
+// CHECK: tensor.pad %{{.*}} low[0, 0, 0] high[0, 1, 0]
+// CHECK: tensor.expand_shape %{{.*}} {{\[\[}}0], [1, 2], [3]] output_shape [1, 2, 2, 4]
+// CHECK-DAG: arith.constant dense<{{\[\[\[\[}}1, -2], [4, 5]], {{\[\[}}3, 0], [6, 0]]], {{\[\[\[}}7, 8], [-10, 11]], {{\[\[}}9, 0], [12, 0]]]]> : tensor<2x2x2x2xi16>
+// CHECK: linalg.generic
+// CHECK-SAME: iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]
+// CHECK-SAME: ins(%{{.*}}, %{{.*}} : tensor<1x2x2x4xi16>, tensor<2x2x2x2xi16>) outs(%{{.*}} : tensor<1x2x2x4xi32>)
+// CHECK-SAME: kiln.pair_reduction = 5 : i64
+func.func @qconv_pairs(%x: tensor<1x3x2x2xui8>) -> tensor<1x4x2x2xi8> {
+  %xq = kiln.storage_cast %x : (tensor<1x3x2x2xui8>) -> tensor<1x3x2x2x!quant.uniform<u8:f32, 0.02:128>>
+  %wc = kiln.constant dense<[[[[1]], [[-2]], [[3]]], [[[4]], [[5]], [[6]]], [[[7]], [[8]], [[9]]], [[[-10]], [[11]], [[12]]]]> : tensor<4x3x1x1xi8>
+  %w = kiln.storage_cast %wc : (tensor<4x3x1x1xi8>) -> tensor<4x3x1x1x!quant.uniform<i8:f32, 0.1>>
+  %y = kiln.qconv %xq, %w {strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, group = 1 : i64, kiln.pack_tile = array<i64: 2, 16>}
+      : (tensor<1x3x2x2x!quant.uniform<u8:f32, 0.02:128>>, tensor<4x3x1x1x!quant.uniform<i8:f32, 0.1>>) -> tensor<1x4x2x2x!quant.uniform<i8:f32, 0.05>>
+  %s = kiln.storage_cast %y : (tensor<1x4x2x2x!quant.uniform<i8:f32, 0.05>>) -> tensor<1x4x2x2xi8>
+  return %s : tensor<1x4x2x2xi8>
 }
