@@ -13,6 +13,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "llvm/Support/MathExtras.h"
 
@@ -26,7 +27,8 @@ struct PairTile {
   unsigned pair;                // the reduction loop, extent 2
   unsigned lane;                // the accumulator's contiguous loop
   std::optional<unsigned> row;  // the other parallel loop, if any
-  OpOperand *x = nullptr;       // indexed (pair, lane)
+  OpOperand *x = nullptr;       // indexed (pair, lane) or (lane, pair)
+  bool interleaved = false;     // x is (lane, pair): pairs adjacent
   OpOperand *w = nullptr;       // indexed (row, pair) or (pair)
 };
 
@@ -76,8 +78,11 @@ std::optional<PairTile> matchPairTile(linalg::GenericOp op) {
     if (!hasElement(in->get(), 16))
       return std::nullopt;
     SmallVector<unsigned> loops = loopsOf(op.getMatchingIndexingMap(in));
-    if (loops == SmallVector<unsigned>{tile.pair, tile.lane})
+    if (loops == SmallVector<unsigned>{tile.pair, tile.lane} ||
+        loops == SmallVector<unsigned>{tile.lane, tile.pair}) {
       tile.x = in;
+      tile.interleaved = loops.front() == tile.lane;
+    }
     else if (loops == wLoops)
       tile.w = in;
   }
@@ -125,11 +130,20 @@ LogicalResult vectorizePairTile(RewriterBase &rewriter, linalg::GenericOp op,
                                           indices, pad, bounded);
   };
 
-  // (x0[p], x1[p]) pairs, `lanes` inputs per call.
-  Value x = read(tile->x->get(), {2, padded}, i16, whole, {});
-  Value pairs = vector::InterleaveOp::create(
-      rewriter, loc, vector::ExtractOp::create(rewriter, loc, x, 0),
-      vector::ExtractOp::create(rewriter, loc, x, 1));
+  // (x0[p], x1[p]) pairs, `lanes` inputs per call: as laid out, or
+  // interleaved from the two rows.
+  Value pairs;
+  if (tile->interleaved) {
+    // Contiguous: one flat read, as the pairs lie in memory.
+    Value flat = tensor::CollapseShapeOp::create(
+        rewriter, loc, tile->x->get(), SmallVector<ReassociationIndices>{{0, 1}});
+    pairs = read(flat, {2 * padded}, i16, whole, {});
+  } else {
+    Value x = read(tile->x->get(), {2, padded}, i16, whole, {});
+    pairs = vector::InterleaveOp::create(
+        rewriter, loc, vector::ExtractOp::create(rewriter, loc, x, 0),
+        vector::ExtractOp::create(rewriter, loc, x, 1));
+  }
   SmallVector<Value> chunks;
   for (int64_t k = 0; k < 2 * padded; k += lanes)
     chunks.push_back(vector::ExtractStridedSliceOp::create(

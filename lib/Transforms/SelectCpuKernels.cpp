@@ -146,6 +146,9 @@ struct KilnSelectCpuKernelsPass
       } else if (auto qconv = dyn_cast<QConvOp>(op)) {
         if (qconv.getGroup() == 1 && quantizedConstant(qconv.getWeight()))
           mark(op, rows, lanes, /*registerTile=*/false);
+      } else if (auto qmatmul = dyn_cast<QMatMulOp>(op)) {
+        if (quantizedConstant(qmatmul.getRhs()))
+          mark(op, rows, lanes, /*registerTile=*/false);
       } else if (auto matmul = dyn_cast<MatMulOp>(op)) {
         if (isF32Constant(matmul.getRhs()))
           markProduct(op, matmul.getRhs(), false);

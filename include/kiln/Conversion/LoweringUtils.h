@@ -99,8 +99,8 @@ mlir::Value buildPackedPointwiseConv(mlir::OpBuilder &b, mlir::Location loc,
 /// The integer form: `input` N x C x P of i16, `weight` the M x C centered
 /// weight values, `bias` M of i32 or null; the i32 result N x M x P. Input
 /// channels are taken in pairs (an odd last one paired with zero), adjacent
-/// in the packed weight M/R x C/2 x R x 2 and in the input's tiles, so a
-/// pair multiply-add computes two steps at once.
+/// in the packed weight M/R x C/2 x R x 2 and in a copy of the input
+/// N x C/2 x P x 2, so a pair multiply-add computes two steps at once.
 mlir::Value buildPackedPairPointwiseConv(mlir::OpBuilder &b, mlir::Location loc,
                                          mlir::Value input,
                                          llvm::ArrayRef<int64_t> weight,
@@ -108,6 +108,16 @@ mlir::Value buildPackedPairPointwiseConv(mlir::OpBuilder &b, mlir::Location loc,
                                          mlir::RankedTensorType accType,
                                          const PackTile &tile,
                                          llvm::StringRef name);
+/// The integer matmul form: `lhs` (batch..., M, K) of i16, `rhs` the K x N
+/// centered values of a constant, `bias` N of i32 or null; the i32 result
+/// (batch..., M, N). Rows of k come in pairs (adjacent in lhs already, an
+/// odd last one paired with zero), rhs is packed in panels N/V x K/2 x V x 2
+/// (the last panel zero-filled past N).
+mlir::Value buildPackedPairMatMul(mlir::OpBuilder &b, mlir::Location loc,
+                                  mlir::Value lhs, llvm::ArrayRef<int64_t> rhs,
+                                  mlir::Value bias,
+                                  mlir::RankedTensorType accType,
+                                  const PackTile &tile, llvm::StringRef name);
 /// `lhs` (batch..., M, K), or K x M when `transposeLhs` (rank 2 only);
 /// `rhs` the kiln.constant K x N, or N x K when `transposeRhs`.
 mlir::Value buildPackedMatMul(mlir::OpBuilder &b, mlir::Location loc,

@@ -118,6 +118,11 @@ Value buildPackedPairPointwiseConv(OpBuilder &b, Location loc, Value input,
   input = tensor::ExpandShapeOp::create(
       b, loc, RankedTensorType::get({n, pairs, 2, p}, i16), input,
       SmallVector<ReassociationIndices>{{0}, {1, 2}, {3}});
+  // Each pair's two channels side by side, N x C/2 x P x 2: written once
+  // (fused into the producer), read by every block of filters as whole
+  // vectors of pairs.
+  input = buildCopy(b, loc, input, dimsMap(4, {0, 1, 3, 2}, {}, ctx),
+                    RankedTensorType::get({n, pairs, p, 2}, i16));
   SmallVector<int64_t> packed(blocks * pairs * r * 2, 0);
   for (int64_t io = 0; io < blocks; ++io)
     for (int64_t ci = 0; ci < c; ++ci)
@@ -134,12 +139,109 @@ Value buildPackedPairPointwiseConv(OpBuilder &b, Location loc, Value input,
   Value acc = biasAccumulator(b, loc, bias, blockedType);
   Value conv = buildContraction(
       b, loc, {input, packedWeight}, acc,
-      {dimsMap(6, {0, 4, 5, 3}, {}, ctx), dimsMap(6, {1, 4, 2, 5}, {}, ctx),
+      {dimsMap(6, {0, 4, 3, 5}, {}, ctx), dimsMap(6, {1, 4, 2, 5}, {}, ctx),
        dimsMap(6, {0, 1, 2, 3}, {}, ctx)},
       2);
   conv.getDefiningOp()->setAttr(kPairReductionAttr, b.getI64IntegerAttr(5));
+  if (tile.registerTile)
+    conv.getDefiningOp()->setAttr(kRegisterTileAttr, tile.registerTile);
   return tensor::CollapseShapeOp::create(
       b, loc, accType, conv, SmallVector<ReassociationIndices>{{0}, {1, 2}, {3}});
+}
+
+Value buildPackedPairMatMul(OpBuilder &b, Location loc, Value lhs,
+                            ArrayRef<int64_t> rhs, Value bias,
+                            RankedTensorType accType, const PackTile &tile,
+                            StringRef name) {
+  MLIRContext *ctx = b.getContext();
+  auto lhsType = cast<RankedTensorType>(lhs.getType());
+  int64_t rank = accType.getRank();
+  if (rank < 2 || lhsType.getRank() != rank ||
+      lhsType.getShape().drop_back(2) != accType.getShape().drop_back(2) ||
+      !lhsType.getElementType().isInteger(16))
+    return {};
+  int64_t k = lhsType.getDimSize(rank - 1), n = accType.getDimSize(rank - 1);
+  const int64_t v = tile.lanes;
+  if (static_cast<int64_t>(rhs.size()) != k * n || n < v)
+    return {};
+  int64_t pairs = (k + 1) / 2, panels = llvm::divideCeil(n, v);
+  Type i16 = b.getI16Type(), i32 = b.getI32Type();
+  SmallVector<int64_t> shape(lhsType.getShape());
+  if (k % 2 != 0) {
+    shape.back() = 2 * pairs;
+    lhs = tensor::createPadHighOp(
+        RankedTensorType::get(shape, i16), lhs,
+        arith::ConstantOp::create(b, loc, b.getIntegerAttr(i16, 0)),
+        /*nofold=*/false, loc, b);
+  }
+  shape.back() = pairs;
+  shape.push_back(2);
+  SmallVector<ReassociationIndices> split;
+  for (int64_t d = 0; d < rank - 1; ++d)
+    split.push_back({d});
+  split.push_back({rank - 1, rank});
+  lhs = tensor::ExpandShapeOp::create(
+      b, loc, RankedTensorType::get(shape, i16), lhs, split);
+
+  SmallVector<int64_t> packed(panels * pairs * v * 2, 0);
+  for (int64_t kk = 0; kk < k; ++kk)
+    for (int64_t col = 0; col < n; ++col)
+      packed[(((col / v) * pairs + kk / 2) * v + col % v) * 2 + kk % 2] =
+          rhs[kk * n + col];
+  auto packedType = RankedTensorType::get({panels, pairs, v, 2}, i16);
+  Value packedRhs = arith::ConstantOp::create(
+      b, loc, cast<TypedAttr>(makeIntConstant(packedType, packed, name)));
+
+  // Loops: batch..., m, no, ni, pair, j; the accumulator (batch..., M,
+  // N/V, V) starts from the bias, zero past N.
+  unsigned batch = rank - 2, numDims = rank + 3;
+  unsigned m = batch, no = batch + 1, ni = batch + 2, pair = batch + 3,
+           j = batch + 4;
+  SmallVector<int64_t> blocked(accType.getShape().drop_back());
+  blocked.append({panels, v});
+  auto blockedType = RankedTensorType::get(blocked, i32);
+  SmallVector<unsigned> outDims = llvm::to_vector(llvm::seq<unsigned>(0, batch));
+  SmallVector<unsigned> lhsDims = outDims;
+  outDims.append({m, no, ni});
+  lhsDims.append({m, pair, j});
+  Value init;
+  if (bias) {
+    if (n % v != 0)
+      bias = tensor::createPadHighOp(
+          RankedTensorType::get({panels * v}, i32), bias,
+          arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(0)),
+          /*nofold=*/false, loc, b);
+    bias = tensor::ExpandShapeOp::create(
+        b, loc, RankedTensorType::get({panels, v}, i32), bias,
+        SmallVector<ReassociationIndices>{{0, 1}});
+    init = buildCopy(b, loc, bias, dimsMap(rank + 1, {batch + 1, batch + 2}, {}, ctx),
+                     blockedType);
+  } else {
+    init = filledTensor(b, loc, blocked, i32, b.getI32IntegerAttr(0));
+  }
+  Value product = buildContraction(
+      b, loc, {lhs, packedRhs}, init,
+      {dimsMap(numDims, lhsDims, {}, ctx), dimsMap(numDims, {no, pair, ni, j}, {}, ctx),
+       dimsMap(numDims, outDims, {}, ctx)},
+      2);
+  product.getDefiningOp()->setAttr(kPairReductionAttr, b.getI64IntegerAttr(j));
+  if (tile.registerTile)
+    product.getDefiningOp()->setAttr(kRegisterTileAttr, tile.registerTile);
+  SmallVector<ReassociationIndices> merge;
+  for (int64_t d = 0; d < rank - 1; ++d)
+    merge.push_back({d});
+  merge.push_back({rank - 1, rank});
+  SmallVector<int64_t> paddedShape(accType.getShape());
+  paddedShape.back() = panels * v;
+  product = tensor::CollapseShapeOp::create(
+      b, loc, RankedTensorType::get(paddedShape, i32), product, merge);
+  if (paddedShape.back() == n)
+    return product;
+  SmallVector<OpFoldResult> offsets(rank, b.getIndexAttr(0)),
+      strides(rank, b.getIndexAttr(1));
+  return tensor::ExtractSliceOp::create(
+      b, loc, accType, product, offsets,
+      getAsIndexOpFoldResult(ctx, accType.getShape()), strides);
 }
 
 Value buildPackedMatMul(OpBuilder &b, Location loc, Value lhs,

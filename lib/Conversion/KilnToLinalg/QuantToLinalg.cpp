@@ -281,6 +281,17 @@ LogicalResult replaceWithResult(ConversionPatternRewriter &rewriter,
   return success();
 }
 
+/// Signed i8 storage (symmetric, so already centered) as i16.
+Value widenTo16(OpBuilder &b, Location loc, Value value) {
+  auto type = cast<RankedTensorType>(value.getType());
+  return buildElementwise(b, loc, type.clone(b.getI16Type()), {value},
+                          [](OpBuilder &nb, Location l, ValueRange a) {
+                            yieldValue(nb, l,
+                                       arith::ExtSIOp::create(
+                                           nb, l, nb.getI16Type(), a[0]));
+                          });
+}
+
 /// A 1x1, stride-1, unpadded, ungrouped qconv over constant weights that a
 /// backend asked to pack: one contraction over channel pairs of the
 /// flattened image (N x C x P), or null when the op is not one.
@@ -300,12 +311,7 @@ Value pairPointwiseConv(OpBuilder &b, QConvOp op, Value input, Value bias,
   auto inType = cast<RankedTensorType>(input.getType());
   // The pair multiply-add takes 16-bit operands.
   if (inType.getElementType().isInteger(8))
-    input = buildElementwise(b, loc, inType.clone(b.getI16Type()), {input},
-                             [](OpBuilder &nb, Location l, ValueRange a) {
-                               yieldValue(nb, l,
-                                          arith::ExtSIOp::create(
-                                              nb, l, nb.getI16Type(), a[0]));
-                             });
+    input = widenTo16(b, loc, input);
   SmallVector<ReassociationIndices> flat = {{0}, {1}, {2, 3}};
   input = tensor::CollapseShapeOp::create(b, loc, input, flat);
   auto flatAcc = RankedTensorType::get(
@@ -366,6 +372,27 @@ struct QMatMulLowering : OpConversionPattern<QMatMulOp> {
                          op.getLhs().getType());
     Value rhs = centered(rewriter, loc, op.getRhs(), adaptor.getRhs(),
                          op.getRhs().getType());
+    if (std::optional<PackTile> tile = packTileOf(op)) {
+      std::optional<SmallVector<int64_t>> rhsValues = centeredConstant(op.getRhs());
+      auto rhsType = cast<RankedTensorType>(op.getRhs().getType());
+      Value wide = lhs;
+      auto lhsType = cast<RankedTensorType>(lhs.getType());
+      if (rhsValues && rhsType.getRank() == 2 &&
+          lhsType.getElementType().isInteger(8))
+        wide = widenTo16(rewriter, loc, lhs);
+      std::string name = "packed";
+      if (auto constant = op.getRhs().getDefiningOp<ConstantOp>())
+        if (auto resource = dyn_cast<DenseResourceElementsAttr>(constant.getValue()))
+          name = (resource.getRawHandle().getKey() + "_pairs").str();
+      if (Value acc = rhsValues && rhsType.getRank() == 2
+                          ? buildPackedPairMatMul(rewriter, loc, wide, *rhsValues,
+                                                  adaptor.getBias(), accType,
+                                                  *tile, name)
+                          : Value())
+        return replaceWithResult(rewriter, op, acc, op.getLhs(), op.getRhs(),
+                                 outType.getRank() - 1, op.getClampMin(),
+                                 op.getClampMax());
+    }
     unsigned rank = outType.getRank(), numDims = rank + 1;
     unsigned m = rank - 2, n = rank - 1, k = rank;
     Value init;
