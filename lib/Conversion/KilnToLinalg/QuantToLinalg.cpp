@@ -196,14 +196,22 @@ Value requantize(ConversionPatternRewriter &rewriter, Operation *op, Value acc,
                  Type resultType, double inputScale,
                  const QuantParams &weight, int64_t channelDim,
                  std::optional<APFloat> clampMin,
-                 std::optional<APFloat> clampMax) {
+                 std::optional<APFloat> clampMax,
+                 ArrayRef<int64_t> accBounds) {
   Location loc = op->getLoc();
   QuantParams out = *quantParamsOf(resultType);
   auto accType = cast<RankedTensorType>(acc.getType());
   int64_t channels = weight.perAxis() ? accType.getDimSize(channelDim) : 1;
-  SmallVector<int64_t> multipliers, shifts, halves;
+  SmallVector<int64_t> multipliers, shifts, halves, offsets;
+  // The largest |acc * real| any channel can reach, when known.
+  std::optional<double> reach;
+  if (!accBounds.empty())
+    reach = 0.0;
   for (int64_t c = 0; c < channels; ++c) {
     double real = inputScale * weight.scale(c) / out.scales[0];
+    if (reach)
+      for (size_t k = c; k < accBounds.size(); k += channels)
+        reach = std::max(*reach, static_cast<double>(accBounds[k]) * real);
     std::optional<FixedPointMultiplier> m = fixedPointMultiplier(real);
     if (!m) {
       op->emitOpError("rescale factor ") << real << " of channel " << c
@@ -212,7 +220,11 @@ Value requantize(ConversionPatternRewriter &rewriter, Operation *op, Value acc,
     }
     multipliers.push_back(m->multiplier);
     shifts.push_back(m->shift);
-    halves.push_back((int64_t{1} << (m->shift - 1)) - 1);
+    // 2^63 + half - 1 and zp - 2^(63 - shift): see the body below.
+    halves.push_back(static_cast<int64_t>(
+        (uint64_t{1} << 63) + (uint64_t{1} << (m->shift - 1)) - 1));
+    offsets.push_back(out.zeroPoints[0] -
+                      static_cast<int64_t>(uint64_t{1} << (63 - m->shift)));
   }
   // Fused Relu / Clip: real bounds to quantized ones, inside the storage.
   int64_t zp = out.zeroPoints[0], lo = out.storageMin, hi = out.storageMax;
@@ -232,13 +244,25 @@ Value requantize(ConversionPatternRewriter &rewriter, Operation *op, Value acc,
   // The multipliers fit in i32: read as such and sign-extended, the product
   // is one 32x32->64 multiply (pmuldq, smull), not an emulated 64-bit one.
   if (perChannel) {
-    inputs.push_back(sliceConstant(rewriter, loc, asDoubles(multipliers), i32,
-                                   channelDim, accType.getRank()));
+    // Exact 64-bit values (sliceConstant goes through doubles).
+    auto intConstant = [&](ArrayRef<int64_t> values, Type type) {
+      SmallVector<int64_t> shape = {static_cast<int64_t>(values.size())};
+      shape.append(accType.getRank() - channelDim - 1, 1);
+      auto tensorType = RankedTensorType::get(shape, type);
+      return arith::ConstantOp::create(
+          rewriter, loc,
+          cast<TypedAttr>(makeIntConstant(tensorType, values, "quant_params")));
+    };
+    inputs.push_back(intConstant(multipliers, i32));
     for (ArrayRef<int64_t> values :
-         {ArrayRef<int64_t>(shifts), ArrayRef<int64_t>(halves)})
-      inputs.push_back(sliceConstant(rewriter, loc, asDoubles(values), i64,
-                                     channelDim, accType.getRank()));
+         {ArrayRef<int64_t>(shifts), ArrayRef<int64_t>(halves),
+          ArrayRef<int64_t>(offsets)})
+      inputs.push_back(intConstant(values, i64));
   }
+  // Past the shift the value fits in i32 when the accumulator's bounds say
+  // so: then the clamp is two i32 min/max, not 64-bit compares and blends.
+  bool narrowClamp =
+      reach && *reach + std::abs(zp) + 2 < static_cast<double>(INT32_MAX);
   return buildElementwise(
       rewriter, loc, accType.clone(storage), inputs,
       [&](OpBuilder &b, Location l, ValueRange a) {
@@ -246,19 +270,55 @@ Value requantize(ConversionPatternRewriter &rewriter, Operation *op, Value acc,
                              : intConst(b, l, i64, multipliers[0]);
         Value s = perChannel ? a[2] : intConst(b, l, i64, shifts[0]);
         Value half = perChannel ? a[3] : intConst(b, l, i64, halves[0]);
+        Value offset = perChannel ? a[4] : intConst(b, l, i64, offsets[0]);
         Value x = arith::ExtSIOp::create(b, l, i64, a[0]);
         x = arith::MulIOp::create(b, l, x, m);
-        // Round half to even: floor((x + half - 1 + odd) / 2^s).
+        // Round half to even, floor((x + half - 1 + odd) / 2^s) with odd the
+        // quotient's lowest bit (bit s of x), on x + 2^63: that sum is
+        // non-negative as an unsigned value, so logical shifts (one
+        // instruction everywhere) give the floor, and 2^(63-s) comes off
+        // again with the zero point added.
         Value odd = arith::AndIOp::create(
-            b, l, arith::ShRSIOp::create(b, l, x, s), intConst(b, l, i64, 1));
+            b, l, arith::ShRUIOp::create(b, l, x, s), intConst(b, l, i64, 1));
         x = arith::AddIOp::create(b, l, x, half);
         x = arith::AddIOp::create(b, l, x, odd);
-        x = arith::ShRSIOp::create(b, l, x, s);
-        x = arith::AddIOp::create(b, l, x, intConst(b, l, i64, zp));
-        x = arith::MaxSIOp::create(b, l, x, intConst(b, l, i64, lo));
-        x = arith::MinSIOp::create(b, l, x, intConst(b, l, i64, hi));
+        x = arith::ShRUIOp::create(b, l, x, s);
+        x = arith::AddIOp::create(b, l, x, offset);
+        Type clampType = narrowClamp ? i32 : i64;
+        if (narrowClamp)
+          x = arith::TruncIOp::create(b, l, i32, x);
+        x = arith::MaxSIOp::create(b, l, x, intConst(b, l, clampType, lo));
+        x = arith::MinSIOp::create(b, l, x, intConst(b, l, clampType, hi));
         yieldValue(b, l, arith::TruncIOp::create(b, l, storage, x));
       });
+}
+
+/// Per output channel, the largest |acc| a contraction of `input` with the
+/// constant `weight` (output channels along `weightChannelDim`, -1 for the
+/// last) and constant `bias` can reach; empty when either is not constant.
+SmallVector<int64_t> accumulatorBounds(Value input, Value weight, Value bias,
+                                       int64_t weightChannelDim) {
+  std::optional<SmallVector<int64_t>> w = centeredConstant(weight);
+  if (!w)
+    return {};
+  std::optional<SmallVector<int64_t>> b;
+  if (bias && !(b = readIntConstant(bias)))
+    return {};
+  QuantParams x = *quantParamsOf(input.getType());
+  int64_t reach = std::max(std::abs(x.storageMin - x.zeroPoints[0]),
+                           std::abs(x.storageMax - x.zeroPoints[0]));
+  ArrayRef<int64_t> shape = cast<RankedTensorType>(weight.getType()).getShape();
+  int64_t dim = weightChannelDim < 0 ? shape.size() - 1 : weightChannelDim;
+  int64_t channels = shape[dim], inner = 1;
+  for (size_t d = dim + 1; d < shape.size(); ++d)
+    inner *= shape[d];
+  SmallVector<int64_t> bounds(channels, 0);
+  for (size_t i = 0; i < w->size(); ++i)
+    bounds[(i / inner) % channels] += std::abs((*w)[i]) * reach;
+  if (b)
+    for (int64_t c = 0; c < channels && c < static_cast<int64_t>(b->size()); ++c)
+      bounds[c] += std::abs((*b)[c]);
+  return bounds;
 }
 
 /// Replaces qconv/qmatmul `op` by its accumulator `acc` (i32 result) or by
@@ -270,11 +330,14 @@ LogicalResult replaceWithResult(ConversionPatternRewriter &rewriter,
                                 std::optional<APFloat> clampMax) {
   Type outType = op->getResult(0).getType();
   Value result = acc;
+  Value bias = op->getNumOperands() > 2 ? op->getOperand(2) : Value();
   if (!getElementTypeOrSelf(outType).isInteger(32))
     result = requantize(rewriter, op, acc, outType,
                         quantParamsOf(input.getType())->scales[0],
                         *quantParamsOf(weight.getType()), channelDim, clampMin,
-                        clampMax);
+                        clampMax,
+                        accumulatorBounds(input, weight, bias,
+                                          isa<QConvOp>(op) ? 0 : -1));
   if (!result)
     return failure();
   rewriter.replaceOp(op, result);

@@ -33,7 +33,9 @@ func.func @dequantize_per_axis(%x: tensor<2x3xi8>) -> tensor<2x3xf32> {
 
 // The uint8 input is centered in i16; the symmetric int8 weights stay i8;
 // the i32 accumulator starts from the bias; the epilogue rescales per
-// channel (multiplier, shift, half - 1) and clamps at the zero point (ReLU).
+// channel (multiplier, shift, 2^63 + half - 1, zero point - 2^(63 - shift):
+// logical shifts on the product biased by 2^63) and clamps at the zero
+// point (ReLU), in i64 since the bias, an argument, has no bound.
 // CHECK-LABEL: func.func @qconv
 // CHECK-SAME: (%{{.*}}: tensor<1x2x4x4xi8>, %{{.*}}: tensor<3xi32>) -> tensor<1x3x4x4xi8>
 // CHECK: arith.extui {{.*}} : i8 to i16
@@ -43,10 +45,17 @@ func.func @dequantize_per_axis(%x: tensor<2x3xi8>) -> tensor<2x3xf32> {
 // CHECK-NEXT: arith.addi {{.*}} : i32
 // CHECK-DAG: arith.constant dense<{{\[\[\[}}1374389535]], {{\[\[}}1374389535]], {{\[\[}}2061584302]]]> : tensor<3x1x1xi32>
 // CHECK-DAG: arith.constant dense<{{\[\[\[}}35]], {{\[\[}}34]], {{\[\[}}34]]]> : tensor<3x1x1xi64>
+// CHECK-DAG: arith.constant dense<{{\[\[\[}}-9223372019674906625]], {{\[\[}}-9223372028264841217]], {{\[\[}}-9223372028264841217]]]> : tensor<3x1x1xi64>
+// CHECK-DAG: arith.constant dense<{{\[\[\[}}-268435466]], {{\[\[}}-536870922]], {{\[\[}}-536870922]]]> : tensor<3x1x1xi64>
 // CHECK: arith.extsi {{.*}} : i32 to i64
 // CHECK: arith.extsi {{.*}} : i32 to i64
 // CHECK-NEXT: arith.muli
-// CHECK: arith.shrsi
+// CHECK: arith.shrui
+// CHECK-NEXT: arith.andi
+// CHECK-NEXT: arith.addi
+// CHECK-NEXT: arith.addi
+// CHECK-NEXT: arith.shrui
+// CHECK-NEXT: arith.addi
 // CHECK: arith.maxsi %{{.*}}, %c-10_i64
 // CHECK: arith.minsi %{{.*}}, %c127_i64
 // CHECK: arith.trunci {{.*}} : i64 to i8
@@ -89,6 +98,12 @@ func.func @matmul_integer(%a: tensor<3x2xui8>) -> tensor<3x2xi32> {
 // CHECK-SAME: iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]
 // CHECK-SAME: ins(%{{.*}}, %{{.*}} : tensor<1x2x4x2xi16>, tensor<2x2x2x2xi16>) outs(%{{.*}} : tensor<1x2x2x4xi32>)
 // CHECK-SAME: kiln.pair_reduction = 5 : i64
+// Constant weights and no bias bound the accumulator: the clamp is in i32.
+// CHECK: arith.shrui
+// CHECK: arith.trunci {{.*}} : i64 to i32
+// CHECK: arith.maxsi {{.*}} : i32
+// CHECK: arith.minsi {{.*}} : i32
+// CHECK-NEXT: arith.trunci {{.*}} : i32 to i8
 func.func @qconv_pairs(%x: tensor<1x3x2x2xui8>) -> tensor<1x4x2x2xi8> {
   %xq = kiln.storage_cast %x : (tensor<1x3x2x2xui8>) -> tensor<1x3x2x2x!quant.uniform<u8:f32, 0.02:128>>
   %wc = kiln.constant dense<[[[[1]], [[-2]], [[3]]], [[[4]], [[5]], [[6]]], [[[7]], [[8]], [[9]]], [[[-10]], [[11]], [[12]]]]> : tensor<4x3x1x1xi8>
