@@ -27,10 +27,16 @@ int64_t roundingShiftRight(int64_t x, int32_t shift) {
   if (shift <= 0)
     return x;
   // floor((x + half - 1 + odd) / 2^shift), odd the lowest bit of the floor
-  // quotient: below half rounds down, above up, exactly half to even.
-  int64_t half = int64_t{1} << (shift - 1);
-  int64_t odd = (x >> shift) & 1;
-  return (x + (half - 1) + odd) >> shift;
+  // quotient (bit `shift` of x): below half rounds down, above up, exactly
+  // half to even. As the lowering computes it: on x + 2^63, which is
+  // non-negative as an unsigned value for |x| < 2^62 (any int32 times a
+  // 31-bit multiplier), so the floor is a logical shift; 2^(63 - shift)
+  // comes off afterwards.
+  auto u = static_cast<uint64_t>(x);
+  uint64_t odd = (u >> shift) & 1;
+  uint64_t biased = u + (uint64_t{1} << 63) + (uint64_t{1} << (shift - 1)) - 1 + odd;
+  return static_cast<int64_t>(biased >> shift) -
+         static_cast<int64_t>(uint64_t{1} << (63 - shift));
 }
 
 int32_t requantize(int32_t acc, FixedPointMultiplier m, int32_t zeroPoint,

@@ -4,7 +4,8 @@
 // round(acc * real) + zero_point, saturated to the output range, where
 // real = input_scale * weight_scale / output_scale. Compiled code never
 // touches floats for that: real is a 31-bit multiplier and a right shift,
-// acc * multiplier is exact in 64 bits, and the shift rounds half to even
+// acc * multiplier is exact in 64 bits (|product| < 2^62), and the shift
+// rounds half to even
 // (as ONNX's reference, numpy's rint, rounds). These functions are the
 // arithmetic the lowering emits, so tests can check it against a double
 // reference on the host.
@@ -30,7 +31,8 @@ struct FixedPointMultiplier {
 /// (0, 2^30) (no conv or matmul of 8-bit values needs more).
 std::optional<FixedPointMultiplier> fixedPointMultiplier(double real);
 
-/// x / 2^shift rounded to nearest, ties to even; shift in [0, 62].
+/// x / 2^shift rounded to nearest, ties to even; shift in [0, 62] and
+/// |x| < 2^62.
 int64_t roundingShiftRight(int64_t x, int32_t shift);
 
 /// round(acc * real) + zeroPoint, saturated to [lo, hi].
