@@ -75,8 +75,6 @@ std::optional<PairTile> matchPairTile(linalg::GenericOp op) {
   if (tile.row)
     wLoops.insert(wLoops.begin(), *tile.row);
   for (OpOperand *in : op.getDpsInputOperands()) {
-    if (!hasElement(in->get(), 16))
-      return std::nullopt;
     SmallVector<unsigned> loops = loopsOf(op.getMatchingIndexingMap(in));
     if (loops == SmallVector<unsigned>{tile.pair, tile.lane} ||
         loops == SmallVector<unsigned>{tile.lane, tile.pair}) {
@@ -86,7 +84,12 @@ std::optional<PairTile> matchPairTile(linalg::GenericOp op) {
     else if (loops == wLoops)
       tile.w = in;
   }
-  if (!tile.x || !tile.w)
+  // Operands i16, or i8 (packed symmetric weights) widened as they are
+  // loaded or broadcast.
+  auto narrowEnough = [](OpOperand *in) {
+    return hasElement(in->get(), 16) || hasElement(in->get(), 8);
+  };
+  if (!tile.x || !tile.w || !narrowEnough(tile.x) || !narrowEnough(tile.w))
     return std::nullopt;
   return tile;
 }
@@ -133,17 +136,22 @@ LogicalResult vectorizePairTile(RewriterBase &rewriter, linalg::GenericOp op,
   // (x0[p], x1[p]) pairs, `lanes` inputs per call: as laid out, or
   // interleaved from the two rows.
   Value pairs;
+  Type xElem = cast<RankedTensorType>(tile->x->get().getType()).getElementType();
   if (tile->interleaved) {
     // Contiguous: one flat read, as the pairs lie in memory.
     Value flat = tensor::CollapseShapeOp::create(
         rewriter, loc, tile->x->get(), SmallVector<ReassociationIndices>{{0, 1}});
-    pairs = read(flat, {2 * padded}, i16, whole, {});
+    pairs = read(flat, {2 * padded}, xElem, whole, {});
   } else {
-    Value x = read(tile->x->get(), {2, padded}, i16, whole, {});
+    Value x = read(tile->x->get(), {2, padded}, xElem, whole, {});
     pairs = vector::InterleaveOp::create(
         rewriter, loc, vector::ExtractOp::create(rewriter, loc, x, 0),
         vector::ExtractOp::create(rewriter, loc, x, 1));
   }
+  if (xElem != i16) // sign-extending loads (pmovsxbw)
+    pairs = arith::ExtSIOp::create(
+        rewriter, loc,
+        VectorType::get(cast<VectorType>(pairs.getType()).getShape(), i16), pairs);
   SmallVector<Value> chunks;
   for (int64_t k = 0; k < 2 * padded; k += lanes)
     chunks.push_back(vector::ExtractStridedSliceOp::create(
@@ -153,18 +161,25 @@ LogicalResult vectorizePairTile(RewriterBase &rewriter, linalg::GenericOp op,
   // Accumulators row by row: each row's read and write pair up, so the
   // rows stay in registers across the pair loop.
   Value acc = op.getDpsInitOperand(0)->get();
-  Value w = read(tile->w->get(), {rows, 2}, i16, true, {});
+  // Every row's (w0, w1) as one i32: narrow weights widen in one go
+  // (pmovsxbw), not row by row.
+  Type wElem = cast<RankedTensorType>(tile->w->get().getType()).getElementType();
+  Value w = read(tile->w->get(), {rows, 2}, wElem, true, {});
+  w = vector::ShapeCastOp::create(rewriter, loc,
+                                  VectorType::get({2 * rows}, wElem), w);
+  if (wElem != i16)
+    w = arith::ExtSIOp::create(rewriter, loc,
+                               VectorType::get({2 * rows}, i16), w);
+  Value rowPairs = vector::BitCastOp::create(
+      rewriter, loc, VectorType::get({rows}, i32), w);
   auto callType = VectorType::get({perCall}, i32);
   for (int64_t r = 0; r < rows; ++r) {
-    // The row's (w0, w1) as one i32, broadcast to every pair.
-    Value pair = tile->row ? vector::ExtractOp::create(rewriter, loc, w, r) : w;
-    Value bits = vector::BitCastOp::create(
-        rewriter, loc, VectorType::get({1}, i32), pair);
+    // The row's (w0, w1), broadcast to every pair.
     Value weights = vector::BitCastOp::create(
         rewriter, loc, VectorType::get({lanes}, i16),
         vector::BroadcastOp::create(
             rewriter, loc, callType,
-            vector::ExtractOp::create(rewriter, loc, bits, 0)));
+            vector::ExtractOp::create(rewriter, loc, rowPairs, r)));
     SmallVector<Value> at;
     if (tile->row)
       at.push_back(arith::ConstantIndexOp::create(rewriter, loc, r));

@@ -362,9 +362,39 @@ bool isStaticIntegerContraction(linalg::GenericOp op) {
   return true;
 }
 
+/// An all-parallel op on static shapes over f32 and integer values: the
+/// epilogues of integer kernels (requantization, with the float activation
+/// between dequantize and quantize) and the storage casts around them.
+bool isStaticElementwise(linalg::GenericOp op) {
+  if (op.hasDynamicShape() || op.getNumReductionLoops() != 0)
+    return false;
+  return llvm::all_of(op->getOpOperands(), [&](OpOperand &operand) {
+    auto type = dyn_cast<RankedTensorType>(operand.get().getType());
+    if (!type)
+      return false;
+    Type elem = type.getElementType();
+    return elem.isF32() || elem.isSignlessInteger() ||
+           (elem.isIndex() && op.isDpsInput(&operand));
+  });
+}
+
+/// Strip width for an elementwise op: `lanes` f32-sized lanes, fewer when
+/// the body computes in 64 bits (requantization): the same registers per
+/// strip, so the code stays as long as an f32 strip's.
+int64_t stripLanesFor(linalg::GenericOp op, int64_t lanes) {
+  bool wide = false;
+  op.getRegion().walk([&](Operation *inner) {
+    for (Type t : inner->getResultTypes())
+      if (t.isIntOrFloat() && t.getIntOrFloatBitWidth() > 32)
+        wide = true;
+  });
+  return wide ? std::max<int64_t>(1, lanes / 2) : lanes;
+}
+
 /// The ops this pass cuts into register tiles.
 bool isTileable(linalg::GenericOp op) {
-  return isStaticF32(op) || isStaticIntegerContraction(op);
+  return isStaticF32(op) || isStaticIntegerContraction(op) ||
+         isStaticElementwise(op);
 }
 
 /// An init that the tiling of its contraction fuses into each tile (and
@@ -434,7 +464,7 @@ struct KilnTileAndVectorizePass
       } else if (op.getNumReductionLoops() > 0) {
         plan = planReduction(op, lanes);
       } else {
-        plan = planElementwise(op, lanes);
+        plan = planElementwise(op, stripLanesFor(op, lanes));
       }
       if (!plan)
         continue;

@@ -108,6 +108,17 @@ mlir::Value buildPackedPairPointwiseConv(mlir::OpBuilder &b, mlir::Location loc,
                                          mlir::RankedTensorType accType,
                                          const PackTile &tile,
                                          llvm::StringRef name);
+/// The integer 2-D conv form (group 1, width stride 1): `input` the padded
+/// N x C x H x W of i16, `weight` the M x C x KH x KW centered values; the
+/// i32 result N x M x OH x OW. Channels pair as in the pointwise form,
+/// weights packed M/R x C/2 x KH x KW x R x 2.
+mlir::Value buildPackedPairConv(mlir::OpBuilder &b, mlir::Location loc,
+                                mlir::Value input, llvm::ArrayRef<int64_t> weight,
+                                llvm::ArrayRef<int64_t> kernel, mlir::Value bias,
+                                llvm::ArrayRef<int64_t> strides,
+                                llvm::ArrayRef<int64_t> dilations,
+                                mlir::RankedTensorType accType,
+                                const PackTile &tile, llvm::StringRef name);
 /// The integer matmul form: `lhs` (batch..., M, K) of i16, `rhs` the K x N
 /// centered values of a constant, `bias` N of i32 or null; the i32 result
 /// (batch..., M, N). Rows of k come in pairs (adjacent in lhs already, an

@@ -39,6 +39,48 @@ std::string packedName(Value weight) {
   return "packed";
 }
 
+/// The narrowest storage of packed centered weights: i8 for symmetric int8
+/// ones (the object keeps one byte per weight; the kernel widens each pair
+/// as it broadcasts it), else i16.
+Type pairStorage(OpBuilder &b, ArrayRef<int64_t> values) {
+  bool narrow = llvm::all_of(values, [](int64_t v) { return v >= -128 && v <= 127; });
+  return narrow ? b.getI8Type() : b.getI16Type();
+}
+
+/// N x C x S... (i16, centered) as N x C/2 x S... x 2: each pair's two
+/// channels side by side, an odd last one with a centered zero (which adds
+/// nothing). Written once (fused into the producer), read by every block of
+/// filters as whole vectors of pairs.
+Value channelPairs(OpBuilder &b, Location loc, Value input) {
+  auto type = cast<RankedTensorType>(input.getType());
+  Type i16 = type.getElementType();
+  int64_t rank = type.getRank(), pairs = (type.getDimSize(1) + 1) / 2;
+  SmallVector<int64_t> shape(type.getShape());
+  if (type.getDimSize(1) % 2 != 0) {
+    shape[1] = 2 * pairs;
+    input = tensor::createPadHighOp(
+        RankedTensorType::get(shape, i16), input,
+        arith::ConstantOp::create(b, loc, b.getIntegerAttr(i16, 0)),
+        /*nofold=*/false, loc, b);
+  }
+  shape[1] = pairs;
+  shape.insert(shape.begin() + 2, 2);
+  SmallVector<ReassociationIndices> split = {{0}, {1, 2}};
+  for (int64_t d = 2; d < rank; ++d)
+    split.push_back({d + 1});
+  input = tensor::ExpandShapeOp::create(
+      b, loc, RankedTensorType::get(shape, i16), input, split);
+  // Out (n, pair, s..., j) reads (n, pair, j, s...).
+  SmallVector<unsigned> read = {0, 1, static_cast<unsigned>(rank)};
+  for (int64_t d = 2; d < rank; ++d)
+    read.push_back(d);
+  SmallVector<int64_t> outShape(shape);
+  outShape.erase(outShape.begin() + 2);
+  outShape.push_back(2);
+  return buildCopy(b, loc, input, dimsMap(rank + 1, read, {}, b.getContext()),
+                   RankedTensorType::get(outShape, i16));
+}
+
 Value constantTensor(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
                      ArrayRef<float> values, StringRef name) {
   auto type = RankedTensorType::get(shape, b.getF32Type());
@@ -107,29 +149,14 @@ Value buildPackedPairPointwiseConv(OpBuilder &b, Location loc, Value input,
     return {};
   int64_t pairs = (c + 1) / 2, blocks = m / r;
   Type i16 = b.getI16Type();
-  if (c % 2 != 0) {
-    // The odd channel's partner: centered zeros, which add nothing.
-    auto padded = RankedTensorType::get({n, 2 * pairs, p}, i16);
-    input = tensor::createPadHighOp(
-        padded, input,
-        arith::ConstantOp::create(b, loc, b.getIntegerAttr(i16, 0)),
-        /*nofold=*/false, loc, b);
-  }
-  input = tensor::ExpandShapeOp::create(
-      b, loc, RankedTensorType::get({n, pairs, 2, p}, i16), input,
-      SmallVector<ReassociationIndices>{{0}, {1, 2}, {3}});
-  // Each pair's two channels side by side, N x C/2 x P x 2: written once
-  // (fused into the producer), read by every block of filters as whole
-  // vectors of pairs.
-  input = buildCopy(b, loc, input, dimsMap(4, {0, 1, 3, 2}, {}, ctx),
-                    RankedTensorType::get({n, pairs, p, 2}, i16));
+  input = channelPairs(b, loc, input);
   SmallVector<int64_t> packed(blocks * pairs * r * 2, 0);
   for (int64_t io = 0; io < blocks; ++io)
     for (int64_t ci = 0; ci < c; ++ci)
       for (int64_t ii = 0; ii < r; ++ii)
         packed[((io * pairs + ci / 2) * r + ii) * 2 + ci % 2] =
             weight[(io * r + ii) * c + ci];
-  auto wType = RankedTensorType::get({blocks, pairs, r, 2}, i16);
+  auto wType = RankedTensorType::get({blocks, pairs, r, 2}, pairStorage(b, packed));
   Value packedWeight = arith::ConstantOp::create(
       b, loc, cast<TypedAttr>(makeIntConstant(wType, packed, name)));
 
@@ -147,6 +174,62 @@ Value buildPackedPairPointwiseConv(OpBuilder &b, Location loc, Value input,
     conv.getDefiningOp()->setAttr(kRegisterTileAttr, tile.registerTile);
   return tensor::CollapseShapeOp::create(
       b, loc, accType, conv, SmallVector<ReassociationIndices>{{0}, {1, 2}, {3}});
+}
+
+Value buildPackedPairConv(OpBuilder &b, Location loc, Value input,
+                          ArrayRef<int64_t> weight, ArrayRef<int64_t> kernel,
+                          Value bias, ArrayRef<int64_t> strides,
+                          ArrayRef<int64_t> dilations, RankedTensorType accType,
+                          const PackTile &tile, StringRef name) {
+  MLIRContext *ctx = b.getContext();
+  const int64_t r = tile.rows;
+  auto inType = cast<RankedTensorType>(input.getType());
+  if (accType.getRank() != 4 || kernel.size() != 2 || strides[1] != 1 ||
+      !inType.getElementType().isInteger(16))
+    return {};
+  int64_t n = accType.getDimSize(0), m = accType.getDimSize(1),
+          c = inType.getDimSize(1), kh = kernel[0], kw = kernel[1];
+  if (m % r != 0 || static_cast<int64_t>(weight.size()) != m * c * kh * kw)
+    return {};
+  int64_t pairs = (c + 1) / 2, blocks = m / r;
+  Type i16 = b.getI16Type();
+  input = channelPairs(b, loc, input);
+  SmallVector<int64_t> packed(blocks * pairs * kh * kw * r * 2, 0);
+  for (int64_t f = 0; f < m; ++f)
+    for (int64_t ci = 0; ci < c; ++ci)
+      for (int64_t y = 0; y < kh; ++y)
+        for (int64_t x = 0; x < kw; ++x)
+          packed[(((((f / r) * pairs + ci / 2) * kh + y) * kw + x) * r + f % r) * 2 +
+                 ci % 2] = weight[((f * c + ci) * kh + y) * kw + x];
+  auto wType = RankedTensorType::get({blocks, pairs, kh, kw, r, 2},
+                                     pairStorage(b, packed));
+  Value packedWeight = arith::ConstantOp::create(
+      b, loc, cast<TypedAttr>(makeIntConstant(wType, packed, name)));
+
+  // Loops: n, io, ii, oh, ow, pair, kh, kw, j.
+  auto blockedType = RankedTensorType::get(
+      {n, blocks, r, accType.getDimSize(2), accType.getDimSize(3)},
+      accType.getElementType());
+  Value acc = biasAccumulator(b, loc, bias, blockedType);
+  AffineExpr d[9];
+  for (unsigned i = 0; i < 9; ++i)
+    d[i] = getAffineDimExpr(i, ctx);
+  AffineMap xMap = AffineMap::get(
+      9, 0,
+      {d[0], d[5], d[3] * strides[0] + d[6] * dilations[0],
+       d[4] + d[7] * dilations[1], d[8]},
+      ctx);
+  Value conv = buildContraction(
+      b, loc, {input, packedWeight}, acc,
+      {xMap, dimsMap(9, {1, 5, 6, 7, 2, 8}, {}, ctx),
+       dimsMap(9, {0, 1, 2, 3, 4}, {}, ctx)},
+      4);
+  conv.getDefiningOp()->setAttr(kPairReductionAttr, b.getI64IntegerAttr(8));
+  if (tile.registerTile)
+    conv.getDefiningOp()->setAttr(kRegisterTileAttr, tile.registerTile);
+  return tensor::CollapseShapeOp::create(
+      b, loc, accType, conv,
+      SmallVector<ReassociationIndices>{{0}, {1, 2}, {3}, {4}});
 }
 
 Value buildPackedPairMatMul(OpBuilder &b, Location loc, Value lhs,
@@ -188,7 +271,7 @@ Value buildPackedPairMatMul(OpBuilder &b, Location loc, Value lhs,
     for (int64_t col = 0; col < n; ++col)
       packed[(((col / v) * pairs + kk / 2) * v + col % v) * 2 + kk % 2] =
           rhs[kk * n + col];
-  auto packedType = RankedTensorType::get({panels, pairs, v, 2}, i16);
+  auto packedType = RankedTensorType::get({panels, pairs, v, 2}, pairStorage(b, packed));
   Value packedRhs = arith::ConstantOp::create(
       b, loc, cast<TypedAttr>(makeIntConstant(packedType, packed, name)));
 

@@ -344,6 +344,14 @@ LogicalResult replaceWithResult(ConversionPatternRewriter &rewriter,
   return success();
 }
 
+/// The blob name of a weight's channel-pair packing.
+std::string pairedName(Value weight) {
+  if (auto constant = weight.getDefiningOp<ConstantOp>())
+    if (auto resource = dyn_cast<DenseResourceElementsAttr>(constant.getValue()))
+      return (resource.getRawHandle().getKey() + "_pairs").str();
+  return "packed";
+}
+
 /// Signed i8 storage (symmetric, so already centered) as i16.
 Value widenTo16(OpBuilder &b, Location loc, Value value) {
   auto type = cast<RankedTensorType>(value.getType());
@@ -381,15 +389,32 @@ Value pairPointwiseConv(OpBuilder &b, QConvOp op, Value input, Value bias,
       {accType.getDimSize(0), accType.getDimSize(1),
        accType.getDimSize(2) * accType.getDimSize(3)},
       accType.getElementType());
-  std::string name = "packed";
-  if (auto constant = op.getWeight().getDefiningOp<ConstantOp>())
-    if (auto resource = dyn_cast<DenseResourceElementsAttr>(constant.getValue()))
-      name = (resource.getRawHandle().getKey() + "_pairs").str();
   Value conv = buildPackedPairPointwiseConv(b, loc, input, *weight, bias,
-                                            flatAcc, *tile, name);
+                                            flatAcc, *tile,
+                                            pairedName(op.getWeight()));
   if (!conv)
     return {};
   return tensor::ExpandShapeOp::create(b, loc, accType, conv, flat);
+}
+
+/// An ungrouped 2-D qconv of width stride 1 over constant weights that a
+/// backend asked to pack, on its padded centered `input`: one contraction
+/// over channel pairs, or null when the op is not one.
+Value pairConv(OpBuilder &b, QConvOp op, Value input, Value bias,
+               RankedTensorType accType) {
+  std::optional<PackTile> tile = packTileOf(op);
+  auto wType = cast<RankedTensorType>(op.getWeight().getType());
+  if (!tile || op.getGroup() != 1 || wType.getRank() != 4)
+    return {};
+  std::optional<SmallVector<int64_t>> weight = centeredConstant(op.getWeight());
+  if (!weight)
+    return {};
+  Location loc = op.getLoc();
+  if (cast<RankedTensorType>(input.getType()).getElementType().isInteger(8))
+    input = widenTo16(b, loc, input);
+  return buildPackedPairConv(b, loc, input, *weight, wType.getShape().drop_front(2),
+                             bias, op.getStrides(), op.getDilations(), accType,
+                             *tile, pairedName(op.getWeight()));
 }
 
 struct QConvLowering : OpConversionPattern<QConvOp> {
@@ -414,9 +439,11 @@ struct QConvLowering : OpConversionPattern<QConvOp> {
     Type inElem = cast<RankedTensorType>(input.getType()).getElementType();
     input = padSpatial(rewriter, loc, input, pads.take_front(spatial),
                        pads.drop_front(spatial), intConst(rewriter, loc, inElem, 0));
-    Value acc = buildConv(rewriter, loc, input, weight, adaptor.getBias(),
-                          op.getStrides(), op.getDilations(), op.getGroup(),
-                          accType);
+    Value acc = pairConv(rewriter, op, input, adaptor.getBias(), accType);
+    if (!acc)
+      acc = buildConv(rewriter, loc, input, weight, adaptor.getBias(),
+                      op.getStrides(), op.getDilations(), op.getGroup(),
+                      accType);
     return replaceWithResult(rewriter, op, acc, op.getInput(), op.getWeight(), 1,
                              op.getClampMin(), op.getClampMax());
   }
@@ -443,14 +470,10 @@ struct QMatMulLowering : OpConversionPattern<QMatMulOp> {
       if (rhsValues && rhsType.getRank() == 2 &&
           lhsType.getElementType().isInteger(8))
         wide = widenTo16(rewriter, loc, lhs);
-      std::string name = "packed";
-      if (auto constant = op.getRhs().getDefiningOp<ConstantOp>())
-        if (auto resource = dyn_cast<DenseResourceElementsAttr>(constant.getValue()))
-          name = (resource.getRawHandle().getKey() + "_pairs").str();
       if (Value acc = rhsValues && rhsType.getRank() == 2
                           ? buildPackedPairMatMul(rewriter, loc, wide, *rhsValues,
                                                   adaptor.getBias(), accType,
-                                                  *tile, name)
+                                                  *tile, pairedName(op.getRhs()))
                           : Value())
         return replaceWithResult(rewriter, op, acc, op.getLhs(), op.getRhs(),
                                  outType.getRank() - 1, op.getClampMin(),

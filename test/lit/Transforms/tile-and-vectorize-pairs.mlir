@@ -4,13 +4,13 @@
 // A channel-pair contraction (loops n, block, row, p, pair, j): with a pair
 // multiply-add, each step of the pair loop interleaves the two input rows
 // (16 lanes of pairs in two 16 x i16 halves), broadcasts each of the 4
-// rows' weight pairs as one i32, and makes two calls per row, on
+// rows' weight pairs as one i32 (all four read as one vector), and makes two calls per row, on
 // accumulators held in registers across the pair loop. The last 4 columns
 // are a partial tile: the same code on 8 lanes read past the end as zeros.
 // CHECK-LABEL: func.func @pairs
 // CHECK: scf.for {{.*}} -> (vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>)
 // CHECK: vector.interleave {{.*}} : vector<16xi16> -> vector<32xi16>
-// CHECK: vector.bitcast {{.*}} : vector<2xi16> to vector<1xi32>
+// CHECK: vector.bitcast {{.*}} : vector<8xi16> to vector<4xi32>
 // CHECK: vector.bitcast {{.*}} : vector<8xi32> to vector<16xi16>
 // CHECK-COUNT-2: llvm.call_intrinsic "llvm.x86.avx2.pmadd.wd"({{.*}}) : (vector<16xi16>, vector<16xi16>) -> vector<8xi32>
 // CHECK: scf.yield {{.*}} : vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>
@@ -70,4 +70,33 @@ func.func @interleaved(%x: tensor<1x3x16x2xi16>, %w: tensor<2x3x4x2xi16>) -> ten
     linalg.yield %s : i32
   } -> tensor<1x2x4x16xi32>
   return %y : tensor<1x2x4x16xi32>
+}
+
+// -----
+
+// Packed symmetric weights stay i8: a matmul's panel (the lane side)
+// widens as it is loaded.
+// CHECK-LABEL: func.func @narrow
+// CHECK: vector.transfer_read {{.*}} : tensor<32xi8>, vector<32xi8>
+// CHECK: arith.extsi {{.*}} : vector<32xi8> to vector<32xi16>
+// CHECK: llvm.call_intrinsic "llvm.x86.avx2.pmadd.wd"
+#xn = affine_map<(m, no, ni, c, j) -> (no, c, ni, j)>
+#wn = affine_map<(m, no, ni, c, j) -> (m, c, j)>
+#accn = affine_map<(m, no, ni, c, j) -> (m, no, ni)>
+func.func @narrow(%b: tensor<2x3x16x2xi8>, %a: tensor<8x3x2xi16>) -> tensor<8x2x16xi32> {
+  %zero = arith.constant 0 : i32
+  %empty = tensor.empty() : tensor<8x2x16xi32>
+  %init = linalg.fill ins(%zero : i32) outs(%empty : tensor<8x2x16xi32>) -> tensor<8x2x16xi32>
+  %y = linalg.generic {indexing_maps = [#wn, #xn, #accn],
+                       iterator_types = ["parallel", "parallel", "parallel", "reduction", "reduction"]}
+      ins(%a, %b : tensor<8x3x2xi16>, tensor<2x3x16x2xi8>) outs(%init : tensor<8x2x16xi32>)
+      attrs = {kiln.pair_reduction = 4 : i64} {
+  ^bb0(%p: i16, %q: i8, %c: i32):
+    %ep = arith.extsi %p : i16 to i32
+    %eq = arith.extsi %q : i8 to i32
+    %m = arith.muli %ep, %eq : i32
+    %s = arith.addi %c, %m : i32
+    linalg.yield %s : i32
+  } -> tensor<8x2x16xi32>
+  return %y : tensor<8x2x16xi32>
 }

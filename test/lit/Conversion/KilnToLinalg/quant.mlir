@@ -86,17 +86,18 @@ func.func @matmul_integer(%a: tensor<3x2xui8>) -> tensor<3x2xi32> {
 
 // A 1x1 qconv marked for packing takes its input channels in pairs: the odd
 // third channel is padded with a centered zero, the weights are packed as
-// M/R x C/2 x R x 2 (i16, zero for the padding), the input is copied with
+// M/R x C/2 x R x 2 (i8: symmetric int8 weights stay one byte; zero for
+// the padding), the input is copied with
 // each pair's channels side by side, and the contraction's last loop is the
 // pair.
 // CHECK-LABEL: func.func @qconv_pairs
 // CHECK: tensor.pad %{{.*}} low[0, 0, 0] high[0, 1, 0]
 // CHECK: tensor.expand_shape %{{.*}} {{\[\[}}0], [1, 2], [3]] output_shape [1, 2, 2, 4]
 // CHECK: linalg.generic {{.*}} ins(%{{.*}} : tensor<1x2x2x4xi16>) outs(%{{.*}} : tensor<1x2x4x2xi16>)
-// CHECK: arith.constant dense<{{\[\[\[\[}}1, -2], [4, 5]], {{\[\[}}3, 0], [6, 0]]], {{\[\[\[}}7, 8], [-10, 11]], {{\[\[}}9, 0], [12, 0]]]]> : tensor<2x2x2x2xi16>
+// CHECK: arith.constant dense<{{\[\[\[\[}}1, -2], [4, 5]], {{\[\[}}3, 0], [6, 0]]], {{\[\[\[}}7, 8], [-10, 11]], {{\[\[}}9, 0], [12, 0]]]]> : tensor<2x2x2x2xi8>
 // CHECK: linalg.generic
 // CHECK-SAME: iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]
-// CHECK-SAME: ins(%{{.*}}, %{{.*}} : tensor<1x2x4x2xi16>, tensor<2x2x2x2xi16>) outs(%{{.*}} : tensor<1x2x2x4xi32>)
+// CHECK-SAME: ins(%{{.*}}, %{{.*}} : tensor<1x2x4x2xi16>, tensor<2x2x2x2xi8>) outs(%{{.*}} : tensor<1x2x2x4xi32>)
 // CHECK-SAME: kiln.pair_reduction = 5 : i64
 // Constant weights and no bias bound the accumulator: the clamp is in i32.
 // CHECK: arith.shrui
@@ -119,9 +120,9 @@ func.func @qconv_pairs(%x: tensor<1x3x2x2xui8>) -> tensor<1x4x2x2xi8> {
 // CHECK-LABEL: func.func @qmatmul_pairs
 // CHECK: tensor.pad %{{.*}} low[0, 0] high[0, 1]
 // CHECK: tensor.expand_shape %{{.*}} {{\[\[}}0], [1, 2]] output_shape [2, 2, 2]
-// CHECK: arith.constant {{.*}} : tensor<2x2x16x2xi16>
+// CHECK: arith.constant {{.*}} : tensor<2x2x16x2xi8>
 // CHECK: linalg.generic
-// CHECK-SAME: ins(%{{.*}}, %{{.*}} : tensor<2x2x2xi16>, tensor<2x2x16x2xi16>) outs(%{{.*}} : tensor<2x2x16xi32>)
+// CHECK-SAME: ins(%{{.*}}, %{{.*}} : tensor<2x2x2xi16>, tensor<2x2x16x2xi8>) outs(%{{.*}} : tensor<2x2x16xi32>)
 // CHECK-SAME: kiln.pair_reduction = 4 : i64
 // CHECK: tensor.extract_slice %{{.*}}[0, 0] [2, 20] [1, 1] : tensor<2x32xi32> to tensor<2x20xi32>
 func.func @qmatmul_pairs(%a: tensor<2x3xi8>) -> tensor<2x20xi8> {
