@@ -121,12 +121,13 @@ class QdqBuilder:
 
 
 def convnet(b):
-    """Conv+Relu, depthwise strided Conv+Clip, MaxPool, 1x1 Convs, global
+    """Strided Conv+Relu, depthwise strided Conv+Clip, MaxPool, 1x1 Convs, global
     pooling and a Gemm (transB) classifier. Scales are not round numbers, so
     the float average pooling rarely lands exactly on a rounding tie (where
     float32 and float64 sums may round apart)."""
     x = b.qdq("x", 0.0291)
-    x, s = b.conv(x, 0.0291, 3, 16, 3, act="relu", out_scale=0.0413)
+    # Stride 2: the pair kernels read the input's columns in two phases.
+    x, s = b.conv(x, 0.0291, 3, 16, 3, stride=2, act="relu", out_scale=0.0413)
     x, s = b.conv(x, s, 16, 16, 3, stride=2, group=16, act="relu6", out_scale=0.0307)
     x = b.qdq(b.node("MaxPool", [x], kernel_shape=[2, 2], strides=[2, 2]), s)
     # 1x1 convs: 15 filters (no whole register block: unpacked), then an odd
@@ -139,7 +140,7 @@ def convnet(b):
     wq, ws = b.weight(w, 0)
     bias = b.bias((b.rng.standard_normal(32) * 0.1).astype(np.float32), 0.0213, ws)
     y = b.qdq(b.node("Gemm", [x, wq, bias], transB=1), 0.0317)
-    return b.model([4, 3, 20, 20], y)
+    return b.model([4, 3, 32, 32], y)
 
 
 def matmul(b):

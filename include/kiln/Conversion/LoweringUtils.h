@@ -108,7 +108,8 @@ mlir::Value buildPackedPairPointwiseConv(mlir::OpBuilder &b, mlir::Location loc,
                                          mlir::RankedTensorType accType,
                                          const PackTile &tile,
                                          llvm::StringRef name);
-/// The integer 2-D conv form (group 1, width stride 1): `input` the padded
+/// The integer 2-D conv form (group 1; a width stride above 1 needs width
+/// dilation 1): `input` the padded
 /// N x C x H x W of i16, `weight` the M x C x KH x KW centered values; the
 /// i32 result N x M x OH x OW. Channels pair as in the pointwise form,
 /// weights packed M/R x C/2 x KH x KW x R x 2.

@@ -176,6 +176,74 @@ Value buildPackedPairPointwiseConv(OpBuilder &b, Location loc, Value input,
       b, loc, accType, conv, SmallVector<ReassociationIndices>{{0}, {1, 2}, {3}});
 }
 
+/// The pair conv of width stride s > 1: the input's columns split into s
+/// phases, N x C/2 x H x s x W/s x 2, so that tap kw = s * q + p of output
+/// column ow reads phase p at column ow + q, and a tile's lanes (V output
+/// columns) read V consecutive pairs of one phase. Weights packed
+/// M/R x C/2 x KH x ceil(KW/s) x s x R x 2, zero past KW.
+Value buildPhasedPairConv(OpBuilder &b, Location loc, Value input,
+                          ArrayRef<int64_t> weight, ArrayRef<int64_t> kernel,
+                          Value bias, ArrayRef<int64_t> strides,
+                          int64_t rowDilation, RankedTensorType accType,
+                          const PackTile &tile, StringRef name) {
+  MLIRContext *ctx = b.getContext();
+  const int64_t r = tile.rows, s = strides[1];
+  auto inType = cast<RankedTensorType>(input.getType());
+  int64_t n = accType.getDimSize(0), m = accType.getDimSize(1),
+          c = inType.getDimSize(1), h = inType.getDimSize(2),
+          kh = kernel[0], kw = kernel[1];
+  int64_t columns = llvm::divideCeil(inType.getDimSize(3), s), taps = llvm::divideCeil(kw, s);
+  int64_t pairs = (c + 1) / 2, blocks = m / r;
+  Type i16 = b.getI16Type();
+  if (columns * s != inType.getDimSize(3)) // columns no output reads
+    input = tensor::createPadHighOp(
+        RankedTensorType::get({n, c, h, columns * s}, i16), input,
+        arith::ConstantOp::create(b, loc, b.getIntegerAttr(i16, 0)),
+        /*nofold=*/false, loc, b);
+  input = channelPairs(b, loc, input); // N x C/2 x H x W x 2
+  input = tensor::ExpandShapeOp::create(
+      b, loc, RankedTensorType::get({n, pairs, h, columns, s, 2}, i16), input,
+      SmallVector<ReassociationIndices>{{0}, {1}, {2}, {3, 4}, {5}});
+  input = buildCopy(b, loc, input, dimsMap(6, {0, 1, 2, 4, 3, 5}, {}, ctx),
+                    RankedTensorType::get({n, pairs, h, s, columns, 2}, i16));
+
+  SmallVector<int64_t> packed(blocks * pairs * kh * taps * s * r * 2, 0);
+  for (int64_t f = 0; f < m; ++f)
+    for (int64_t ci = 0; ci < c; ++ci)
+      for (int64_t y = 0; y < kh; ++y)
+        for (int64_t x = 0; x < kw; ++x)
+          packed[((((((f / r) * pairs + ci / 2) * kh + y) * taps + x / s) * s + x % s) *
+                      r + f % r) * 2 + ci % 2] = weight[((f * c + ci) * kh + y) * kw + x];
+  auto wType = RankedTensorType::get({blocks, pairs, kh, taps, s, r, 2},
+                                     pairStorage(b, packed));
+  Value packedWeight = arith::ConstantOp::create(
+      b, loc, cast<TypedAttr>(makeIntConstant(wType, packed, name)));
+
+  // Loops: n, io, ii, oh, ow, pair, kh, q, p, j.
+  auto blockedType = RankedTensorType::get(
+      {n, blocks, r, accType.getDimSize(2), accType.getDimSize(3)},
+      accType.getElementType());
+  Value acc = biasAccumulator(b, loc, bias, blockedType);
+  AffineExpr d[10];
+  for (unsigned i = 0; i < 10; ++i)
+    d[i] = getAffineDimExpr(i, ctx);
+  AffineMap xMap = AffineMap::get(
+      10, 0,
+      {d[0], d[5], d[3] * strides[0] + d[6] * rowDilation, d[8], d[4] + d[7], d[9]},
+      ctx);
+  Value conv = buildContraction(
+      b, loc, {input, packedWeight}, acc,
+      {xMap, dimsMap(10, {1, 5, 6, 7, 8, 2, 9}, {}, ctx),
+       dimsMap(10, {0, 1, 2, 3, 4}, {}, ctx)},
+      5);
+  conv.getDefiningOp()->setAttr(kPairReductionAttr, b.getI64IntegerAttr(9));
+  if (tile.registerTile)
+    conv.getDefiningOp()->setAttr(kRegisterTileAttr, tile.registerTile);
+  return tensor::CollapseShapeOp::create(
+      b, loc, accType, conv,
+      SmallVector<ReassociationIndices>{{0}, {1, 2}, {3}, {4}});
+}
+
 Value buildPackedPairConv(OpBuilder &b, Location loc, Value input,
                           ArrayRef<int64_t> weight, ArrayRef<int64_t> kernel,
                           Value bias, ArrayRef<int64_t> strides,
@@ -184,13 +252,18 @@ Value buildPackedPairConv(OpBuilder &b, Location loc, Value input,
   MLIRContext *ctx = b.getContext();
   const int64_t r = tile.rows;
   auto inType = cast<RankedTensorType>(input.getType());
-  if (accType.getRank() != 4 || kernel.size() != 2 || strides[1] != 1 ||
+  if (accType.getRank() != 4 || kernel.size() != 2 ||
       !inType.getElementType().isInteger(16))
     return {};
   int64_t n = accType.getDimSize(0), m = accType.getDimSize(1),
           c = inType.getDimSize(1), kh = kernel[0], kw = kernel[1];
   if (m % r != 0 || static_cast<int64_t>(weight.size()) != m * c * kh * kw)
     return {};
+  if (strides[1] != 1)
+    return dilations[1] == 1
+               ? buildPhasedPairConv(b, loc, input, weight, kernel, bias,
+                                     strides, dilations[0], accType, tile, name)
+               : Value();
   int64_t pairs = (c + 1) / 2, blocks = m / r;
   Type i16 = b.getI16Type();
   input = channelPairs(b, loc, input);
