@@ -166,6 +166,10 @@ INT8_NOTE = (
     "above.\n\n")
 
 
+# Where bench/int8_accuracy.py's section starts in RESULTS.md.
+ACCURACY_HEADING = "## int8 OCR accuracy"
+
+
 def int8_table(args, work, models, rounds):
     """fp32 against int8 objects of each model: latency, size, compile time."""
     import numpy as np
@@ -263,7 +267,14 @@ def main():
         print("\n".join(kernels + [""] + stencils))
         cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo")
                     if l.startswith("model name")), platform.processor())
-        (ROOT / "bench/RESULTS.md").write_text(
+        # The accuracy section (the table bench/int8_accuracy.py prints) is kept.
+        results = ROOT / "bench/RESULTS.md"
+        kept = ""
+        if results.exists():
+            old = results.read_text()
+            at = old.find(ACCURACY_HEADING)
+            kept = "\n" + old[at:] if at >= 0 else ""
+        results.write_text(
             "# Benchmark results\n\n"
             "`bench/bench.py` (median of %d interleaved rounds of 3 runs each; ONNX Runtime "
             "1.30 from npm with all graph optimizations, intra-op threads as in the table, "
@@ -287,7 +298,7 @@ def main():
             % (rounds, cpu, datetime.date.today().isoformat(), "\n".join(lines),
                32 * fma_lanes(), peak, fma_lanes(), peak / (4 * fma_lanes()),
                "\n".join(kernels), "\n".join(stencils),
-               INT8_NOTE + "\n".join(int8_lines) + "\n" if int8_lines else ""))
+               INT8_NOTE + "\n".join(int8_lines) + "\n" if int8_lines else "") + kept)
     return 0
 
 
