@@ -86,17 +86,32 @@ std::optional<SmallVector<int64_t>> quantizedConstant(Value value) {
   return readIntConstant(cast.getInput(), p->isSigned);
 }
 
-std::optional<SmallVector<double>> dequantizedConstant(Value value) {
+bool isQuantizedConstant(Value value) {
+  auto cast = value.getDefiningOp<StorageCastOp>();
+  return cast && quantParamsOf(value.getType()) &&
+         cast.getInput().getDefiningOp<ConstantOp>();
+}
+
+std::optional<SmallVector<int64_t>> centeredConstant(Value value) {
   std::optional<SmallVector<int64_t>> q = quantizedConstant(value);
   if (!q)
     return std::nullopt;
   QuantParams p = *quantParamsOf(value.getType());
   ArrayRef<int64_t> shape = cast<RankedTensorType>(value.getType()).getShape();
+  for (size_t i = 0; i < q->size(); ++i)
+    (*q)[i] -= p.zeroPoint(sliceOfElement(shape, p.axis, static_cast<int64_t>(i)));
+  return q;
+}
+
+std::optional<SmallVector<double>> dequantizedConstant(Value value) {
+  std::optional<SmallVector<int64_t>> q = centeredConstant(value);
+  if (!q)
+    return std::nullopt;
+  QuantParams p = *quantParamsOf(value.getType());
+  ArrayRef<int64_t> shape = cast<RankedTensorType>(value.getType()).getShape();
   SmallVector<double> real(q->size());
-  for (size_t i = 0; i < q->size(); ++i) {
-    int64_t slice = sliceOfElement(shape, p.axis, static_cast<int64_t>(i));
-    real[i] = ((*q)[i] - p.zeroPoint(slice)) * p.scale(slice);
-  }
+  for (size_t i = 0; i < q->size(); ++i)
+    real[i] = (*q)[i] * p.scale(sliceOfElement(shape, p.axis, static_cast<int64_t>(i)));
   return real;
 }
 

@@ -54,6 +54,13 @@ int64_t sliceOfElement(llvm::ArrayRef<int64_t> shape, std::optional<int32_t> axi
 /// kiln.constant), read by its type's signedness; nullopt for any other value.
 std::optional<llvm::SmallVector<int64_t>> quantizedConstant(mlir::Value value);
 
+/// Whether `value` is a quantized constant, without reading its values.
+bool isQuantizedConstant(mlir::Value value);
+
+/// The integers of a quantized constant minus their slices' zero points;
+/// nullopt for any other value.
+std::optional<llvm::SmallVector<int64_t>> centeredConstant(mlir::Value value);
+
 /// The real values of a quantized constant: (q - zero point) * scale of each
 /// element's slice; nullopt for any other value.
 std::optional<llvm::SmallVector<double>> dequantizedConstant(mlir::Value value);

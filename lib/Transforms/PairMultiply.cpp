@@ -3,10 +3,10 @@
 // x86's pmaddwd multiplies 16-bit lanes and adds each adjacent pair of
 // products into one 32-bit lane: two multiply-accumulate steps of a
 // contraction per instruction, where an i32 multiply (pmulld) does one at
-// twice the cost. A channel-pair tile feeds it directly: the two input rows
-// of a pair interleave into (x0[p], x1[p]) lanes, each output row's weight
-// pair (w0, w1) is one 32-bit broadcast, and the products land in lane p in
-// order, so the accumulators need no shuffles.
+// twice the cost. A channel-pair tile feeds it directly: the lowering lays
+// the input out with each pair's values side by side, (x0[p], x1[p]), each
+// output row's weight pair (w0, w1) is one 32-bit broadcast, and the
+// products land in lane p in order, so neither side needs shuffles.
 //
 //===----------------------------------------------------------------------===//
 #include "PairMultiply.h"
@@ -27,8 +27,7 @@ struct PairTile {
   unsigned pair;                // the reduction loop, extent 2
   unsigned lane;                // the accumulator's contiguous loop
   std::optional<unsigned> row;  // the other parallel loop, if any
-  OpOperand *x = nullptr;       // indexed (pair, lane) or (lane, pair)
-  bool interleaved = false;     // x is (lane, pair): pairs adjacent
+  OpOperand *x = nullptr;       // indexed (lane, pair): pairs adjacent
   OpOperand *w = nullptr;       // indexed (row, pair) or (pair)
 };
 
@@ -76,11 +75,8 @@ std::optional<PairTile> matchPairTile(linalg::GenericOp op) {
     wLoops.insert(wLoops.begin(), *tile.row);
   for (OpOperand *in : op.getDpsInputOperands()) {
     SmallVector<unsigned> loops = loopsOf(op.getMatchingIndexingMap(in));
-    if (loops == SmallVector<unsigned>{tile.pair, tile.lane} ||
-        loops == SmallVector<unsigned>{tile.lane, tile.pair}) {
+    if (loops == SmallVector<unsigned>{tile.lane, tile.pair})
       tile.x = in;
-      tile.interleaved = loops.front() == tile.lane;
-    }
     else if (loops == wLoops)
       tile.w = in;
   }
@@ -95,8 +91,6 @@ std::optional<PairTile> matchPairTile(linalg::GenericOp op) {
 }
 
 } // namespace
-
-bool isPairTile(linalg::GenericOp op) { return matchPairTile(op).has_value(); }
 
 LogicalResult vectorizePairTile(RewriterBase &rewriter, linalg::GenericOp op,
                                 StringRef intrinsic, int64_t lanes) {
@@ -133,21 +127,12 @@ LogicalResult vectorizePairTile(RewriterBase &rewriter, linalg::GenericOp op,
                                           indices, pad, bounded);
   };
 
-  // (x0[p], x1[p]) pairs, `lanes` inputs per call: as laid out, or
-  // interleaved from the two rows.
-  Value pairs;
+  // (x0[p], x1[p]) pairs, `lanes` inputs per call, as they lie in memory:
+  // one flat read.
   Type xElem = cast<RankedTensorType>(tile->x->get().getType()).getElementType();
-  if (tile->interleaved) {
-    // Contiguous: one flat read, as the pairs lie in memory.
-    Value flat = tensor::CollapseShapeOp::create(
-        rewriter, loc, tile->x->get(), SmallVector<ReassociationIndices>{{0, 1}});
-    pairs = read(flat, {2 * padded}, xElem, whole, {});
-  } else {
-    Value x = read(tile->x->get(), {2, padded}, xElem, whole, {});
-    pairs = vector::InterleaveOp::create(
-        rewriter, loc, vector::ExtractOp::create(rewriter, loc, x, 0),
-        vector::ExtractOp::create(rewriter, loc, x, 1));
-  }
+  Value flat = tensor::CollapseShapeOp::create(
+      rewriter, loc, tile->x->get(), SmallVector<ReassociationIndices>{{0, 1}});
+  Value pairs = read(flat, {2 * padded}, xElem, whole, {});
   if (xElem != i16) // sign-extending loads (pmovsxbw)
     pairs = arith::ExtSIOp::create(
         rewriter, loc,
@@ -204,8 +189,7 @@ LogicalResult vectorizePairTile(RewriterBase &rewriter, linalg::GenericOp op,
                                           ArrayRef<bool>{whole})
               ->getResult(0);
   }
-  Value written = acc;
-  rewriter.replaceOp(op, written);
+  rewriter.replaceOp(op, acc);
   return success();
 }
 

@@ -11,16 +11,13 @@
 
 namespace kiln {
 
-/// A register tile `acc[r][p] += x[j][p] * w[r][j]` summed over j = 0, 1,
-/// with i16 operands and an i32 accumulator: what the channel-pair
-/// contractions (kiln.pair_reduction) leave once their other reductions
-/// step by one and unit dims are dropped.
-bool isPairTile(mlir::linalg::GenericOp op);
-
-/// Replaces pair tile `op` by vector code: the two rows of x interleaved
-/// into (x0, x1) pairs, each row's weight pair broadcast, and one call of
-/// `intrinsic` (pair multiply-add, `lanes` i16 inputs) per `lanes` / 2
-/// outputs. Fails, leaving `op`, on any other op.
+/// Replaces a pair tile `op`, `acc[r][p] += x[p][j] * w[r][j]` summed over
+/// j = 0, 1 (i16 or i8 operands, i32 accumulator: what the channel-pair
+/// contractions, kiln.pair_reduction, leave once their other reductions step
+/// by one and unit dims are dropped), by vector code: x read as a flat run
+/// of pairs, each row's weight pair broadcast, one call of `intrinsic`
+/// (pair multiply-add, `lanes` i16 inputs) per `lanes` / 2 outputs. Fails,
+/// leaving `op`, on any other op.
 mlir::LogicalResult vectorizePairTile(mlir::RewriterBase &rewriter,
                                       mlir::linalg::GenericOp op,
                                       llvm::StringRef intrinsic, int64_t lanes);

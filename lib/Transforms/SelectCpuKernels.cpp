@@ -144,10 +144,10 @@ struct KilnSelectCpuKernelsPass
         if (conv.getGroup() == 1 && isF32Constant(conv.getWeight()))
           mark(op, rows, lanes, /*registerTile=*/false);
       } else if (auto qconv = dyn_cast<QConvOp>(op)) {
-        if (qconv.getGroup() == 1 && quantizedConstant(qconv.getWeight()))
+        if (qconv.getGroup() == 1 && isQuantizedConstant(qconv.getWeight()))
           mark(op, rows, lanes, /*registerTile=*/false);
       } else if (auto qmatmul = dyn_cast<QMatMulOp>(op)) {
-        if (quantizedConstant(qmatmul.getRhs()))
+        if (isQuantizedConstant(qmatmul.getRhs()))
           mark(op, rows, lanes, /*registerTile=*/false);
       } else if (auto matmul = dyn_cast<MatMulOp>(op)) {
         if (isF32Constant(matmul.getRhs()))

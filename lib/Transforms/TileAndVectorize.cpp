@@ -571,7 +571,7 @@ struct KilnTileAndVectorizePass
     });
     for (linalg::LinalgOp op : tiles) {
       auto generic = dyn_cast<linalg::GenericOp>(op.getOperation());
-      if (generic && !pairIntrinsic.empty() && isPairTile(generic) &&
+      if (generic && !pairIntrinsic.empty() &&
           succeeded(vectorizePairTile(rewriter, generic, pairIntrinsic,
                                       pairLanes)))
         continue;

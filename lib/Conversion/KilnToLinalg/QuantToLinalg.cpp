@@ -145,18 +145,6 @@ struct DequantizeLowering : OpConversionPattern<DequantizeOp> {
   }
 };
 
-/// The values of quantized constant `original` minus their zero points.
-std::optional<SmallVector<int64_t>> centeredConstant(Value original) {
-  std::optional<SmallVector<int64_t>> q = quantizedConstant(original);
-  if (!q)
-    return std::nullopt;
-  QuantParams p = *quantParamsOf(original.getType());
-  ArrayRef<int64_t> shape = cast<RankedTensorType>(original.getType()).getShape();
-  for (size_t i = 0; i < q->size(); ++i)
-    (*q)[i] -= p.zeroPoint(sliceOfElement(shape, p.axis, i));
-  return q;
-}
-
 /// `value` (storage of `quantType`) minus its zero points, as the narrowest
 /// signed type that holds the difference: the i8 storage itself when it is
 /// signed and symmetric, else i16. Constants are centered at compile time.
