@@ -159,11 +159,13 @@ def kernel_table(args, work):
 
 
 INT8_NOTE = (
-    "\n## int8 against fp32 (`bench/bench.py --int8`)\n\n"
+    "\n## int8 against fp32 and ONNX Runtime (`bench/bench.py --int8`)\n\n"
     "Each model compiled twice with `--cpu native`: fp32, and `--quantize int8 "
-    "--calibrate DIR` over 8 random samples uniform in [-1, 1] (this table times the "
-    "kernels; accuracy needs real calibration data). Median of the same rounds as "
-    "above.\n\n")
+    "--calibrate DIR` over %d random samples uniform in [-1, 1] (this table times the "
+    "kernels; accuracy needs real calibration data). ORT int8 runs the same "
+    "quantization: the QDQ model `--emit onnx` writes from the same calibration. "
+    "Median of the same rounds as above; compile s includes calibration.\n\n")
+CALIBRATION_SAMPLES = 32
 
 
 # Where bench/int8_accuracy.py's section starts in RESULTS.md.
@@ -171,19 +173,22 @@ ACCURACY_HEADING = "## int8 OCR accuracy"
 
 
 def int8_table(args, work, models, rounds):
-    """fp32 against int8 objects of each model: latency, size, compile time."""
+    """fp32 and int8 objects of each model, and ORT on the same QDQ model:
+    latency, size, compile time."""
     import numpy as np
-    lines = ["| model | threads | fp32 ms | int8 ms | int8/fp32 | fp32 bytes | int8 bytes "
-             "| int8/fp32 size | int8 compile s |", "|---|---|---|---|---|---|---|---|---|"]
+    lines = ["| model | threads | fp32 ms | int8 ms | int8/fp32 | ORT int8 ms | int8/ORT int8 "
+             "| fp32 bytes | int8 bytes | int8/fp32 size | int8 compile s |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
     for name, file, shape in models:
         dims = [int(d) for d in shape.split("x")]
         cal = work / (name + "_cal")
         cal.mkdir(exist_ok=True)
         rng = np.random.default_rng(0)
-        for i in range(8):
+        for i in range(CALIBRATION_SAMPLES):
             np.save(cal / ("%d.npy" % i), rng.uniform(-1, 1, dims).astype(np.float32))
+        quantize = ["--quantize", "int8", "--calibrate", str(cal)]
         objs = {}
-        for tag, extra in (("f32", []), ("int8", ["--quantize", "int8", "--calibrate", str(cal)])):
+        for tag, extra in (("f32", []), ("int8", quantize)):
             obj = work / ("%s_%s.o" % (name, tag))
             out = subprocess.run([args.kilnc, str(ASSETS / file), "-o", str(obj), "--name",
                                   "%s_%s" % (name, tag), "--shape", "x=" + shape, "--cpu",
@@ -193,14 +198,19 @@ def int8_table(args, work, models, rounds):
             exe = work / ("%s_%s" % (name, tag))
             build_timer(args, work, "%s_%s" % (name, tag), obj, exe)
             objs[tag] = (exe, obj.stat().st_size, seconds)
+        qdq = work / (name + "_qdq.onnx")
+        subprocess.run([args.kilnc, str(ASSETS / file), "-o", str(qdq), "--shape", "x=" + shape,
+                        "--emit", "onnx"] + quantize, check=True)
         for threads in [int(t) for t in args.threads.split(",")]:
-            times = {"f32": [], "int8": []}
+            times = {"f32": [], "int8": [], "ort": []}
             for _ in range(rounds):
-                for tag in times:
+                for tag in ("f32", "int8"):
                     times[tag].append(float(run([str(objs[tag][0]), "3", str(threads)])))
-            f, q = statistics.median(times["f32"]), statistics.median(times["int8"])
-            lines.append("| %s | %d | %.2f | %.2f | %.2f | %d | %d | %.2f | %.1f |" % (
-                name, threads, f, q, q / f, objs["f32"][1], objs["int8"][1],
+                times["ort"].append(float(run(["node", str(ROOT / "bench/ort_timing.js"),
+                                               str(qdq), shape, "3", str(threads)])))
+            f, q, o = (statistics.median(times[t]) for t in ("f32", "int8", "ort"))
+            lines.append("| %s | %d | %.2f | %.2f | %.2f | %.2f | %.2f | %d | %d | %.2f | %.1f |" % (
+                name, threads, f, q, q / f, o, q / o, objs["f32"][1], objs["int8"][1],
                 objs["int8"][1] / objs["f32"][1], objs["int8"][2]))
     return lines
 
@@ -298,7 +308,7 @@ def main():
             % (rounds, cpu, datetime.date.today().isoformat(), "\n".join(lines),
                32 * fma_lanes(), peak, fma_lanes(), peak / (4 * fma_lanes()),
                "\n".join(kernels), "\n".join(stencils),
-               INT8_NOTE + "\n".join(int8_lines) + "\n" if int8_lines else "") + kept)
+               INT8_NOTE % CALIBRATION_SAMPLES + "\n".join(int8_lines) + "\n" if int8_lines else "") + kept)
     return 0
 
 

@@ -13,7 +13,9 @@ const ort = require(ortPath);
   const sep = rest.indexOf('--');
   const inputs = rest.slice(0, sep), outputs = rest.slice(sep + 1);
   const session = await ort.InferenceSession.create(model, {
-    graphOptimizationLevel: 'all', intraOpNumThreads: 1, interOpNumThreads: 1,
+    graphOptimizationLevel: process.env.KILN_ORT_OPTIMIZATION || 'all',
+    intraOpNumThreads: 1, interOpNumThreads: 1,
+    logSeverityLevel: 3,
   });
   const dims = shapes.split(',').map((s) => s.split('x').map(Number));
   const feeds = {};

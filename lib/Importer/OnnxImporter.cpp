@@ -7,6 +7,7 @@
 #include "kiln/Importer/OnnxImporter.h"
 
 #include "GraphImporter.h"
+#include "ModelLoading.h"
 #include "Kiln/KilnDialect.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -140,39 +141,34 @@ int64_t defaultOpset(const onnx::ModelProto &model) {
 
 } // namespace
 
-OwningOpRef<ModuleOp> importOnnxFile(MLIRContext &context,
-                                     const std::string &path,
-                                     const ImportOptions &options,
-                                     std::string &error) {
-  context.loadDialect<KilnDialect, func::FuncDialect>();
-
+bool loadOnnxModel(const std::string &path, const ImportOptions &options,
+                   onnx::ModelProto &model, std::string &error) {
   auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
                                             /*RequiresNullTerminator=*/false);
   if (!buffer) {
     error = path + ": cannot read file: " + buffer.getError().message();
-    return nullptr;
+    return false;
   }
   if ((*buffer)->getBufferSize() > static_cast<size_t>(INT_MAX)) {
     error = path + ": file is larger than 2 GiB; store weights as external data";
-    return nullptr;
+    return false;
   }
-  onnx::ModelProto model;
   if (!model.ParseFromArray((*buffer)->getBufferStart(),
                             static_cast<int>((*buffer)->getBufferSize()))) {
     error = path + ": not a valid ONNX model (malformed or truncated protobuf)";
-    return nullptr;
+    return false;
   }
   if (!model.has_graph() || model.graph().output_size() == 0 ||
       model.ir_version() <= 0) {
     error = path + ": not a valid ONNX model (no graph outputs or IR version)";
-    return nullptr;
+    return false;
   }
   int64_t opset = defaultOpset(model);
   constexpr int64_t kMaxOpset = 21;
   if (opset < 1 || opset > kMaxOpset) {
     error = path + ": opset " + std::to_string(opset) +
             " is not supported (1 to " + std::to_string(kMaxOpset) + ")";
-    return nullptr;
+    return false;
   }
 
   onnx::GraphProto &graph = *model.mutable_graph();
@@ -182,7 +178,7 @@ OwningOpRef<ModuleOp> importOnnxFile(MLIRContext &context,
     if (!node.domain().empty() && node.domain() != "ai.onnx") {
       error = path + ": node '" + node.name() + "' (" + node.op_type() +
               "): unsupported operator (domain '" + node.domain() + "')";
-      return nullptr;
+      return false;
     }
     // An operator newer than the model's opset is a malformed model, not a
     // missing feature.
@@ -191,14 +187,14 @@ OwningOpRef<ModuleOp> importOnnxFile(MLIRContext &context,
         onnx::OpSchemaRegistry::Schema(node.op_type(), kMaxOpset) != nullptr) {
       error = path + ": node '" + node.name() + "' (" + node.op_type() +
               "): not defined in opset " + std::to_string(opset);
-      return nullptr;
+      return false;
     }
   }
   std::set<std::string> initializerNames;
   for (const auto &init : graph.initializer())
     initializerNames.insert(init.name());
   if (!bindInputShapes(graph, initializerNames, options, path, error))
-    return nullptr;
+    return false;
 
   try {
     onnx::shape_inference::InferShapes(
@@ -207,9 +203,32 @@ OwningOpRef<ModuleOp> importOnnxFile(MLIRContext &context,
                                     /*data_prop=*/true));
   } catch (const std::exception &e) {
     error = path + ": shape inference failed: " + firstLine(e.what());
-    return nullptr;
+    return false;
   }
+  return true;
+}
 
+OwningOpRef<ModuleOp> importOnnxFile(MLIRContext &context,
+                                     const std::string &path,
+                                     const ImportOptions &options,
+                                     std::string &error) {
+  onnx::ModelProto model;
+  if (!loadOnnxModel(path, options, model, error))
+    return nullptr;
+  return importOnnxModel(context, model, path, options, error);
+}
+
+OwningOpRef<ModuleOp> importOnnxModel(MLIRContext &context,
+                                      const onnx::ModelProto &model,
+                                      const std::string &path,
+                                      const ImportOptions &options,
+                                      std::string &error, TensorShapes *shapes) {
+  context.loadDialect<KilnDialect, func::FuncDialect>();
+  const onnx::GraphProto &graph = model.graph();
+  int64_t opset = defaultOpset(model);
+  std::set<std::string> initializerNames;
+  for (const auto &init : graph.initializer())
+    initializerNames.insert(init.name());
   std::string modelDir =
       std::string(llvm::sys::path::parent_path(path));
   GraphImporter importer(&context, path, opset);
@@ -311,6 +330,16 @@ OwningOpRef<ModuleOp> importOnnxFile(MLIRContext &context,
     error = path + ": imported graph is invalid: " + message;
     return nullptr;
   }
+  if (shapes)
+    for (const auto &[name, imported] : importer.values) {
+      if (imported.value)
+        if (auto type = dyn_cast<RankedTensorType>(imported.value.getType())) {
+          (*shapes)[name] = std::vector<int64_t>(type.getShape());
+          continue;
+        }
+      if (imported.constant)
+        (*shapes)[name] = imported.constant->dims;
+    }
   return module;
 }
 

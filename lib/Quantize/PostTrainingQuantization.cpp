@@ -41,6 +41,30 @@ std::string nodeName(Operation *op) {
   return "";
 }
 
+/// `value` as a tensor of the ONNX graph. An op the frontend folded others
+/// into (a conv with its BatchNormalization) computes the last one's output.
+QdqTensor sourceTensor(func::FuncOp func, Value value, const Int8Params &params) {
+  QdqTensor t;
+  t.scale = params.scale;
+  t.zeroPoint = params.zeroPoint;
+  ArrayRef<int64_t> shape = cast<RankedTensorType>(value.getType()).getShape();
+  t.dims.assign(shape.begin(), shape.end());
+  if (auto arg = dyn_cast<BlockArgument>(value)) {
+    if (auto names = func->getAttrOfType<ArrayAttr>("kiln.input_names"))
+      t.graphInput = cast<StringAttr>(names[arg.getArgNumber()]).str();
+    return t;
+  }
+  Location loc = value.getDefiningOp()->getLoc();
+  if (auto fused = dyn_cast<FusedLoc>(loc))
+    for (Location inner : fused.getLocations())
+      if (auto name = dyn_cast<NameLoc>(inner))
+        t.node = name.getName().str();
+  if (auto name = dyn_cast<NameLoc>(loc))
+    t.node = name.getName().str();
+  t.result = cast<OpResult>(value).getResultNumber();
+  return t;
+}
+
 /// The output an integer kernel would produce: through one Relu or Clip.
 Value fusedOutput(Operation *op) {
   Value out = op->getResult(0);
@@ -52,10 +76,14 @@ Value fusedOutput(Operation *op) {
   return out;
 }
 
-/// Why `op` cannot be quantized, or "" with `c` filled in.
-std::string examine(Operation *op, Candidate &c) {
+/// Why `op` cannot or should not be quantized, or "" with `c` filled in.
+std::string examine(Operation *op, const QuantizationOptions &options, Candidate &c) {
   c.op = op;
   if (auto conv = dyn_cast<ConvOp>(op)) {
+    int64_t group = conv.getGroup();
+    int64_t channels = cast<RankedTensorType>(conv.getInput().getType()).getDimSize(1);
+    if (!options.floatDepthwise.empty() && group > 1 && group == channels)
+      return options.floatDepthwise;
     c.input = conv.getInput();
     c.weightOperand = 1;
     c.weightAxis = 0;
@@ -83,19 +111,34 @@ std::string examine(Operation *op, Candidate &c) {
   return "";
 }
 
+/// Largest |bias| in int32 units (input scale x weight scale): it leaves
+/// the accumulator room for 2^30 of products.
+constexpr double kMaxBiasUnits = 1 << 30;
+
 /// Symmetric per-channel int8 weights: storage_cast(constant) -> dequantize.
-Value quantizedWeight(OpBuilder &b, Location loc, Value weight, int64_t axis) {
+/// A channel whose bias would not fit int32 at input scale x weight scale
+/// (weights near zero) gets a coarser weight scale instead. `scales`
+/// receives the weight scales.
+Value quantizedWeight(OpBuilder &b, Location loc, Value weight, int64_t axis,
+                      Value bias, double inputScale, SmallVector<double> &scales) {
   auto type = cast<RankedTensorType>(weight.getType());
   SmallVector<float> w = *readF32Constant(weight);
   int64_t channels = type.getDimSize(axis);
   auto channelOf = [&](size_t i) {
     return sliceOfElement(type.getShape(), static_cast<int32_t>(axis), i);
   };
-  SmallVector<double> scales(channels, 0);
+  scales.assign(channels, 0);
   for (size_t i = 0; i < w.size(); ++i)
-    scales[channelOf(i)] = std::max<double>(scales[channelOf(i)], std::fabs(w[i]));
+    scales[channelOf(i)] = std::max<double>(scales[channelOf(i)], std::fabs(w[i]) / 127.0);
+  std::optional<SmallVector<float>> biases =
+      bias ? readF32Constant(bias) : std::nullopt;
+  if (biases && (biases->size() == 1 || int64_t(biases->size()) == channels))
+    for (int64_t c = 0; c < channels; ++c)
+      scales[c] = std::max<double>(
+          scales[c], std::fabs((*biases)[biases->size() == 1 ? 0 : c]) /
+                         (inputScale * kMaxBiasUnits));
   for (double &s : scales)
-    s = s > 0 ? s / 127.0 : 1.0; // an all-zero channel: any scale
+    s = s > 0 ? static_cast<float>(s) : 1.0; // float32, as ONNX stores it
   SmallVector<int64_t> q(w.size());
   for (size_t i = 0; i < w.size(); ++i)
     q[i] = std::clamp<int64_t>(
@@ -117,7 +160,7 @@ struct ModelPlan {
   llvm::MapVector<Value, size_t> observed; // value -> index
 };
 
-ModelPlan planModel(func::FuncOp func) {
+ModelPlan planModel(func::FuncOp func, const QuantizationOptions &options) {
   ModelPlan plan;
   func.walk([&](Operation *op) {
     if (!isa<ConvOp, GemmOp, MatMulOp>(op))
@@ -126,7 +169,7 @@ ModelPlan planModel(func::FuncOp func) {
     d.name = nodeName(op);
     d.op = op->getName().stripDialect().str();
     Candidate c;
-    d.reason = examine(op, c);
+    d.reason = examine(op, options, c);
     if (!d.reason.empty())
       return;
     d.quantized = true;
@@ -156,7 +199,8 @@ void returnAlso(func::FuncOp func, ArrayRef<Value> values) {
 /// observed value that got one (null for the others).
 SmallVector<Value> insertQdq(func::FuncOp func, const ModelPlan &plan,
                              const std::vector<Int8Params> &params,
-                             const std::vector<bool> &enabled) {
+                             const std::vector<bool> &enabled,
+                             std::vector<std::vector<double>> *weightScales = nullptr) {
   MLIRContext *ctx = func.getContext();
   SmallVector<Value> dequantized(plan.observed.size());
   auto qdq = [&](Value value) {
@@ -192,9 +236,14 @@ SmallVector<Value> insertQdq(func::FuncOp func, const ModelPlan &plan,
       continue;
     OpBuilder b(c.op);
     c.op->setOperand(0, dequantized[plan.observed.lookup(c.input)]);
+    Value bias = c.op->getNumOperands() > 2 ? c.op->getOperand(2) : Value();
+    SmallVector<double> scales;
     c.op->setOperand(c.weightOperand,
-                     quantizedWeight(b, c.op->getLoc(),
-                                     c.op->getOperand(c.weightOperand), c.weightAxis));
+                     quantizedWeight(b, c.op->getLoc(), c.op->getOperand(c.weightOperand),
+                                     c.weightAxis, bias,
+                                     params[plan.observed.lookup(c.input)].scale, scales));
+    if (weightScales)
+      (*weightScales)[i].assign(scales.begin(), scales.end());
   }
   return dequantized;
 }
@@ -231,7 +280,7 @@ bool quantizePostTraining(ModuleOp module, const std::string &entry,
     return false;
   summary.samples = samples.size();
   auto func = module.lookupSymbol<func::FuncOp>(entry);
-  ModelPlan plan = planModel(func);
+  ModelPlan plan = planModel(func, options);
   summary.layers = plan.layers;
   if (plan.candidates.empty())
     return true;
@@ -242,7 +291,7 @@ bool quantizePostTraining(ModuleOp module, const std::string &entry,
   auto cloneWith = [&](auto &&change) -> std::unique_ptr<InProcessModel> {
     OwningOpRef<ModuleOp> probe = floatModule->clone();
     auto probeFunc = probe->lookupSymbol<func::FuncOp>(entry);
-    ModelPlan probePlan = planModel(probeFunc);
+    ModelPlan probePlan = planModel(probeFunc, options);
     change(probeFunc, probePlan);
     std::unique_ptr<InProcessModel> runner =
         InProcessModel::compile(*probe, entry, error);
@@ -359,13 +408,16 @@ bool quantizePostTraining(ModuleOp module, const std::string &entry,
     summary.outputError = outputError;
     summary.evaluated = true;
   }
-  insertQdq(func, plan, params, enabled);
+  // Before insertQdq rewires them: the values as the float model had them.
   for (auto [i, c] : llvm::enumerate(plan.candidates)) {
     LayerDecision &d = summary.layers[plan.layerOfCandidate[i]];
-    const Int8Params &p = params[plan.observed.lookup(c.output)];
-    d.outputScale = p.scale;
-    d.outputZeroPoint = p.zeroPoint;
+    d.input = sourceTensor(func, c.input, params[plan.observed.lookup(c.input)]);
+    d.output = sourceTensor(func, c.output, params[plan.observed.lookup(c.output)]);
   }
+  std::vector<std::vector<double>> weightScales(plan.candidates.size());
+  insertQdq(func, plan, params, enabled, &weightScales);
+  for (auto [i, c] : llvm::enumerate(plan.candidates))
+    summary.layers[plan.layerOfCandidate[i]].weightScales = weightScales[i];
   return true;
 }
 

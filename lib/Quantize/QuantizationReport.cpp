@@ -37,8 +37,8 @@ std::string renderQuantizationHtml(const QuantizationSummary &summary) {
     os << "<tr><td>" << escapeXml(d.name) << "</td><td>" << d.op << "</td><td>"
        << (d.quantized ? "yes" : "no") << "</td><td>";
     if (d.quantized)
-      os << llvm::formatv("{0:E3}", d.outputScale).str() << "</td><td>"
-         << d.outputZeroPoint;
+      os << llvm::formatv("{0:E3}", d.output.scale).str() << "</td><td>"
+         << d.output.zeroPoint;
     else
       os << "</td><td>";
     os << "</td><td>" << error(d) << "</td><td>" << added(d) << "</td><td>"
@@ -58,8 +58,8 @@ std::string renderQuantizationCsv(const QuantizationSummary &summary) {
       if (c == ',' || c == '"')
         c = ';';
     os << d.name << "," << d.op << "," << (d.quantized ? 1 : 0) << ","
-       << (d.quantized ? llvm::formatv("{0:E6}", d.outputScale).str() : "") << ","
-       << (d.quantized ? std::to_string(d.outputZeroPoint) : "") << "," << error(d)
+       << (d.quantized ? llvm::formatv("{0:E6}", d.output.scale).str() : "") << ","
+       << (d.quantized ? std::to_string(d.output.zeroPoint) : "") << "," << error(d)
        << "," << added(d) << "," << reason << "\n";
   }
   return os.str();

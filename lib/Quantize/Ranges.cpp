@@ -143,7 +143,9 @@ Int8Params int8Asymmetric(Range range) {
   Int8Params p;
   if (hi - lo <= 0)
     return p; // all zeros: any scale represents them
-  p.scale = (hi - lo) / 255.0;
+  // A float32 value, as ONNX stores scales: the model --emit onnx writes
+  // then computes exactly what the object does.
+  p.scale = static_cast<float>((hi - lo) / 255.0);
   p.zeroPoint = std::clamp<int64_t>(
       static_cast<int64_t>(std::nearbyint(-128 - lo / p.scale)), -128, 127);
   return p;

@@ -101,6 +101,25 @@ std::optional<SmallVector<double>> biasValues(Value bias) {
 /// not a constant. One value broadcasts to all `channels`.
 Value int32Bias(OpBuilder &b, Location loc, Value bias, int64_t channels,
                 double inputScale, const QuantParams &weight) {
+  auto type = RankedTensorType::get({channels}, b.getI32Type());
+  // Already int32 at that scale (to float32 rounding), as QDQ writers store
+  // it: the integers themselves, since rounding q * scale back would move
+  // large ones.
+  if (Value q = quantizedSource(bias)) {
+    std::optional<QuantParams> p = quantParamsOf(q.getType());
+    std::optional<SmallVector<int64_t>> values = quantizedConstant(q);
+    auto matches = [&] {
+      for (int64_t c = 0; c < channels; ++c) {
+        double want = inputScale * weight.scale(c);
+        if (p->zeroPoint(c) != 0 || std::fabs(p->scale(c) - want) > 1e-6 * want)
+          return false;
+      }
+      return true;
+    };
+    if (p && values && p->bits == 32 &&
+        int64_t(values->size()) == channels && matches())
+      return ConstantOp::create(b, loc, makeIntConstant(type, *values, "bias_i32"));
+  }
   std::optional<SmallVector<double>> real = biasValues(bias);
   if (!real || (real->size() != 1 && int64_t(real->size()) != channels))
     return {};
@@ -111,7 +130,6 @@ Value int32Bias(OpBuilder &b, Location loc, Value bias, int64_t channels,
     q[c] = static_cast<int64_t>(std::clamp<double>(
         v, std::numeric_limits<int32_t>::min(), std::numeric_limits<int32_t>::max()));
   }
-  auto type = RankedTensorType::get({channels}, b.getI32Type());
   return ConstantOp::create(b, loc, makeIntConstant(type, q, "bias_i32"));
 }
 

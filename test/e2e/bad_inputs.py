@@ -111,7 +111,9 @@ def cases(work):
     yield "unknown option", [relu, "--frobnicate"], "unknown option '--frobnicate'"
     yield "empty option value", [relu, "--cpu="], "--cpu needs a value"
     yield "misspelt option", [relu, "--shapes", "x=1"], "unknown option '--shapes'"
-    yield "bad --emit", [relu, "--emit", "exe"], "--emit must be obj, asm, llvm or mlir"
+    yield "bad --emit", [relu, "--emit", "exe"], "--emit must be obj, asm, llvm, mlir or onnx"
+    yield "--emit onnx alone", [relu, "--emit", "onnx"], \
+        "--emit onnx writes the model as --quantize made it; it needs --quantize int8"
     yield "bad --name", [relu, "--name", "my-net"], "is not a C identifier"
     yield "run-time QDQ scale", [write(work, "qscale.onnx", model(
         [helper.make_node("QuantizeLinear", ["x", "s"], ["y"], name="q")],

@@ -1,7 +1,7 @@
 //===- kilnc.cpp - Compile an ONNX model into an object file and header ---===//
 //
 //   kilnc MODEL.onnx -o OUT.o [--name NAME] [--target TRIPLE] [--cpu CPU]
-//                    [--shape INPUT=D0xD1x...]... [--emit obj|asm|llvm|mlir]
+//                    [--shape INPUT=D0xD1x...]... [--emit obj|asm|llvm|mlir|onnx]
 //                    [--report DIR] [--verbose]
 //
 // Options are llvm::cl options, declared once below; `--help` lists them,
@@ -65,7 +65,8 @@ cl::list<std::string> inputShapes(
     "shape", cl::desc("Binds an input's dynamic dimensions (repeatable)"),
     cl::value_desc("INPUT=D0xD1x..."), cl::cat(kilnCategory));
 cl::opt<std::string> emitKind("emit",
-                              cl::desc("What to write: obj, asm, llvm, mlir"),
+                              cl::desc("What to write: obj, asm, llvm, mlir, or onnx (the "
+                                       "model as --quantize made it, in QDQ form)"),
                               cl::value_desc("KIND"), cl::init("obj"),
                               cl::cat(kilnCategory));
 cl::opt<std::string> reportDir(
@@ -94,6 +95,10 @@ cl::opt<std::string> kernelChoice(
     cl::desc("halide: call the Halide kernels where the target has them; "
              "mlir: compile every op with MLIR (to compare the two)"),
     cl::init("halide"), cl::Hidden, cl::cat(kilnCategory));
+cl::opt<bool> int8Depthwise(
+    "int8-depthwise",
+    cl::desc("Quantize depthwise convs even where the float kernel is faster"),
+    cl::Hidden, cl::cat(kilnCategory));
 cl::opt<bool> timePhases("time-phases",
                          cl::desc("Print the seconds each phase takes"),
                          cl::Hidden, cl::cat(kilnCategory));
@@ -189,10 +194,13 @@ std::string checkOptions(Options &o) {
     return "no output file given (-o OUT.o)";
   o.output = outputFile;
   const std::string &emit = emitKind;
-  if (emit != "obj" && emit != "asm" && emit != "llvm" && emit != "mlir")
-    return "--emit must be obj, asm, llvm or mlir, not '" + emit + "'";
-  if (o.output == "-" && emit == "obj")
+  if (emit != "obj" && emit != "asm" && emit != "llvm" && emit != "mlir" &&
+      emit != "onnx")
+    return "--emit must be obj, asm, llvm, mlir or onnx, not '" + emit + "'";
+  if (o.output == "-" && (emit == "obj" || emit == "onnx"))
     return "-o - is only for textual output (--emit asm|llvm|mlir)";
+  if (emit == "onnx" && !quantizeKind.getNumOccurrences())
+    return "--emit onnx writes the model as --quantize made it; it needs --quantize int8";
   if (quantizeKind.getNumOccurrences() && quantizeKind != "int8")
     return "--quantize must be int8, not '" + quantizeKind + "'";
   if (quantizeKind.getNumOccurrences() && calibrationDir.empty())
@@ -422,9 +430,24 @@ int main(int argc, char **argv) {
                                                  : kiln::CalibrationMethod::MinMax;
     q.evaluate = !reportDir.empty(); // a third compile: only when asked for
     q.tolerance = int8Tolerance;
+    // Kiln's int8 depthwise conv multiplies in 32-bit lanes; where the
+    // target has the Halide float kernel, that kernel is faster
+    // (bench/RESULTS.md), so the conv stays float between int8 layers.
+    if (!target->kernelSet.empty() && !int8Depthwise)
+      q.floatDepthwise = "faster in float on this CPU (Halide " + target->kernelSet +
+                         " depthwise kernel; int8 depthwise multiplies in 32-bit lanes)";
     if (!kiln::quantizePostTraining(*module, o.import.entry, model, q, summary,
                                     error))
       return fail(o.model + ": " + error);
+    if (emitKind == "onnx") {
+      std::vector<kiln::QdqLayer> layers;
+      for (const kiln::LayerDecision &d : summary.layers)
+        if (d.quantized)
+          layers.push_back({d.name, d.input, d.output, d.weightScales});
+      if (!kiln::writeQdqModel(o.model, o.import, layers, *os, error))
+        return fail(error);
+      return output.commit(error) ? 0 : fail(error);
+    }
     PassManager fold(&context);
     kiln::buildQuantizedFold(fold);
     if (failed(fold.run(*module)))

@@ -14,6 +14,7 @@
 #ifndef KILN_QUANTIZE_POSTTRAININGQUANTIZATION_H
 #define KILN_QUANTIZE_POSTTRAININGQUANTIZATION_H
 
+#include "kiln/Importer/QdqExport.h"
 #include "kiln/Quantize/Ranges.h"
 #include "kiln/Target/ModelInterface.h"
 
@@ -33,6 +34,9 @@ struct QuantizationOptions {
   /// > 0: keep the most sensitive layers float, one at a time, until the
   /// outputs' relative L2 error on the calibration set is at most this.
   double tolerance = 0;
+  /// Non-empty: depthwise convs stay float, for this reason (the target's
+  /// float kernel for them is faster than its int8 one).
+  std::string floatDepthwise;
 };
 
 /// What happened to one conv / Gemm / MatMul of the float model.
@@ -41,8 +45,10 @@ struct LayerDecision {
   std::string op;   // kiln op name
   bool quantized = false;
   std::string reason; // why it stays float
-  double outputScale = 0;      // int8 output, when quantized
-  int64_t outputZeroPoint = 0;
+  // When quantized: its int8 input and output, and where they are in the
+  // ONNX graph (for --emit onnx).
+  QdqTensor input, output;
+  std::vector<double> weightScales; // per output channel
   // Measured when evaluated (relative L2 against float over the calibration
   // set): this layer's output, and how much it adds to its input's error.
   double outputError = -1, addedError = 0;

@@ -1,0 +1,33 @@
+//===- ModelLoading.h - The ONNX model behind importOnnxFile --*- C++ -*-===//
+//
+// importOnnxFile in two steps, for the code of this library that needs the
+// checked ModelProto itself (the QDQ writer).
+//
+//===----------------------------------------------------------------------===//
+#ifndef KILN_IMPORTER_MODELLOADING_H
+#define KILN_IMPORTER_MODELLOADING_H
+
+#include "kiln/Importer/OnnxImporter.h"
+
+#include <onnx/onnx_pb.h>
+
+namespace kiln {
+
+/// Static dims of every tensor of a graph, by ONNX name.
+using TensorShapes = std::map<std::string, std::vector<int64_t>>;
+
+/// Parses and checks `path`, binds the --shape options to its inputs and runs
+/// ONNX's shape inference. False with a one-line `error`.
+bool loadOnnxModel(const std::string &path, const ImportOptions &options,
+                   onnx::ModelProto &model, std::string &error);
+
+/// Builds the kiln module of a loaded model. `shapes`, when given, receives
+/// the static dims of every tensor the import computed or folded.
+mlir::OwningOpRef<mlir::ModuleOp>
+importOnnxModel(mlir::MLIRContext &context, const onnx::ModelProto &model,
+                const std::string &path, const ImportOptions &options,
+                std::string &error, TensorShapes *shapes = nullptr);
+
+} // namespace kiln
+
+#endif // KILN_IMPORTER_MODELLOADING_H
