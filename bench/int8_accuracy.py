@@ -8,8 +8,13 @@ each fp32 box with the int8 box of highest IoU and reports:
 - recognizer: lines whose text is identical;
 - classifier: lines whose orientation decision is identical;
 - detector: matched boxes with IoU >= 0.9, and boxes found by one app only.
+Then, the recognizer and classifier alone: the fp32 app's own crops (its
+`--dump-inputs`) through the fp32 and the int8 rec and cls objects of the
+build, comparing greedy CTC decodes (argmax per step, repeats merged,
+blanks dropped) and orientation decisions on exactly the same inputs, so
+that the detector's differences do not count against them.
 
-usage: bench/int8_accuracy.py [--pages N] [--seed S] [--int8-app PATH]
+usage: bench/int8_accuracy.py [--pages N] [--seed S] [--int8-app PATH] [--int8-objects DIR]
 """
 import argparse
 import pathlib
@@ -57,12 +62,54 @@ def iou(a, b):
     return inter / float(area(a) + area(b) - inter)
 
 
+def build_runner(name, obj, header_dir, work):
+    """test/e2e/harness.c linked against one of the build's model objects."""
+    exe = work / ("%s_%s" % (name, obj.parent.name))
+    subprocess.run(["cc", "-O2", "-I", str(header_dir), '-DKILN_HEADER="%s.h"' % name,
+                    "-DKILN_NAME=" + name, str(ROOT / "test/e2e/harness.c"), str(obj), "-lm",
+                    "-o", str(exe)], check=True)
+    return exe
+
+
+def run_runner(exe, sample, work):
+    import numpy as np
+    x, out = work / "x.bin", work / "y.bin"
+    np.load(sample).astype(np.float32).tofile(x)
+    subprocess.run([str(exe), str(x), "--", str(out)], check=True)
+    return np.fromfile(out, np.float32)
+
+
+def greedy_ctc(probs, classes):
+    steps = probs.reshape(-1, classes).argmax(axis=1)
+    merged = [int(c) for i, c in enumerate(steps) if c != 0 and (i == 0 or c != steps[i - 1])]
+    return merged
+
+
+def same_inputs(dump, work, int8_objects):
+    """(crops, rec identical, cls identical) on the fp32 app's own crops."""
+    builds = [ROOT / "build/examples/ocr", pathlib.Path(int8_objects)]
+    runners = {m: [build_runner(m, b / (m + ".o"), b, work) for b in builds]
+               for m in ("rec", "cls")}
+    crops = sorted((dump / "rec").glob("*.npy"))
+    same_rec = same_cls = 0
+    for sample in crops:
+        f, q = (run_runner(r, sample, work) for r in runners["rec"])
+        same_rec += greedy_ctc(f, 6625) == greedy_ctc(q, 6625)
+    cls_crops = sorted((dump / "cls").glob("*.npy"))
+    for sample in cls_crops:
+        f, q = (run_runner(r, sample, work) for r in runners["cls"])
+        same_cls += int(f.argmax()) == int(q.argmax())
+    return len(crops), same_rec, len(cls_crops), same_cls
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--pages", type=int, default=40)
     ap.add_argument("--lines", type=int, default=5)
     ap.add_argument("--seed", type=int, default=2026)
     ap.add_argument("--int8-app", default=str(ROOT / "build/bin/kiln-ocr-int8"))
+    ap.add_argument("--int8-objects", default=str(ROOT / "build/examples/ocr-int8"),
+                    help="folder of the int8 rec.o/rec.h and cls.o/cls.h for the crop tables")
     args = ap.parse_args()
     apps = [ROOT / "build/bin/kiln-ocr", pathlib.Path(args.int8_app)]
     if not all(a.exists() for a in apps) or not pathlib.Path(CONVERT).exists():
@@ -73,6 +120,9 @@ def main():
                if len(c) == 1 and ord(c) > 0x4e00]
     lines = same_text = same_cls = good_boxes = only_one = 0
     with tempfile.TemporaryDirectory(prefix="kiln-int8-acc-") as tmp:
+        dump = pathlib.Path(tmp) / "dump"
+        for m in ("det", "cls", "rec"):
+            (dump / m).mkdir(parents=True)
         for p in range(args.pages):
             texts = [random_line(rng, chinese) for _ in range(args.lines)]
             page = pathlib.Path(tmp) / "page.png"
@@ -83,8 +133,9 @@ def main():
             if p % 3 == 2:
                 cmd += ["-rotate", "180"]
             subprocess.run(cmd + [str(page)], check=True)
-            f32, i8 = (parse(subprocess.run([str(a), str(page)], capture_output=True,
-                                            text=True, check=True).stdout) for a in apps)
+            f32, i8 = (parse(subprocess.run([str(a), str(page)] + extra, capture_output=True,
+                                            text=True, check=True).stdout)
+                       for a, extra in zip(apps, (["--dump-inputs", str(dump)], [])))
             used = set()
             for box, text, rotated in f32:
                 lines += 1
@@ -97,12 +148,20 @@ def main():
                 same_text += i8[best][1] == text
                 same_cls += i8[best][2] == rotated
             only_one += len(i8) - len(used)
+        crops, same_rec, cls_crops, same_orient = same_inputs(dump, pathlib.Path(tmp),
+                                                              args.int8_objects)
     print("| lines (fp32 boxes) | rec text identical | cls decision identical | "
           "det IoU >= 0.9 | boxes found by one app only |")
     print("|---|---|---|---|---|")
     print("| %d | %d (%.1f%%) | %d (%.1f%%) | %d (%.1f%%) | %d |" % (
         lines, same_text, 100.0 * same_text / lines, same_cls, 100.0 * same_cls / lines,
         good_boxes, 100.0 * good_boxes / lines, only_one))
+    print()
+    print("| on the fp32 app's crops | rec greedy CTC identical | cls decision identical |")
+    print("|---|---|---|")
+    print("| %d rec, %d cls inputs | %d (%.1f%%) | %d (%.1f%%) |" % (
+        crops, cls_crops, same_rec, 100.0 * same_rec / max(crops, 1), same_orient,
+        100.0 * same_orient / max(cls_crops, 1)))
     return 0
 
 

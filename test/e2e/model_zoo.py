@@ -170,6 +170,26 @@ def transformer_block(b, tokens=16, dim=32, heads=4):
     return b.model([1, tokens, dim], b.op("Add", [x, linear(gelu, 4 * dim, dim)]))
 
 
+def model_inputs(model):
+    """[(name, dims)] of a model's graph inputs."""
+    return [(v.name, [d.dim_value for d in v.type.tensor_type.shape.dim])
+            for v in model.graph.input]
+
+
+def write_calibration(folder, inputs, rng, count):
+    """`count` standard-normal samples as kilnc --calibrate reads them: one
+    .npy each for one input, a folder of <input name>.npy each for several."""
+    folder.mkdir()
+    for s in range(count):
+        arrays = [rng.standard_normal(shape).astype(np.float32) for _, shape in inputs]
+        if len(inputs) == 1:
+            np.save(folder / ("%03d.npy" % s), arrays[0])
+        else:
+            (folder / ("s%03d" % s)).mkdir()
+            for (n, _), a in zip(inputs, arrays):
+                np.save(folder / ("s%03d" % s) / (n + ".npy"), a)
+
+
 def packed_weights(b):
     x = b.conv("x", 24, 40)                       # 5 blocks of 8 filters, bias
     x = b.conv(x, 40, 16, bias=False)             # no bias: a zero start

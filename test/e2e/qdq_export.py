@@ -105,19 +105,10 @@ def main():
             model = make(model_zoo.Builder(seed=40 + i))
             path = work / (name + ".onnx")
             onnx.save(model, str(path))
-            inputs = [(v.name, [d.dim_value for d in v.type.tensor_type.shape.dim])
-                      for v in model.graph.input]
+            inputs = model_zoo.model_inputs(model)
             rng = np.random.default_rng(2000 + i)
             cal = work / (name + "_cal")
-            cal.mkdir()
-            for s in range(CALIBRATION_SAMPLES):
-                arrays = [rng.standard_normal(shape).astype(np.float32) for _, shape in inputs]
-                if len(inputs) == 1:
-                    np.save(cal / ("%03d.npy" % s), arrays[0])
-                else:
-                    (cal / ("s%03d" % s)).mkdir()
-                    for (n, _), a in zip(inputs, arrays):
-                        np.save(cal / ("s%03d" % s) / (n + ".npy"), a)
+            model_zoo.write_calibration(cal, inputs, rng, CALIBRATION_SAMPLES)
             tests = [[rng.standard_normal(shape).astype(np.float32) for _, shape in inputs]
                      for _ in range(TEST_SAMPLES)]
             files = []
