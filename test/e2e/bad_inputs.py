@@ -114,6 +114,9 @@ def cases(work):
     yield "bad --emit", [relu, "--emit", "exe"], "--emit must be obj, asm, llvm, mlir or onnx"
     yield "--emit onnx alone", [relu, "--emit", "onnx"], \
         "--emit onnx writes the model as --quantize made it; it needs --quantize int8"
+    yield "--emit onnx --report", [relu, "--emit", "onnx", "--quantize", "int8", "--calibrate",
+                                   str(work), "--report", str(work / "r")], \
+        "--report describes a compiled object; it does not go with --emit onnx"
     yield "bad --name", [relu, "--name", "my-net"], "is not a C identifier"
     yield "run-time QDQ scale", [write(work, "qscale.onnx", model(
         [helper.make_node("QuantizeLinear", ["x", "s"], ["y"], name="q")],

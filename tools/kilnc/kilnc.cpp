@@ -201,6 +201,8 @@ std::string checkOptions(Options &o) {
     return "-o - is only for textual output (--emit asm|llvm|mlir)";
   if (emit == "onnx" && !quantizeKind.getNumOccurrences())
     return "--emit onnx writes the model as --quantize made it; it needs --quantize int8";
+  if (emit == "onnx" && reportDir.getNumOccurrences())
+    return "--report describes a compiled object; it does not go with --emit onnx";
   if (quantizeKind.getNumOccurrences() && quantizeKind != "int8")
     return "--quantize must be int8, not '" + quantizeKind + "'";
   if (quantizeKind.getNumOccurrences() && calibrationDir.empty())
