@@ -15,6 +15,7 @@
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/MapVector.h"
 
+#include <algorithm>
 #include <cmath>
 
 using namespace mlir;
@@ -388,21 +389,58 @@ bool quantizePostTraining(ModuleOp module, const std::string &entry,
     double outputError = 0;
     if (!evaluate(added, outputError))
       return false;
-    // Most sensitive first: the layer that adds the most error to its input's.
+    // Most sensitive first (the layer that adds the most error to its
+    // input's), in batches that double: a model that needs many layers
+    // float costs a few recompiles, not one per layer. The last batch is
+    // then bisected down to the fewest of its layers that meet the bound.
+    auto keepFloat = [&](int i, bool isFloat, double addedError) {
+      enabled[i] = !isFloat;
+      LayerDecision &d = summary.layers[plan.layerOfCandidate[i]];
+      d.quantized = !isFloat;
+      d.reason = isFloat ? "kept float for --int8-tolerance (adds " +
+                               llvm::formatv("{0:F4}", addedError).str() +
+                               " relative error to its input's)"
+                         : "";
+    };
+    size_t batch = 1;
+    std::vector<int> last; // the last batch, most sensitive first
+    std::vector<double> lastAdded;
     while (options.tolerance > 0 && outputError > options.tolerance) {
-      int worst = -1;
+      std::vector<int> order;
       for (size_t i = 0; i < enabled.size(); ++i)
-        if (enabled[i] && (worst < 0 || added[i] > added[worst]))
-          worst = static_cast<int>(i);
-      if (worst < 0)
+        if (enabled[i])
+          order.push_back(static_cast<int>(i));
+      if (order.empty())
         break;
-      enabled[worst] = false;
-      LayerDecision &d = summary.layers[plan.layerOfCandidate[worst]];
-      d.quantized = false;
-      d.reason = "kept float for --int8-tolerance (adds " +
-                 llvm::formatv("{0:F4}", added[worst]).str() +
-                 " relative error to its input's)";
+      std::stable_sort(order.begin(), order.end(),
+                       [&](int a, int b) { return added[a] > added[b]; });
+      order.resize(std::min(batch, order.size()));
+      last = order;
+      lastAdded.clear();
+      for (int i : order) {
+        lastAdded.push_back(added[i]);
+        keepFloat(i, true, added[i]);
+      }
+      batch *= 2;
       if (!evaluate(added, outputError))
+        return false;
+    }
+    if (last.size() > 1 && outputError <= options.tolerance) {
+      // Float: the first `hi` of the batch meet the bound; `lo` do not.
+      size_t lo = 0, hi = last.size();
+      while (hi - lo > 1) {
+        size_t mid = (lo + hi) / 2;
+        for (size_t k = 0; k < last.size(); ++k)
+          enabled[last[k]] = k >= mid;
+        std::vector<double> probeAdded;
+        double probeError = 0;
+        if (!evaluate(probeAdded, probeError))
+          return false;
+        (probeError <= options.tolerance ? hi : lo) = mid;
+      }
+      for (size_t k = 0; k < last.size(); ++k)
+        keepFloat(last[k], k < hi, lastAdded[k]);
+      if (!evaluate(added, outputError)) // the report's figures, as decided
         return false;
     }
     summary.outputError = outputError;

@@ -70,8 +70,10 @@ METHODS = ["minmax", "percentile", "entropy"]
 
 
 def check_tolerance(build, outputs, want, work):
-    """--int8-tolerance on a bound the fully int8 model misses."""
-    bound = 0.003  # the int8 model alone: 0.0035
+    """--int8-tolerance on a bound the fully int8 model misses by enough
+    that one layer kept float is not enough: batches of 1, 2 and 4 layers,
+    then the last batch bisected."""
+    bound = 0.0015  # the int8 model alone: 0.0035
     report = work / "report"
     _, _, log = build("tolerance", ["--quantize", "int8", "--calibrate",
                                     str(work / "mobilenet_v2_cal"), "--int8-tolerance",

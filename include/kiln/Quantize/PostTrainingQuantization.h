@@ -31,8 +31,9 @@ struct QuantizationOptions {
   /// Measure the quantized model against the float one on the calibration
   /// set (per layer and at the outputs), for the report.
   bool evaluate = false;
-  /// > 0: keep the most sensitive layers float, one at a time, until the
-  /// outputs' relative L2 error on the calibration set is at most this.
+  /// > 0: keep the most sensitive layers float (batches of 1, 2, 4, ...,
+  /// the last bisected) until the outputs' relative L2 error on the
+  /// calibration set is at most this.
   double tolerance = 0;
   /// Non-empty: depthwise convs stay float, for this reason (the target's
   /// float kernel for them is faster than its int8 one).
