@@ -190,6 +190,23 @@ def write_calibration(folder, inputs, rng, count):
                 np.save(folder / ("s%03d" % s) / (n + ".npy"), a)
 
 
+def calibrated_case(work, make, seed, sample_seed, calibration, tests):
+    """A model of `make` saved in `work`, with `calibration` samples in a
+    folder and `tests` other inputs: (name, model, path, calibration folder,
+    test inputs), each test a list of arrays in input order."""
+    name = make.__name__
+    model = make(Builder(seed=seed))
+    path = work / (name + ".onnx")
+    onnx.save(model, str(path))
+    inputs = model_inputs(model)
+    rng = np.random.default_rng(sample_seed)
+    cal = work / (name + "_cal")
+    write_calibration(cal, inputs, rng, calibration)
+    samples = [[rng.standard_normal(shape).astype(np.float32) for _, shape in inputs]
+               for _ in range(tests)]
+    return name, model, path, cal, samples
+
+
 def packed_weights(b):
     x = b.conv("x", 24, 40)                       # 5 blocks of 8 filters, bias
     x = b.conv(x, 40, 16, bias=False)             # no bias: a zero start

@@ -103,16 +103,8 @@ def main():
     with tempfile.TemporaryDirectory(prefix="kiln-ptq-") as tmp:
         work = pathlib.Path(tmp)
         for i, make in enumerate(MODELS):
-            name = make.__name__
-            model = make(model_zoo.Builder(seed=i))
-            path = work / (name + ".onnx")
-            onnx.save(model, str(path))
-            inputs = model_zoo.model_inputs(model)
-            rng = np.random.default_rng(1000 + i)
-            cal = work / (name + "_cal")
-            model_zoo.write_calibration(cal, inputs, rng, CALIBRATION_SAMPLES)
-            tests = [[rng.standard_normal(shape).astype(np.float32) for _, shape in inputs]
-                     for _ in range(TEST_SAMPLES)]
+            name, model, path, cal, tests = model_zoo.calibrated_case(
+                work, make, i, 1000 + i, CALIBRATION_SAMPLES, TEST_SAMPLES)
 
             def build(tag, extra):
                 obj = work / ("%s_%s.o" % (name, tag))

@@ -101,16 +101,9 @@ def main():
             return exe, r.stderr
 
         for i, make in enumerate(MODELS):
-            name = make.__name__
-            model = make(model_zoo.Builder(seed=40 + i))
-            path = work / (name + ".onnx")
-            onnx.save(model, str(path))
+            name, model, path, cal, tests = model_zoo.calibrated_case(
+                work, make, 40 + i, 2000 + i, CALIBRATION_SAMPLES, TEST_SAMPLES)
             inputs = model_zoo.model_inputs(model)
-            rng = np.random.default_rng(2000 + i)
-            cal = work / (name + "_cal")
-            model_zoo.write_calibration(cal, inputs, rng, CALIBRATION_SAMPLES)
-            tests = [[rng.standard_normal(shape).astype(np.float32) for _, shape in inputs]
-                     for _ in range(TEST_SAMPLES)]
             files = []
             for t, arrays in enumerate(tests):
                 files.append([])
