@@ -16,6 +16,12 @@ namespace kiln {
 /// Static dims of every tensor of a graph, by ONNX name.
 using TensorShapes = std::map<std::string, std::vector<int64_t>>;
 
+/// The model's opset of the default domain (1 when it names none).
+int64_t defaultOpset(const onnx::ModelProto &model);
+
+/// The first line of a (multi-line) exception message.
+std::string firstLine(const std::string &text);
+
 /// Parses and checks `path`, binds the --shape options to its inputs and runs
 /// ONNX's shape inference. False with a one-line `error`.
 bool loadOnnxModel(const std::string &path, const ImportOptions &options,

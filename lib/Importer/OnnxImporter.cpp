@@ -54,10 +54,6 @@ std::string joinNames(const std::vector<std::string> &names) {
   return out;
 }
 
-std::string firstLine(const std::string &text) {
-  return text.substr(0, text.find('\n'));
-}
-
 /// Applies the user's --shape bindings to the graph inputs and checks that no
 /// dynamic dimension is left. Returns false with `error` set.
 bool bindInputShapes(onnx::GraphProto &graph,
@@ -132,14 +128,18 @@ bool bindInputShapes(onnx::GraphProto &graph,
   return true;
 }
 
+} // namespace
+
+std::string firstLine(const std::string &text) {
+  return text.substr(0, text.find('\n'));
+}
+
 int64_t defaultOpset(const onnx::ModelProto &model) {
   for (const auto &opset : model.opset_import())
     if (opset.domain().empty() || opset.domain() == "ai.onnx")
       return opset.version();
   return 1;
 }
-
-} // namespace
 
 bool loadOnnxModel(const std::string &path, const ImportOptions &options,
                    onnx::ModelProto &model, std::string &error) {

@@ -23,13 +23,6 @@ namespace {
 
 constexpr int64_t kQdqOpset = 13; // per-axis DequantizeLinear
 
-int64_t defaultOpsetOf(const onnx::ModelProto &model) {
-  for (const auto &opset : model.opset_import())
-    if (opset.domain().empty() || opset.domain() == "ai.onnx")
-      return opset.version();
-  return 1;
-}
-
 /// Gives every computed tensor ONNX's inference left without a shape the
 /// shape Kiln's import found: the version converter needs ranks (Softmax).
 void completeValueInfo(onnx::GraphProto &graph, const TensorShapes &shapes) {
@@ -257,8 +250,9 @@ private:
     return true;
   }
 
-  /// Float tensor `name` (an initializer or a Constant node's value).
-  bool readFloat(const std::string &name, HostTensor &out) {
+  /// Float tensor `name` (an initializer or a Constant node's value), or
+  /// why it is none.
+  std::string readConstant(const std::string &name, HostTensor &out) const {
     const onnx::TensorProto *proto = nullptr;
     if (auto it = initializers.find(name); it != initializers.end())
       proto = &graph.initializer(it->second);
@@ -268,13 +262,19 @@ private:
         if (a.name() == "value" && a.has_t())
           proto = &a.t();
     if (!proto)
-      return fail("'" + name + "' is not a constant");
+      return "'" + name + "' is not a constant";
     std::string why;
     if (!readTensorProto(*proto, modelDir, out, why))
-      return fail("'" + name + "': " + why);
+      return "'" + name + "': " + why;
     if (out.dtype != kFloat)
-      return fail("'" + name + "' is not float");
-    return true;
+      return "'" + name + "' is not float";
+    return "";
+  }
+
+  /// readConstant, failing the write when `name` is none.
+  bool readFloat(const std::string &name, HostTensor &out) {
+    std::string why = readConstant(name, out);
+    return why.empty() || fail(why);
   }
 
   void addInitializer(onnx::TensorProto t) {
@@ -380,12 +380,9 @@ private:
                     const std::vector<double> &weightScales) {
     const std::string name = node.input(2);
     HostTensor b;
-    std::string saved = error;
-    if (!readFloat(name, b) || b.dims.size() != 1 ||
-        b.dims[0] != static_cast<int64_t>(weightScales.size())) {
-      error = saved; // not constant or not per channel: left float
-      return;
-    }
+    if (!readConstant(name, b).empty() || b.dims.size() != 1 ||
+        b.dims[0] != static_cast<int64_t>(weightScales.size()))
+      return; // not constant or not per channel: left float
     std::string base = node.name() + "_bias";
     std::vector<double> scales, values = b.asDouble();
     onnx::TensorProto q = makeTensor(base + "_quantized", kInt32, b.dims);
@@ -426,10 +423,7 @@ private:
   std::optional<std::vector<double>> perChannel(const std::string &name,
                                                 const std::vector<int64_t> &out) {
     HostTensor t;
-    std::string saved = error;
-    bool constant = readFloat(name, t);
-    error = saved;
-    if (!constant || out.size() < 2 || t.dims.size() > out.size() || t.numElements() == 0)
+    if (!readConstant(name, t).empty() || out.size() < 2 || t.dims.size() > out.size() || t.numElements() == 0)
       return std::nullopt;
     size_t offset = out.size() - t.dims.size();
     for (size_t i = 0; i < t.dims.size(); ++i)
@@ -460,13 +454,11 @@ private:
         if (a.name() == "epsilon")
           epsilon = a.f();
       std::vector<double> p[4]; // scale, B, mean, var: one per channel (floats)
-      std::string saved = error;
       for (int k = 0; k < 4; ++k) {
         HostTensor t;
-        if (!readFloat(n.input(k + 1), t) || t.numElements() != static_cast<int64_t>(channels)) {
-          error = saved;
+        if (!readConstant(n.input(k + 1), t).empty() ||
+            t.numElements() != static_cast<int64_t>(channels))
           return false;
-        }
         p[k] = t.asDouble();
       }
       for (size_t c = 0; c < channels; ++c) {
@@ -510,10 +502,9 @@ private:
     onnx::NodeProto &conv = *graph.mutable_node(index);
     std::string out = conv.output(0);
     HostTensor w, b;
-    std::string saved = error;
     bool hasBias = conv.input_size() > 2 && !conv.input(2).empty();
-    bool constant = readFloat(conv.input(1), w) && (!hasBias || readFloat(conv.input(2), b));
-    error = saved;
+    bool constant = readConstant(conv.input(1), w).empty() &&
+                    (!hasBias || readConstant(conv.input(2), b).empty());
     if (!constant || shapes.count(out) == 0 || w.dims.empty() ||
         (hasBias && b.numElements() != w.dims[0]))
       return;
@@ -586,15 +577,15 @@ bool writeQdqModel(const std::string &path, const ImportOptions &options,
       return false;
   }
   try {
-    if (defaultOpsetOf(model) < kQdqOpset) {
+    if (defaultOpset(model) < kQdqOpset) {
       completeValueInfo(*model.mutable_graph(), shapes);
       model = onnx::version_conversion::ConvertVersion(model, kQdqOpset);
     }
   } catch (const std::exception &e) {
     error = path + ": --emit onnx: converting opset " +
-            std::to_string(defaultOpsetOf(model)) + " to " +
+            std::to_string(defaultOpset(model)) + " to " +
             std::to_string(kQdqOpset) + " failed: " +
-            std::string(e.what()).substr(0, std::string(e.what()).find('\n'));
+            firstLine(e.what());
     return false;
   }
   QdqWriter writer(model, path, shapes);
@@ -616,7 +607,7 @@ bool writeQdqModel(const std::string &path, const ImportOptions &options,
     onnx::checker::check_model(model);
   } catch (const std::exception &e) {
     error = path + ": --emit onnx: internal: the QDQ model is invalid: " +
-            std::string(e.what()).substr(0, std::string(e.what()).find('\n'));
+            firstLine(e.what());
     return false;
   }
   std::string bytes;

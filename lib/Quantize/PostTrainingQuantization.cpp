@@ -31,15 +31,24 @@ struct Candidate {
   int64_t weightOperand, weightAxis;
 };
 
-std::string nodeName(Operation *op) {
+/// The ONNX nodes behind `op`, in the order its location names them (a
+/// folded conv: the conv first, then what was folded into it).
+SmallVector<std::string> nodeNames(Operation *op) {
+  SmallVector<std::string> names;
   Location loc = op->getLoc();
-  if (auto fused = dyn_cast<FusedLoc>(loc))
+  if (auto fused = dyn_cast<FusedLoc>(loc)) {
     for (Location inner : fused.getLocations())
       if (auto name = dyn_cast<NameLoc>(inner))
-        return name.getName().str();
-  if (auto name = dyn_cast<NameLoc>(loc))
-    return name.getName().str();
-  return "";
+        names.push_back(name.getName().str());
+  } else if (auto name = dyn_cast<NameLoc>(loc)) {
+    names.push_back(name.getName().str());
+  }
+  return names;
+}
+
+std::string nodeName(Operation *op) {
+  SmallVector<std::string> names = nodeNames(op);
+  return names.empty() ? "" : names.front();
 }
 
 /// `value` as a tensor of the ONNX graph. An op the frontend folded others
@@ -55,13 +64,9 @@ QdqTensor sourceTensor(func::FuncOp func, Value value, const Int8Params &params)
       t.graphInput = cast<StringAttr>(names[arg.getArgNumber()]).str();
     return t;
   }
-  Location loc = value.getDefiningOp()->getLoc();
-  if (auto fused = dyn_cast<FusedLoc>(loc))
-    for (Location inner : fused.getLocations())
-      if (auto name = dyn_cast<NameLoc>(inner))
-        t.node = name.getName().str();
-  if (auto name = dyn_cast<NameLoc>(loc))
-    t.node = name.getName().str();
+  SmallVector<std::string> names = nodeNames(value.getDefiningOp());
+  if (!names.empty())
+    t.node = names.back();
   t.result = cast<OpResult>(value).getResultNumber();
   return t;
 }

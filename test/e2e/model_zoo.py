@@ -207,6 +207,18 @@ def calibrated_case(work, make, seed, sample_seed, calibration, tests):
     return name, model, path, cal, samples
 
 
+def two_inputs(b, rows=16, x_cols=256, z_cols=64, out=128):
+    """y = Relu(x W1) + z W2: two inputs, so a calibration sample is a folder."""
+    x = b.op("Relu", [b.op("MatMul", ["x", b.weight((x_cols, out))])])
+    y = b.op("Add", [x, b.op("MatMul", ["z", b.weight((z_cols, out))])])
+    graph = helper.make_graph(
+        b.nodes, "two_inputs",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [rows, x_cols]),
+         helper.make_tensor_value_info("z", TensorProto.FLOAT, [rows, z_cols])],
+        [helper.make_tensor_value_info(y, TensorProto.FLOAT, None)], b.inits)
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+
+
 def packed_weights(b):
     x = b.conv("x", 24, 40)                       # 5 blocks of 8 filters, bias
     x = b.conv(x, 40, 16, bias=False)             # no bias: a zero start

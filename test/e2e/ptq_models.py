@@ -31,7 +31,6 @@ import tempfile
 
 import numpy as np
 import onnx
-from onnx import TensorProto, helper
 
 
 def constant_bytes(obj):
@@ -50,20 +49,7 @@ CALIBRATION_SAMPLES = 16
 TEST_SAMPLES = 4
 
 
-def two_inputs(b):
-    """y = Relu(x W1) + z W2: two inputs, so a sample is a folder."""
-    x = b.op("Relu", [b.op("MatMul", ["x", b.weight((256, 128))])])
-    z = b.op("MatMul", ["z", b.weight((64, 128))])
-    y = b.op("Add", [x, z])
-    graph = helper.make_graph(
-        b.nodes, "two_inputs",
-        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [16, 256]),
-         helper.make_tensor_value_info("z", TensorProto.FLOAT, [16, 64])],
-        [helper.make_tensor_value_info(y, TensorProto.FLOAT, None)], b.inits)
-    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
-
-
-MODELS = [model_zoo.mobilenet_v2, model_zoo.packed_weights, two_inputs]
+MODELS = [model_zoo.mobilenet_v2, model_zoo.packed_weights, model_zoo.two_inputs]
 # Layers with no integer form, which must stay float (and say why).
 EXPECTED_FLOAT = {"packed_weights": {"gemm_19": "Gemm with alpha, beta or trans_a"}}
 METHODS = ["minmax", "percentile", "entropy"]

@@ -27,7 +27,7 @@ import tempfile
 
 import numpy as np
 import onnx
-from onnx import TensorProto, helper
+from onnx import TensorProto
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 import model_zoo  # noqa: E402
@@ -57,14 +57,7 @@ def folded_batchnorm(b):
 
 
 def two_inputs(b):
-    x = b.op("Relu", [b.op("MatMul", ["x", b.weight((64, 32))])])
-    y = b.op("Add", [x, b.op("MatMul", ["z", b.weight((16, 32))])])
-    graph = helper.make_graph(
-        b.nodes, "two_inputs",
-        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [8, 64]),
-         helper.make_tensor_value_info("z", TensorProto.FLOAT, [8, 16])],
-        [helper.make_tensor_value_info(y, TensorProto.FLOAT, None)], b.inits)
-    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    return model_zoo.two_inputs(b, rows=8, x_cols=64, z_cols=16, out=32)
 
 
 MODELS = [model_zoo.mobilenet_v2, folded_batchnorm, model_zoo.packed_weights, two_inputs]

@@ -86,6 +86,10 @@ mlir::AffineMap matMulOperandMap(mlir::Value operand,
                                  mlir::RankedTensorType outType, unsigned row,
                                  unsigned col);
 
+/// The blob name of a packed copy of constant `weight`: its own blob's name
+/// and `suffix`, or "packed" when it is not a blob.
+std::string packedName(mlir::Value weight, llvm::StringRef suffix = "_packed");
+
 /// Contractions over a constant operand packed at compile time into the
 /// order their register tiles read it; null when the operand is not a
 /// constant or the shape does not split into whole tiles.

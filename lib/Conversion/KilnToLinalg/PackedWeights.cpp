@@ -31,14 +31,6 @@ using namespace mlir;
 namespace kiln {
 namespace {
 
-/// Blob name for the packed copy of `weight`'s constant.
-std::string packedName(Value weight) {
-  auto constant = weight.getDefiningOp<ConstantOp>();
-  if (auto resource = dyn_cast<DenseResourceElementsAttr>(constant.getValue()))
-    return (resource.getRawHandle().getKey() + "_packed").str();
-  return "packed";
-}
-
 /// The narrowest storage of packed centered weights: i8 for symmetric int8
 /// ones (the object keeps one byte per weight; the kernel widens each pair
 /// as it broadcasts it), else i16.
@@ -92,6 +84,13 @@ Value constantTensor(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
 
 } // namespace
 
+std::string packedName(Value weight, StringRef suffix) {
+  if (auto constant = weight.getDefiningOp<ConstantOp>())
+    if (auto resource = dyn_cast<DenseResourceElementsAttr>(constant.getValue()))
+      return (resource.getRawHandle().getKey() + suffix).str();
+  return "packed";
+}
+
 std::optional<PackTile> packTileOf(Operation *op) {
   auto tile = op->getAttrOfType<DenseI64ArrayAttr>(kPackTileAttr);
   if (!tile || tile.size() != 2 || tile[0] <= 0 || tile[1] <= 0)
@@ -135,6 +134,25 @@ Value buildPackedPointwiseConv(OpBuilder &b, Location loc, Value input,
       b, loc, outType, conv, SmallVector<ReassociationIndices>{{0}, {1, 2}, {3}});
 }
 
+/// Weights packed for a pair contraction as a constant of `shape`, one
+/// byte each where they fit (pairStorage).
+static Value pairWeightConstant(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
+                                ArrayRef<int64_t> packed, StringRef name) {
+  auto type = RankedTensorType::get(shape, pairStorage(b, packed));
+  return arith::ConstantOp::create(
+      b, loc, cast<TypedAttr>(makeIntConstant(type, packed, name)));
+}
+
+/// Marks `contraction` for kiln-tile-and-vectorize: its loop `pairLoop`
+/// (the two channels of a pair) is tiled whole, on the backend's tile.
+static void markPairContraction(OpBuilder &b, Value contraction, int64_t pairLoop,
+                                const PackTile &tile) {
+  Operation *op = contraction.getDefiningOp();
+  op->setAttr(kPairReductionAttr, b.getI64IntegerAttr(pairLoop));
+  if (tile.registerTile)
+    op->setAttr(kRegisterTileAttr, tile.registerTile);
+}
+
 Value buildPackedPairPointwiseConv(OpBuilder &b, Location loc, Value input,
                                    ArrayRef<int64_t> weight, Value bias,
                                    RankedTensorType accType,
@@ -148,7 +166,6 @@ Value buildPackedPairPointwiseConv(OpBuilder &b, Location loc, Value input,
       !inType.getElementType().isInteger(16))
     return {};
   int64_t pairs = (c + 1) / 2, blocks = m / r;
-  Type i16 = b.getI16Type();
   input = channelPairs(b, loc, input);
   SmallVector<int64_t> packed(blocks * pairs * r * 2, 0);
   for (int64_t io = 0; io < blocks; ++io)
@@ -156,9 +173,7 @@ Value buildPackedPairPointwiseConv(OpBuilder &b, Location loc, Value input,
       for (int64_t ii = 0; ii < r; ++ii)
         packed[((io * pairs + ci / 2) * r + ii) * 2 + ci % 2] =
             weight[(io * r + ii) * c + ci];
-  auto wType = RankedTensorType::get({blocks, pairs, r, 2}, pairStorage(b, packed));
-  Value packedWeight = arith::ConstantOp::create(
-      b, loc, cast<TypedAttr>(makeIntConstant(wType, packed, name)));
+  Value packedWeight = pairWeightConstant(b, loc, {blocks, pairs, r, 2}, packed, name);
 
   // Loops: n, io, ii, p, pair, j (the two channels of a pair).
   auto blockedType = RankedTensorType::get({n, blocks, r, p},
@@ -169,9 +184,7 @@ Value buildPackedPairPointwiseConv(OpBuilder &b, Location loc, Value input,
       {dimsMap(6, {0, 4, 3, 5}, {}, ctx), dimsMap(6, {1, 4, 2, 5}, {}, ctx),
        dimsMap(6, {0, 1, 2, 3}, {}, ctx)},
       2);
-  conv.getDefiningOp()->setAttr(kPairReductionAttr, b.getI64IntegerAttr(5));
-  if (tile.registerTile)
-    conv.getDefiningOp()->setAttr(kRegisterTileAttr, tile.registerTile);
+  markPairContraction(b, conv, 5, tile);
   return tensor::CollapseShapeOp::create(
       b, loc, accType, conv, SmallVector<ReassociationIndices>{{0}, {1, 2}, {3}});
 }
@@ -214,10 +227,8 @@ Value buildPhasedPairConv(OpBuilder &b, Location loc, Value input,
         for (int64_t x = 0; x < kw; ++x)
           packed[((((((f / r) * pairs + ci / 2) * kh + y) * taps + x / s) * s + x % s) *
                       r + f % r) * 2 + ci % 2] = weight[((f * c + ci) * kh + y) * kw + x];
-  auto wType = RankedTensorType::get({blocks, pairs, kh, taps, s, r, 2},
-                                     pairStorage(b, packed));
-  Value packedWeight = arith::ConstantOp::create(
-      b, loc, cast<TypedAttr>(makeIntConstant(wType, packed, name)));
+  Value packedWeight =
+      pairWeightConstant(b, loc, {blocks, pairs, kh, taps, s, r, 2}, packed, name);
 
   // Loops: n, io, ii, oh, ow, pair, kh, q, p, j.
   auto blockedType = RankedTensorType::get(
@@ -236,9 +247,7 @@ Value buildPhasedPairConv(OpBuilder &b, Location loc, Value input,
       {xMap, dimsMap(10, {1, 5, 6, 7, 8, 2, 9}, {}, ctx),
        dimsMap(10, {0, 1, 2, 3, 4}, {}, ctx)},
       5);
-  conv.getDefiningOp()->setAttr(kPairReductionAttr, b.getI64IntegerAttr(9));
-  if (tile.registerTile)
-    conv.getDefiningOp()->setAttr(kRegisterTileAttr, tile.registerTile);
+  markPairContraction(b, conv, 9, tile);
   return tensor::CollapseShapeOp::create(
       b, loc, accType, conv,
       SmallVector<ReassociationIndices>{{0}, {1, 2}, {3}, {4}});
@@ -265,7 +274,6 @@ Value buildPackedPairConv(OpBuilder &b, Location loc, Value input,
                                      strides, dilations[0], accType, tile, name)
                : Value();
   int64_t pairs = (c + 1) / 2, blocks = m / r;
-  Type i16 = b.getI16Type();
   input = channelPairs(b, loc, input);
   SmallVector<int64_t> packed(blocks * pairs * kh * kw * r * 2, 0);
   for (int64_t f = 0; f < m; ++f)
@@ -274,10 +282,8 @@ Value buildPackedPairConv(OpBuilder &b, Location loc, Value input,
         for (int64_t x = 0; x < kw; ++x)
           packed[(((((f / r) * pairs + ci / 2) * kh + y) * kw + x) * r + f % r) * 2 +
                  ci % 2] = weight[((f * c + ci) * kh + y) * kw + x];
-  auto wType = RankedTensorType::get({blocks, pairs, kh, kw, r, 2},
-                                     pairStorage(b, packed));
-  Value packedWeight = arith::ConstantOp::create(
-      b, loc, cast<TypedAttr>(makeIntConstant(wType, packed, name)));
+  Value packedWeight =
+      pairWeightConstant(b, loc, {blocks, pairs, kh, kw, r, 2}, packed, name);
 
   // Loops: n, io, ii, oh, ow, pair, kh, kw, j.
   auto blockedType = RankedTensorType::get(
@@ -297,9 +303,7 @@ Value buildPackedPairConv(OpBuilder &b, Location loc, Value input,
       {xMap, dimsMap(9, {1, 5, 6, 7, 2, 8}, {}, ctx),
        dimsMap(9, {0, 1, 2, 3, 4}, {}, ctx)},
       4);
-  conv.getDefiningOp()->setAttr(kPairReductionAttr, b.getI64IntegerAttr(8));
-  if (tile.registerTile)
-    conv.getDefiningOp()->setAttr(kRegisterTileAttr, tile.registerTile);
+  markPairContraction(b, conv, 8, tile);
   return tensor::CollapseShapeOp::create(
       b, loc, accType, conv,
       SmallVector<ReassociationIndices>{{0}, {1, 2}, {3}, {4}});
@@ -344,9 +348,7 @@ Value buildPackedPairMatMul(OpBuilder &b, Location loc, Value lhs,
     for (int64_t col = 0; col < n; ++col)
       packed[(((col / v) * pairs + kk / 2) * v + col % v) * 2 + kk % 2] =
           rhs[kk * n + col];
-  auto packedType = RankedTensorType::get({panels, pairs, v, 2}, pairStorage(b, packed));
-  Value packedRhs = arith::ConstantOp::create(
-      b, loc, cast<TypedAttr>(makeIntConstant(packedType, packed, name)));
+  Value packedRhs = pairWeightConstant(b, loc, {panels, pairs, v, 2}, packed, name);
 
   // Loops: batch..., m, no, ni, pair, j; the accumulator (batch..., M,
   // N/V, V) starts from the bias, zero past N.
@@ -380,9 +382,7 @@ Value buildPackedPairMatMul(OpBuilder &b, Location loc, Value lhs,
       {dimsMap(numDims, lhsDims, {}, ctx), dimsMap(numDims, {no, pair, ni, j}, {}, ctx),
        dimsMap(numDims, outDims, {}, ctx)},
       2);
-  product.getDefiningOp()->setAttr(kPairReductionAttr, b.getI64IntegerAttr(j));
-  if (tile.registerTile)
-    product.getDefiningOp()->setAttr(kRegisterTileAttr, tile.registerTile);
+  markPairContraction(b, product, j, tile);
   SmallVector<ReassociationIndices> merge;
   for (int64_t d = 0; d < rank - 1; ++d)
     merge.push_back({d});

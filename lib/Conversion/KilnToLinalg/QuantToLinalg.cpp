@@ -332,14 +332,6 @@ LogicalResult replaceWithResult(ConversionPatternRewriter &rewriter,
   return success();
 }
 
-/// The blob name of a weight's channel-pair packing.
-std::string pairedName(Value weight) {
-  if (auto constant = weight.getDefiningOp<ConstantOp>())
-    if (auto resource = dyn_cast<DenseResourceElementsAttr>(constant.getValue()))
-      return (resource.getRawHandle().getKey() + "_pairs").str();
-  return "packed";
-}
-
 /// Signed i8 storage (symmetric, so already centered) as i16.
 Value widenTo16(OpBuilder &b, Location loc, Value value) {
   auto type = cast<RankedTensorType>(value.getType());
@@ -379,7 +371,7 @@ Value pairPointwiseConv(OpBuilder &b, QConvOp op, Value input, Value bias,
       accType.getElementType());
   Value conv = buildPackedPairPointwiseConv(b, loc, input, *weight, bias,
                                             flatAcc, *tile,
-                                            pairedName(op.getWeight()));
+                                            packedName(op.getWeight(), "_pairs"));
   if (!conv)
     return {};
   return tensor::ExpandShapeOp::create(b, loc, accType, conv, flat);
@@ -402,7 +394,7 @@ Value pairConv(OpBuilder &b, QConvOp op, Value input, Value bias,
     input = widenTo16(b, loc, input);
   return buildPackedPairConv(b, loc, input, *weight, wType.getShape().drop_front(2),
                              bias, op.getStrides(), op.getDilations(), accType,
-                             *tile, pairedName(op.getWeight()));
+                             *tile, packedName(op.getWeight(), "_pairs"));
 }
 
 struct QConvLowering : OpConversionPattern<QConvOp> {
@@ -461,7 +453,7 @@ struct QMatMulLowering : OpConversionPattern<QMatMulOp> {
       if (Value acc = rhsValues && rhsType.getRank() == 2
                           ? buildPackedPairMatMul(rewriter, loc, wide, *rhsValues,
                                                   adaptor.getBias(), accType,
-                                                  *tile, pairedName(op.getRhs()))
+                                                  *tile, packedName(op.getRhs(), "_pairs"))
                           : Value())
         return replaceWithResult(rewriter, op, acc, op.getLhs(), op.getRhs(),
                                  outType.getRank() - 1, op.getClampMin(),
