@@ -25,6 +25,8 @@ CpuBackendOptions cpuBackendOptionsFor(const TargetDescription &target,
   options.wideLanes = target.tile.wideLanes;
   options.pairIntrinsic = target.pairMultiply.intrinsic;
   options.pairLanes = target.pairMultiply.i16Lanes;
+  options.quadIntrinsic = target.quadMultiply.intrinsic;
+  options.quadLanes = target.quadMultiply.i8Lanes;
   options.halideKernels = target.hasHalideKernels();
   return options;
 }
@@ -39,6 +41,7 @@ void buildCpuBackend(OpPassManager &pm, const CpuBackendOptions &options) {
   select.wideRows = options.wideRows;
   select.wideLanes = options.wideLanes;
   select.halideDepthwise = options.halideKernels;
+  select.channelGroup = options.quadIntrinsic.empty() ? 2 : 4;
   pm.addNestedPass<func::FuncOp>(createKilnSelectCpuKernels(select));
   pm.addPass(createKilnLowerToLinalg());
   pm.addPass(createCanonicalizerPass());
@@ -52,6 +55,8 @@ void buildCpuBackend(OpPassManager &pm, const CpuBackendOptions &options) {
   tile.unroll = options.unroll;
   tile.pairIntrinsic = options.pairIntrinsic;
   tile.pairLanes = options.pairLanes;
+  tile.quadIntrinsic = options.quadIntrinsic;
+  tile.quadLanes = options.quadLanes;
   OpPassManager &tiles = pm.nest<func::FuncOp>();
   tiles.addPass(createKilnTileAndVectorize(tile));
   tiles.addPass(createKilnApproximateMath());

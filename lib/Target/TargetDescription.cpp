@@ -178,6 +178,16 @@ PairMultiply pairMultiplyFor(const llvm::TargetMachine &tm) {
   return {"llvm.x86.sse2.pmadd.wd", 8}; // baseline x86-64
 }
 
+QuadMultiply quadMultiplyFor(const llvm::TargetMachine &tm) {
+  // x86's VNNI (vpdpbusd) multiplies unsigned by signed bytes, which needs
+  // the activations shifted into unsigned range: not done yet, so x86 stays
+  // on pairs.
+  if (tm.getTargetTriple().getArch() == llvm::Triple::aarch64 &&
+      tm.getMCSubtargetInfo()->checkFeatures("+dotprod"))
+    return {"llvm.aarch64.neon.sdot.v4i32.v16i8", 16};
+  return {};
+}
+
 std::string halideKernelSetFor(const llvm::TargetMachine &tm) {
   const llvm::MCSubtargetInfo &sti = *tm.getMCSubtargetInfo();
   switch (tm.getTargetTriple().getArch()) {
@@ -226,6 +236,7 @@ describeTarget(const CodegenOptions &options, const std::string &kernelRoot,
   target->vectors = vectorRegistersFor(*tm);
   target->tile = registerTileFor(*tm);
   target->pairMultiply = pairMultiplyFor(*tm);
+  target->quadMultiply = quadMultiplyFor(*tm);
   target->kernelSet = halideKernelSetFor(*tm);
   target->halideKernelDir = kernelSetDir(target->kernelSet, kernelRoot);
   target->machine = std::move(tm);

@@ -124,6 +124,11 @@ struct KilnSelectCpuKernelsPass
       if (registerTile)
         op->setAttr(kRegisterTileAttr, b.getDenseI64ArrayAttr({r, l}));
     };
+    auto markInteger = [&](Operation *op) {
+      mark(op, rows, lanes, /*registerTile=*/false);
+      if (channelGroup == 4)
+        op->setAttr(kChannelGroupAttr, b.getI64IntegerAttr(channelGroup));
+    };
     // Large products take the wide tile, small ones the regular one.
     auto markProduct = [&](Operation *op, Value rhs, bool transposeRhs) {
       auto outType = cast<RankedTensorType>(op->getResult(0).getType());
@@ -145,10 +150,10 @@ struct KilnSelectCpuKernelsPass
           mark(op, rows, lanes, /*registerTile=*/false);
       } else if (auto qconv = dyn_cast<QConvOp>(op)) {
         if (qconv.getGroup() == 1 && isQuantizedConstant(qconv.getWeight()))
-          mark(op, rows, lanes, /*registerTile=*/false);
+          markInteger(op);
       } else if (auto qmatmul = dyn_cast<QMatMulOp>(op)) {
         if (isQuantizedConstant(qmatmul.getRhs()))
-          mark(op, rows, lanes, /*registerTile=*/false);
+          markInteger(op);
       } else if (auto matmul = dyn_cast<MatMulOp>(op)) {
         if (isF32Constant(matmul.getRhs()))
           markProduct(op, matmul.getRhs(), false);

@@ -23,7 +23,7 @@
 //===----------------------------------------------------------------------===//
 #include "kiln/Transforms/Passes.h"
 
-#include "PairMultiply.h"
+#include "GroupMultiply.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -425,14 +425,22 @@ std::optional<int64_t> accumulatorLoopTrips(scf::ForOp loop) {
   return trips->getSExtValue();
 }
 
-/// The channel-pair loop of `op` when the target has a pair multiply-add:
-/// tiled whole (both steps in one tile) rather than by one.
-std::optional<unsigned> pairLoop(linalg::GenericOp op, StringRef intrinsic) {
-  auto attr = op->getAttrOfType<IntegerAttr>(kPairReductionAttr);
-  if (intrinsic.empty() || !attr || attr.getInt() < 0 ||
+/// The channel-group loop of `op` when the target has a multiply-add for
+/// groups of its extent (`intrinsics`): tiled whole (every step in one tile)
+/// rather than by one.
+std::optional<unsigned> groupLoop(linalg::GenericOp op,
+                                  ArrayRef<GroupIntrinsic> intrinsics) {
+  auto attr = op->getAttrOfType<IntegerAttr>(kGroupReductionAttr);
+  if (!attr || attr.getInt() < 0 ||
       attr.getInt() >= static_cast<int64_t>(op.getNumLoops()))
     return std::nullopt;
-  return static_cast<unsigned>(attr.getInt());
+  auto loop = static_cast<unsigned>(attr.getInt());
+  int64_t extent = op.getStaticLoopRanges()[loop];
+  if (llvm::none_of(intrinsics, [&](const GroupIntrinsic &i) {
+        return !i.name.empty() && i.group == extent;
+      }))
+    return std::nullopt;
+  return loop;
 }
 
 struct KilnTileAndVectorizePass
@@ -443,6 +451,9 @@ struct KilnTileAndVectorizePass
     func::FuncOp func = getOperation();
     MLIRContext *ctx = &getContext();
     IRRewriter rewriter(ctx);
+    const GroupIntrinsic intrinsics[] = {
+        {pairIntrinsic, 2, pairLanes, /*accumulates=*/false},
+        {quadIntrinsic, 4, quadLanes, /*accumulates=*/true}};
 
     // 1. Tile, and peel partial tiles so every tile is static.
     SmallVector<linalg::GenericOp> targets;
@@ -468,7 +479,7 @@ struct KilnTileAndVectorizePass
       }
       if (!plan)
         continue;
-      if (std::optional<unsigned> pair = pairLoop(op, pairIntrinsic))
+      if (std::optional<unsigned> pair = groupLoop(op, intrinsics))
         plan->tileSizes[*pair] = 0;
       if (op.getNumReductionLoops() > 0 && plan->partialTiles.empty() &&
           hasFusableInit(op)) {
@@ -518,7 +529,7 @@ struct KilnTileAndVectorizePass
       SmallVector<int64_t> sizes;
       for (utils::IteratorType it : tile.getIteratorTypesArray())
         sizes.push_back(it == utils::IteratorType::reduction ? 1 : 0);
-      if (std::optional<unsigned> pair = pairLoop(tile, pairIntrinsic))
+      if (std::optional<unsigned> pair = groupLoop(tile, intrinsics))
         sizes[*pair] = 0;
       scf::SCFTilingOptions inner;
       inner.setTileSizes(getAsIndexOpFoldResult(ctx, sizes));
@@ -571,9 +582,9 @@ struct KilnTileAndVectorizePass
     });
     for (linalg::LinalgOp op : tiles) {
       auto generic = dyn_cast<linalg::GenericOp>(op.getOperation());
-      if (generic && !pairIntrinsic.empty() &&
-          succeeded(vectorizePairTile(rewriter, generic, pairIntrinsic,
-                                      pairLanes)))
+      if (generic && llvm::any_of(intrinsics, [&](const GroupIntrinsic &i) {
+            return succeeded(vectorizeGroupTile(rewriter, generic, i));
+          }))
         continue;
       rewriter.setInsertionPoint(op);
       SmallVector<int64_t> sizes = maskedVectorSizes(op);

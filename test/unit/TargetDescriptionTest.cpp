@@ -38,6 +38,8 @@ TEST_CASE("An AVX-512 description holds its registers, tiles and kernels",
   CHECK(t->tile.wideRows == 6);
   CHECK(t->tile.wideLanes == 64);
   CHECK(t->kernelSet == "x86-64-avx512");
+  CHECK(t->pairMultiply.intrinsic == "llvm.x86.avx512.pmaddw.d.512");
+  CHECK(t->quadMultiply.intrinsic.empty()); // x86 stays on pairs
   // No kernel folder given: the set is known but nothing can be linked.
   CHECK_FALSE(t->hasHalideKernels());
   REQUIRE(t->machine);
@@ -48,6 +50,12 @@ TEST_CASE("Descriptions of the edge targets", "[target]") {
   auto arm = describe("aarch64-linux-gnu", "cortex-a76");
   CHECK(arm->vectors.floatsPerRegister == 4);
   CHECK(arm->kernelSet == "arm-64");
+  // The dot product extension gives int8 contractions sdot on quads.
+  CHECK(arm->quadMultiply.intrinsic == "llvm.aarch64.neon.sdot.v4i32.v16i8");
+  CHECK(arm->quadMultiply.i8Lanes == 16);
+  CHECK(arm->pairMultiply.intrinsic.empty());
+  CHECK(describe("aarch64-linux-gnu", "cortex-a53")->quadMultiply.intrinsic.empty());
+  CHECK(describe("aarch64-linux-gnu", "generic")->quadMultiply.intrinsic.empty());
   auto v7 = describe("armv7a-linux-gnueabihf", "generic");
   CHECK(v7->vectors.floatsPerRegister == 1);
   CHECK(v7->kernelSet.empty());

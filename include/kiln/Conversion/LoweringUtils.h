@@ -100,40 +100,41 @@ mlir::Value buildPackedPointwiseConv(mlir::OpBuilder &b, mlir::Location loc,
                                      mlir::Value bias,
                                      mlir::RankedTensorType outType,
                                      const PackTile &tile);
-/// The integer form: `input` N x C x P of i16, `weight` the M x C centered
-/// weight values, `bias` M of i32 or null; the i32 result N x M x P. Input
-/// channels are taken in pairs (an odd last one paired with zero), adjacent
-/// in the packed weight M/R x C/2 x R x 2 and in a copy of the input
-/// N x C/2 x P x 2, so a pair multiply-add computes two steps at once.
-mlir::Value buildPackedPairPointwiseConv(mlir::OpBuilder &b, mlir::Location loc,
-                                         mlir::Value input,
-                                         llvm::ArrayRef<int64_t> weight,
-                                         mlir::Value bias,
-                                         mlir::RankedTensorType accType,
-                                         const PackTile &tile,
-                                         llvm::StringRef name);
+/// The integer form: `input` N x C x P of i16 (centered) when `g` is 2,
+/// i8 when it is 4, `weight` the M x C weight values, `bias` M of i32 or
+/// null; the i32 result N x M x P. Input channels are taken in groups of g
+/// (the last one filled with zeros), adjacent in the packed weight
+/// M/R x C/g x R x g and in a copy of the input N x C/g x P x g, so a pair
+/// multiply-add (g = 2) or a dot product (g = 4) computes g steps at once.
+mlir::Value buildPackedGroupPointwiseConv(mlir::OpBuilder &b, mlir::Location loc,
+                                          mlir::Value input,
+                                          llvm::ArrayRef<int64_t> weight,
+                                          mlir::Value bias,
+                                          mlir::RankedTensorType accType,
+                                          int64_t g, const PackTile &tile,
+                                          llvm::StringRef name);
 /// The integer 2-D conv form (group 1; a width stride above 1 needs width
-/// dilation 1): `input` the padded
-/// N x C x H x W of i16, `weight` the M x C x KH x KW centered values; the
-/// i32 result N x M x OH x OW. Channels pair as in the pointwise form,
-/// weights packed M/R x C/2 x KH x KW x R x 2.
-mlir::Value buildPackedPairConv(mlir::OpBuilder &b, mlir::Location loc,
-                                mlir::Value input, llvm::ArrayRef<int64_t> weight,
-                                llvm::ArrayRef<int64_t> kernel, mlir::Value bias,
-                                llvm::ArrayRef<int64_t> strides,
-                                llvm::ArrayRef<int64_t> dilations,
-                                mlir::RankedTensorType accType,
-                                const PackTile &tile, llvm::StringRef name);
-/// The integer matmul form: `lhs` (batch..., M, K) of i16, `rhs` the K x N
-/// centered values of a constant, `bias` N of i32 or null; the i32 result
-/// (batch..., M, N). Rows of k come in pairs (adjacent in lhs already, an
-/// odd last one paired with zero), rhs is packed in panels N/V x K/2 x V x 2
-/// (the last panel zero-filled past N).
-mlir::Value buildPackedPairMatMul(mlir::OpBuilder &b, mlir::Location loc,
-                                  mlir::Value lhs, llvm::ArrayRef<int64_t> rhs,
-                                  mlir::Value bias,
-                                  mlir::RankedTensorType accType,
-                                  const PackTile &tile, llvm::StringRef name);
+/// dilation 1): `input` the padded N x C x H x W (element as above),
+/// `weight` the M x C x KH x KW values; the i32 result N x M x OH x OW.
+/// Channels group as in the pointwise form, weights packed
+/// M/R x C/g x KH x KW x R x g.
+mlir::Value buildPackedGroupConv(mlir::OpBuilder &b, mlir::Location loc,
+                                 mlir::Value input, llvm::ArrayRef<int64_t> weight,
+                                 llvm::ArrayRef<int64_t> kernel, mlir::Value bias,
+                                 llvm::ArrayRef<int64_t> strides,
+                                 llvm::ArrayRef<int64_t> dilations,
+                                 mlir::RankedTensorType accType, int64_t g,
+                                 const PackTile &tile, llvm::StringRef name);
+/// The integer matmul form: `lhs` (batch..., M, K) (element as above), `rhs`
+/// the K x N values of a constant, `bias` N of i32 or null; the i32 result
+/// (batch..., M, N). Rows of k come in groups of g (adjacent in lhs
+/// already, the last one filled with zeros), rhs is packed in panels
+/// N/V x K/g x V x g (the last panel zero-filled past N).
+mlir::Value buildPackedGroupMatMul(mlir::OpBuilder &b, mlir::Location loc,
+                                   mlir::Value lhs, llvm::ArrayRef<int64_t> rhs,
+                                   mlir::Value bias,
+                                   mlir::RankedTensorType accType, int64_t g,
+                                   const PackTile &tile, llvm::StringRef name);
 /// `lhs` (batch..., M, K), or K x M when `transposeLhs` (rank 2 only);
 /// `rhs` the kiln.constant K x N, or N x K when `transposeRhs`.
 mlir::Value buildPackedMatMul(mlir::OpBuilder &b, mlir::Location loc,

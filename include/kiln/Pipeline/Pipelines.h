@@ -46,6 +46,10 @@ struct CpuBackendOptions {
   /// `pairLanes` 16-bit inputs at a time ("": lane by lane).
   std::string pairIntrinsic;
   int64_t pairLanes = 0;
+  /// Integer contractions over 8-bit quads call this accumulating
+  /// intrinsic on `quadLanes` 8-bit inputs at a time ("": they use pairs).
+  std::string quadIntrinsic;
+  int64_t quadLanes = 0;
   /// Depthwise convs call the Halide kernels (the target has them).
   bool halideKernels = false;
   /// Multiply-adds per Halide channel block, at least.

@@ -54,6 +54,16 @@ struct PairMultiply {
   int64_t i16Lanes = 0;  // 16-bit inputs per call (the result has half)
 };
 
+/// The instruction that multiplies adjacent groups of four signed 8-bit
+/// lanes and adds each group's products into a 32-bit accumulator lane
+/// (AArch64 sdot): four steps of a contraction per instruction on the
+/// storage bytes themselves. Empty `intrinsic`: none; integer contractions
+/// use pairs.
+struct QuadMultiply {
+  std::string intrinsic; // LLVM intrinsic name, (acc, x, w) -> acc
+  int64_t i8Lanes = 0;   // 8-bit inputs per call (the result has a quarter)
+};
+
 struct TargetDescription {
   llvm::Triple triple;
   std::string cpu;      // as LLVM names it ("native" resolved)
@@ -61,6 +71,7 @@ struct TargetDescription {
   VectorRegisters vectors;
   RegisterTile tile;
   PairMultiply pairMultiply;
+  QuadMultiply quadMultiply;
   /// The Halide kernel set the CPU's features allow ("x86-64-avx2", ...),
   /// or "" when no set fits (depthwise convs then stay on MLIR).
   std::string kernelSet;
@@ -86,6 +97,7 @@ createTargetMachine(const CodegenOptions &options, std::string &error);
 VectorRegisters vectorRegistersFor(const llvm::TargetMachine &tm);
 RegisterTile registerTileFor(const llvm::TargetMachine &tm);
 PairMultiply pairMultiplyFor(const llvm::TargetMachine &tm);
+QuadMultiply quadMultiplyFor(const llvm::TargetMachine &tm);
 /// The Halide kernel set for `tm`'s CPU, or "" when none fits.
 std::string halideKernelSetFor(const llvm::TargetMachine &tm);
 /// The folder under `root` holding the kernel set for `tm`, or "".

@@ -42,11 +42,16 @@ inline constexpr llvm::StringLiteral kRegisterTileAttr = "kiln.register_tile";
 /// operand is packed for. Set by a backend (kiln-select-cpu-kernels), read
 /// by kiln-lower-to-linalg; without it a contraction stays unpacked.
 inline constexpr llvm::StringLiteral kPackTileAttr = "kiln.pack_tile";
-/// On an integer contraction over 16-bit operands: the reduction loop
-/// (extent 2) whose pairs are adjacent in both operands' tiles, for a
-/// target's pair multiply-add (kiln-tile-and-vectorize).
-inline constexpr llvm::StringLiteral kPairReductionAttr =
-    "kiln.pair_reduction";
+/// On an integer contraction: the reduction loop (extent 2 or 4) whose
+/// channel groups are adjacent in both operands' tiles, for a target's pair
+/// or quad multiply-add (kiln-tile-and-vectorize).
+inline constexpr llvm::StringLiteral kGroupReductionAttr =
+    "kiln.group_reduction";
+/// On a packed kiln qconv or qmatmul: the input channels its contraction
+/// takes per step, 2 (i16 pairs, the default) or 4 (i8 quads, for a dot
+/// product instruction). Set by kiln-select-cpu-kernels, read by
+/// kiln-lower-to-linalg.
+inline constexpr llvm::StringLiteral kChannelGroupAttr = "kiln.channel_group";
 
 } // namespace kiln
 

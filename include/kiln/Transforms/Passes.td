@@ -33,7 +33,9 @@ def KilnSelectCpuKernels
     Gemms with a constant weight are marked with the register tile their
     weight is packed for (`kiln.pack_tile`): `rows` x `lanes`, or the wide
     tile for large matmuls when the target has one (then also
-    `kiln.register_tile`, which kiln-tile-and-vectorize follows).
+    `kiln.register_tile`, which kiln-tile-and-vectorize follows). Packed
+    qconvs and qmatmuls also get `kiln.channel_group` when `channel-group`
+    is 4.
   }];
   let options = [
     Option<"rows", "rows", "int64_t", /*default=*/"8",
@@ -45,7 +47,10 @@ def KilnSelectCpuKernels
     Option<"wideLanes", "wide-lanes", "int64_t", /*default=*/"0",
            "Lanes of the wide tile large matmuls use (0: no wide tile)">,
     Option<"halideDepthwise", "halide-depthwise", "bool", /*default=*/"false",
-           "Depthwise convs the Halide kernels cover call them">
+           "Depthwise convs the Halide kernels cover call them">,
+    Option<"channelGroup", "channel-group", "int64_t", /*default=*/"2",
+           "Input channels a packed integer contraction takes per step: 2 "
+           "(i16 pairs) or 4 (i8 quads, for a dot product instruction)">
   ];
   let dependentDialects = ["mlir::arith::ArithDialect",
                            "mlir::tensor::TensorDialect",
@@ -229,9 +234,15 @@ def KilnTileAndVectorize
            "Unroll factor of the innermost accumulator loops (1: none)">,
     Option<"pairIntrinsic", "pair-intrinsic", "std::string", /*default=*/"",
            "LLVM intrinsic multiplying adjacent i16 pairs into i32 sums, for "
-           "integer contractions marked kiln.pair_reduction (\"\": none)">,
+           "integer contractions marked kiln.group_reduction over pairs (\"\": none)">,
     Option<"pairLanes", "pair-lanes", "int64_t", /*default=*/"0",
-           "i16 inputs per call of the pair intrinsic">
+           "i16 inputs per call of the pair intrinsic">,
+    Option<"quadIntrinsic", "quad-intrinsic", "std::string", /*default=*/"",
+           "LLVM intrinsic adding the products of adjacent i8 quads into its "
+           "i32 accumulator operand, for integer contractions marked "
+           "kiln.group_reduction over quads (\"\": none)">,
+    Option<"quadLanes", "quad-lanes", "int64_t", /*default=*/"0",
+           "i8 inputs per call of the quad intrinsic">
   ];
   let dependentDialects = ["mlir::scf::SCFDialect",
                            "mlir::vector::VectorDialect",

@@ -8,8 +8,10 @@
 // reordered once, at compile time, into exactly the order its tiles read it:
 //
 //   pointwise conv weight M x C (broadcast side) -> M/R x C x R
-//   the same, integer, in channel pairs         -> M/R x C/2 x R x 2
+//   the same, integer, in channel groups of g   -> M/R x C/g x R x g
 //   matmul constant B    K x N (lane side)      -> N/V x K x V panels
+//
+// (g = 2 for a pair multiply-add on i16, 4 for a dot product on i8.)
 //
 // and the generic indexes the packed constant through the split dims. The
 // output keeps its layout: the split dims are a reshape of the same buffer.
@@ -32,45 +34,45 @@ namespace kiln {
 namespace {
 
 /// The narrowest storage of packed centered weights: i8 for symmetric int8
-/// ones (the object keeps one byte per weight; the kernel widens each pair
+/// ones (the object keeps one byte per weight; a pair kernel widens each pair
 /// as it broadcasts it), else i16.
-Type pairStorage(OpBuilder &b, ArrayRef<int64_t> values) {
+Type groupStorage(OpBuilder &b, ArrayRef<int64_t> values) {
   bool narrow = llvm::all_of(values, [](int64_t v) { return v >= -128 && v <= 127; });
   return narrow ? b.getI8Type() : b.getI16Type();
 }
 
-/// N x C x S... (i16, centered) as N x C/2 x S... x 2: each pair's two
-/// channels side by side, an odd last one with a centered zero (which adds
-/// nothing). Written once (fused into the producer), read by every block of
-/// filters as whole vectors of pairs.
-Value channelPairs(OpBuilder &b, Location loc, Value input) {
+/// N x C x S... as N x C/g x S... x g: each group's g channels side by
+/// side, the last group filled with zeros (their weights are zero too).
+/// Written once (fused into the producer), read by every block of filters as
+/// whole vectors of groups.
+Value channelGroups(OpBuilder &b, Location loc, Value input, int64_t g) {
   auto type = cast<RankedTensorType>(input.getType());
-  Type i16 = type.getElementType();
-  int64_t rank = type.getRank(), pairs = (type.getDimSize(1) + 1) / 2;
+  Type elem = type.getElementType();
+  int64_t rank = type.getRank(), groups = llvm::divideCeil(type.getDimSize(1), g);
   SmallVector<int64_t> shape(type.getShape());
-  if (type.getDimSize(1) % 2 != 0) {
-    shape[1] = 2 * pairs;
+  if (type.getDimSize(1) % g != 0) {
+    shape[1] = g * groups;
     input = tensor::createPadHighOp(
-        RankedTensorType::get(shape, i16), input,
-        arith::ConstantOp::create(b, loc, b.getIntegerAttr(i16, 0)),
+        RankedTensorType::get(shape, elem), input,
+        arith::ConstantOp::create(b, loc, b.getIntegerAttr(elem, 0)),
         /*nofold=*/false, loc, b);
   }
-  shape[1] = pairs;
-  shape.insert(shape.begin() + 2, 2);
+  shape[1] = groups;
+  shape.insert(shape.begin() + 2, g);
   SmallVector<ReassociationIndices> split = {{0}, {1, 2}};
   for (int64_t d = 2; d < rank; ++d)
     split.push_back({d + 1});
   input = tensor::ExpandShapeOp::create(
-      b, loc, RankedTensorType::get(shape, i16), input, split);
-  // Out (n, pair, s..., j) reads (n, pair, j, s...).
+      b, loc, RankedTensorType::get(shape, elem), input, split);
+  // Out (n, group, s..., j) reads (n, group, j, s...).
   SmallVector<unsigned> read = {0, 1, static_cast<unsigned>(rank)};
   for (int64_t d = 2; d < rank; ++d)
     read.push_back(d);
   SmallVector<int64_t> outShape(shape);
   outShape.erase(outShape.begin() + 2);
-  outShape.push_back(2);
+  outShape.push_back(g);
   return buildCopy(b, loc, input, dimsMap(rank + 1, read, {}, b.getContext()),
-                   RankedTensorType::get(outShape, i16));
+                   RankedTensorType::get(outShape, elem));
 }
 
 Value constantTensor(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
@@ -134,48 +136,55 @@ Value buildPackedPointwiseConv(OpBuilder &b, Location loc, Value input,
       b, loc, outType, conv, SmallVector<ReassociationIndices>{{0}, {1, 2}, {3}});
 }
 
-/// Weights packed for a pair contraction as a constant of `shape`, one
-/// byte each where they fit (pairStorage).
-static Value pairWeightConstant(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
+/// Weights packed for a group contraction as a constant of `shape`, one
+/// byte each where they fit (groupStorage).
+static Value groupWeightConstant(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
                                 ArrayRef<int64_t> packed, StringRef name) {
-  auto type = RankedTensorType::get(shape, pairStorage(b, packed));
+  auto type = RankedTensorType::get(shape, groupStorage(b, packed));
   return arith::ConstantOp::create(
       b, loc, cast<TypedAttr>(makeIntConstant(type, packed, name)));
 }
 
-/// Marks `contraction` for kiln-tile-and-vectorize: its loop `pairLoop`
-/// (the two channels of a pair) is tiled whole, on the backend's tile.
-static void markPairContraction(OpBuilder &b, Value contraction, int64_t pairLoop,
-                                const PackTile &tile) {
+/// Whether `value` holds the operands of groups of `g`: i16 for pairs, i8
+/// for quads.
+static bool isGroupOperand(Value value, int64_t g) {
+  Type elem = cast<RankedTensorType>(value.getType()).getElementType();
+  return (g == 2 && elem.isInteger(16)) || (g == 4 && elem.isInteger(8));
+}
+
+/// Marks `contraction` for kiln-tile-and-vectorize: its loop `groupLoop`
+/// (the channels of a group) is tiled whole, on the backend's tile.
+static void markGroupContraction(OpBuilder &b, Value contraction, int64_t groupLoop,
+                                 const PackTile &tile) {
   Operation *op = contraction.getDefiningOp();
-  op->setAttr(kPairReductionAttr, b.getI64IntegerAttr(pairLoop));
+  op->setAttr(kGroupReductionAttr, b.getI64IntegerAttr(groupLoop));
   if (tile.registerTile)
     op->setAttr(kRegisterTileAttr, tile.registerTile);
 }
 
-Value buildPackedPairPointwiseConv(OpBuilder &b, Location loc, Value input,
-                                   ArrayRef<int64_t> weight, Value bias,
-                                   RankedTensorType accType,
-                                   const PackTile &tile, StringRef name) {
+Value buildPackedGroupPointwiseConv(OpBuilder &b, Location loc, Value input,
+                                    ArrayRef<int64_t> weight, Value bias,
+                                    RankedTensorType accType, int64_t g,
+                                    const PackTile &tile, StringRef name) {
   MLIRContext *ctx = b.getContext();
   const int64_t r = tile.rows;
   auto inType = cast<RankedTensorType>(input.getType());
   int64_t n = accType.getDimSize(0), m = accType.getDimSize(1),
           p = accType.getDimSize(2), c = inType.getDimSize(1);
   if (m % r != 0 || static_cast<int64_t>(weight.size()) != m * c ||
-      !inType.getElementType().isInteger(16))
+      !isGroupOperand(input, g))
     return {};
-  int64_t pairs = (c + 1) / 2, blocks = m / r;
-  input = channelPairs(b, loc, input);
-  SmallVector<int64_t> packed(blocks * pairs * r * 2, 0);
+  int64_t groups = llvm::divideCeil(c, g), blocks = m / r;
+  input = channelGroups(b, loc, input, g);
+  SmallVector<int64_t> packed(blocks * groups * r * g, 0);
   for (int64_t io = 0; io < blocks; ++io)
     for (int64_t ci = 0; ci < c; ++ci)
       for (int64_t ii = 0; ii < r; ++ii)
-        packed[((io * pairs + ci / 2) * r + ii) * 2 + ci % 2] =
+        packed[((io * groups + ci / g) * r + ii) * g + ci % g] =
             weight[(io * r + ii) * c + ci];
-  Value packedWeight = pairWeightConstant(b, loc, {blocks, pairs, r, 2}, packed, name);
+  Value packedWeight = groupWeightConstant(b, loc, {blocks, groups, r, g}, packed, name);
 
-  // Loops: n, io, ii, p, pair, j (the two channels of a pair).
+  // Loops: n, io, ii, p, group, j (the channels of a group).
   auto blockedType = RankedTensorType::get({n, blocks, r, p},
                                            accType.getElementType());
   Value acc = biasAccumulator(b, loc, bias, blockedType);
@@ -184,21 +193,21 @@ Value buildPackedPairPointwiseConv(OpBuilder &b, Location loc, Value input,
       {dimsMap(6, {0, 4, 3, 5}, {}, ctx), dimsMap(6, {1, 4, 2, 5}, {}, ctx),
        dimsMap(6, {0, 1, 2, 3}, {}, ctx)},
       2);
-  markPairContraction(b, conv, 5, tile);
+  markGroupContraction(b, conv, 5, tile);
   return tensor::CollapseShapeOp::create(
       b, loc, accType, conv, SmallVector<ReassociationIndices>{{0}, {1, 2}, {3}});
 }
 
-/// The pair conv of width stride s > 1: the input's columns split into s
-/// phases, N x C/2 x H x s x W/s x 2, so that tap kw = s * q + p of output
+/// The group conv of width stride s > 1: the input's columns split into s
+/// phases, N x C/g x H x s x W/s x g, so that tap kw = s * q + p of output
 /// column ow reads phase p at column ow + q, and a tile's lanes (V output
-/// columns) read V consecutive pairs of one phase. Weights packed
-/// M/R x C/2 x KH x ceil(KW/s) x s x R x 2, zero past KW.
-Value buildPhasedPairConv(OpBuilder &b, Location loc, Value input,
-                          ArrayRef<int64_t> weight, ArrayRef<int64_t> kernel,
-                          Value bias, ArrayRef<int64_t> strides,
-                          int64_t rowDilation, RankedTensorType accType,
-                          const PackTile &tile, StringRef name) {
+/// columns) read V consecutive groups of one phase. Weights packed
+/// M/R x C/g x KH x ceil(KW/s) x s x R x g, zero past KW.
+Value buildPhasedGroupConv(OpBuilder &b, Location loc, Value input,
+                           ArrayRef<int64_t> weight, ArrayRef<int64_t> kernel,
+                           Value bias, ArrayRef<int64_t> strides,
+                           int64_t rowDilation, RankedTensorType accType,
+                           int64_t g, const PackTile &tile, StringRef name) {
   MLIRContext *ctx = b.getContext();
   const int64_t r = tile.rows, s = strides[1];
   auto inType = cast<RankedTensorType>(input.getType());
@@ -206,31 +215,31 @@ Value buildPhasedPairConv(OpBuilder &b, Location loc, Value input,
           c = inType.getDimSize(1), h = inType.getDimSize(2),
           kh = kernel[0], kw = kernel[1];
   int64_t columns = llvm::divideCeil(inType.getDimSize(3), s), taps = llvm::divideCeil(kw, s);
-  int64_t pairs = (c + 1) / 2, blocks = m / r;
-  Type i16 = b.getI16Type();
+  int64_t groups = llvm::divideCeil(c, g), blocks = m / r;
+  Type elem = inType.getElementType();
   if (columns * s != inType.getDimSize(3)) // columns no output reads
     input = tensor::createPadHighOp(
-        RankedTensorType::get({n, c, h, columns * s}, i16), input,
-        arith::ConstantOp::create(b, loc, b.getIntegerAttr(i16, 0)),
+        RankedTensorType::get({n, c, h, columns * s}, elem), input,
+        arith::ConstantOp::create(b, loc, b.getIntegerAttr(elem, 0)),
         /*nofold=*/false, loc, b);
-  input = channelPairs(b, loc, input); // N x C/2 x H x W x 2
+  input = channelGroups(b, loc, input, g); // N x C/g x H x W x g
   input = tensor::ExpandShapeOp::create(
-      b, loc, RankedTensorType::get({n, pairs, h, columns, s, 2}, i16), input,
+      b, loc, RankedTensorType::get({n, groups, h, columns, s, g}, elem), input,
       SmallVector<ReassociationIndices>{{0}, {1}, {2}, {3, 4}, {5}});
   input = buildCopy(b, loc, input, dimsMap(6, {0, 1, 2, 4, 3, 5}, {}, ctx),
-                    RankedTensorType::get({n, pairs, h, s, columns, 2}, i16));
+                    RankedTensorType::get({n, groups, h, s, columns, g}, elem));
 
-  SmallVector<int64_t> packed(blocks * pairs * kh * taps * s * r * 2, 0);
+  SmallVector<int64_t> packed(blocks * groups * kh * taps * s * r * g, 0);
   for (int64_t f = 0; f < m; ++f)
     for (int64_t ci = 0; ci < c; ++ci)
       for (int64_t y = 0; y < kh; ++y)
         for (int64_t x = 0; x < kw; ++x)
-          packed[((((((f / r) * pairs + ci / 2) * kh + y) * taps + x / s) * s + x % s) *
-                      r + f % r) * 2 + ci % 2] = weight[((f * c + ci) * kh + y) * kw + x];
+          packed[((((((f / r) * groups + ci / g) * kh + y) * taps + x / s) * s + x % s) *
+                      r + f % r) * g + ci % g] = weight[((f * c + ci) * kh + y) * kw + x];
   Value packedWeight =
-      pairWeightConstant(b, loc, {blocks, pairs, kh, taps, s, r, 2}, packed, name);
+      groupWeightConstant(b, loc, {blocks, groups, kh, taps, s, r, g}, packed, name);
 
-  // Loops: n, io, ii, oh, ow, pair, kh, q, p, j.
+  // Loops: n, io, ii, oh, ow, group, kh, q, p, j.
   auto blockedType = RankedTensorType::get(
       {n, blocks, r, accType.getDimSize(2), accType.getDimSize(3)},
       accType.getElementType());
@@ -247,22 +256,21 @@ Value buildPhasedPairConv(OpBuilder &b, Location loc, Value input,
       {xMap, dimsMap(10, {1, 5, 6, 7, 8, 2, 9}, {}, ctx),
        dimsMap(10, {0, 1, 2, 3, 4}, {}, ctx)},
       5);
-  markPairContraction(b, conv, 9, tile);
+  markGroupContraction(b, conv, 9, tile);
   return tensor::CollapseShapeOp::create(
       b, loc, accType, conv,
       SmallVector<ReassociationIndices>{{0}, {1, 2}, {3}, {4}});
 }
 
-Value buildPackedPairConv(OpBuilder &b, Location loc, Value input,
-                          ArrayRef<int64_t> weight, ArrayRef<int64_t> kernel,
-                          Value bias, ArrayRef<int64_t> strides,
-                          ArrayRef<int64_t> dilations, RankedTensorType accType,
-                          const PackTile &tile, StringRef name) {
+Value buildPackedGroupConv(OpBuilder &b, Location loc, Value input,
+                           ArrayRef<int64_t> weight, ArrayRef<int64_t> kernel,
+                           Value bias, ArrayRef<int64_t> strides,
+                           ArrayRef<int64_t> dilations, RankedTensorType accType,
+                           int64_t g, const PackTile &tile, StringRef name) {
   MLIRContext *ctx = b.getContext();
   const int64_t r = tile.rows;
   auto inType = cast<RankedTensorType>(input.getType());
-  if (accType.getRank() != 4 || kernel.size() != 2 ||
-      !inType.getElementType().isInteger(16))
+  if (accType.getRank() != 4 || kernel.size() != 2 || !isGroupOperand(input, g))
     return {};
   int64_t n = accType.getDimSize(0), m = accType.getDimSize(1),
           c = inType.getDimSize(1), kh = kernel[0], kw = kernel[1];
@@ -270,22 +278,22 @@ Value buildPackedPairConv(OpBuilder &b, Location loc, Value input,
     return {};
   if (strides[1] != 1)
     return dilations[1] == 1
-               ? buildPhasedPairConv(b, loc, input, weight, kernel, bias,
-                                     strides, dilations[0], accType, tile, name)
+               ? buildPhasedGroupConv(b, loc, input, weight, kernel, bias,
+                                      strides, dilations[0], accType, g, tile, name)
                : Value();
-  int64_t pairs = (c + 1) / 2, blocks = m / r;
-  input = channelPairs(b, loc, input);
-  SmallVector<int64_t> packed(blocks * pairs * kh * kw * r * 2, 0);
+  int64_t groups = llvm::divideCeil(c, g), blocks = m / r;
+  input = channelGroups(b, loc, input, g);
+  SmallVector<int64_t> packed(blocks * groups * kh * kw * r * g, 0);
   for (int64_t f = 0; f < m; ++f)
     for (int64_t ci = 0; ci < c; ++ci)
       for (int64_t y = 0; y < kh; ++y)
         for (int64_t x = 0; x < kw; ++x)
-          packed[(((((f / r) * pairs + ci / 2) * kh + y) * kw + x) * r + f % r) * 2 +
-                 ci % 2] = weight[((f * c + ci) * kh + y) * kw + x];
+          packed[(((((f / r) * groups + ci / g) * kh + y) * kw + x) * r + f % r) * g +
+                 ci % g] = weight[((f * c + ci) * kh + y) * kw + x];
   Value packedWeight =
-      pairWeightConstant(b, loc, {blocks, pairs, kh, kw, r, 2}, packed, name);
+      groupWeightConstant(b, loc, {blocks, groups, kh, kw, r, g}, packed, name);
 
-  // Loops: n, io, ii, oh, ow, pair, kh, kw, j.
+  // Loops: n, io, ii, oh, ow, group, kh, kw, j.
   auto blockedType = RankedTensorType::get(
       {n, blocks, r, accType.getDimSize(2), accType.getDimSize(3)},
       accType.getElementType());
@@ -303,57 +311,57 @@ Value buildPackedPairConv(OpBuilder &b, Location loc, Value input,
       {xMap, dimsMap(9, {1, 5, 6, 7, 2, 8}, {}, ctx),
        dimsMap(9, {0, 1, 2, 3, 4}, {}, ctx)},
       4);
-  markPairContraction(b, conv, 8, tile);
+  markGroupContraction(b, conv, 8, tile);
   return tensor::CollapseShapeOp::create(
       b, loc, accType, conv,
       SmallVector<ReassociationIndices>{{0}, {1, 2}, {3}, {4}});
 }
 
-Value buildPackedPairMatMul(OpBuilder &b, Location loc, Value lhs,
-                            ArrayRef<int64_t> rhs, Value bias,
-                            RankedTensorType accType, const PackTile &tile,
-                            StringRef name) {
+Value buildPackedGroupMatMul(OpBuilder &b, Location loc, Value lhs,
+                             ArrayRef<int64_t> rhs, Value bias,
+                             RankedTensorType accType, int64_t g,
+                             const PackTile &tile, StringRef name) {
   MLIRContext *ctx = b.getContext();
   auto lhsType = cast<RankedTensorType>(lhs.getType());
   int64_t rank = accType.getRank();
   if (rank < 2 || lhsType.getRank() != rank ||
       lhsType.getShape().drop_back(2) != accType.getShape().drop_back(2) ||
-      !lhsType.getElementType().isInteger(16))
+      !isGroupOperand(lhs, g))
     return {};
   int64_t k = lhsType.getDimSize(rank - 1), n = accType.getDimSize(rank - 1);
   const int64_t v = tile.lanes;
   if (static_cast<int64_t>(rhs.size()) != k * n || n < v)
     return {};
-  int64_t pairs = (k + 1) / 2, panels = llvm::divideCeil(n, v);
-  Type i16 = b.getI16Type(), i32 = b.getI32Type();
+  int64_t groups = llvm::divideCeil(k, g), panels = llvm::divideCeil(n, v);
+  Type elem = lhsType.getElementType(), i32 = b.getI32Type();
   SmallVector<int64_t> shape(lhsType.getShape());
-  if (k % 2 != 0) {
-    shape.back() = 2 * pairs;
+  if (k % g != 0) {
+    shape.back() = g * groups;
     lhs = tensor::createPadHighOp(
-        RankedTensorType::get(shape, i16), lhs,
-        arith::ConstantOp::create(b, loc, b.getIntegerAttr(i16, 0)),
+        RankedTensorType::get(shape, elem), lhs,
+        arith::ConstantOp::create(b, loc, b.getIntegerAttr(elem, 0)),
         /*nofold=*/false, loc, b);
   }
-  shape.back() = pairs;
-  shape.push_back(2);
+  shape.back() = groups;
+  shape.push_back(g);
   SmallVector<ReassociationIndices> split;
   for (int64_t d = 0; d < rank - 1; ++d)
     split.push_back({d});
   split.push_back({rank - 1, rank});
   lhs = tensor::ExpandShapeOp::create(
-      b, loc, RankedTensorType::get(shape, i16), lhs, split);
+      b, loc, RankedTensorType::get(shape, elem), lhs, split);
 
-  SmallVector<int64_t> packed(panels * pairs * v * 2, 0);
+  SmallVector<int64_t> packed(panels * groups * v * g, 0);
   for (int64_t kk = 0; kk < k; ++kk)
     for (int64_t col = 0; col < n; ++col)
-      packed[(((col / v) * pairs + kk / 2) * v + col % v) * 2 + kk % 2] =
+      packed[(((col / v) * groups + kk / g) * v + col % v) * g + kk % g] =
           rhs[kk * n + col];
-  Value packedRhs = pairWeightConstant(b, loc, {panels, pairs, v, 2}, packed, name);
+  Value packedRhs = groupWeightConstant(b, loc, {panels, groups, v, g}, packed, name);
 
-  // Loops: batch..., m, no, ni, pair, j; the accumulator (batch..., M,
+  // Loops: batch..., m, no, ni, group, j; the accumulator (batch..., M,
   // N/V, V) starts from the bias, zero past N.
   unsigned batch = rank - 2, numDims = rank + 3;
-  unsigned m = batch, no = batch + 1, ni = batch + 2, pair = batch + 3,
+  unsigned m = batch, no = batch + 1, ni = batch + 2, group = batch + 3,
            j = batch + 4;
   SmallVector<int64_t> blocked(accType.getShape().drop_back());
   blocked.append({panels, v});
@@ -361,7 +369,7 @@ Value buildPackedPairMatMul(OpBuilder &b, Location loc, Value lhs,
   SmallVector<unsigned> outDims = llvm::to_vector(llvm::seq<unsigned>(0, batch));
   SmallVector<unsigned> lhsDims = outDims;
   outDims.append({m, no, ni});
-  lhsDims.append({m, pair, j});
+  lhsDims.append({m, group, j});
   Value init;
   if (bias) {
     if (n % v != 0)
@@ -379,10 +387,10 @@ Value buildPackedPairMatMul(OpBuilder &b, Location loc, Value lhs,
   }
   Value product = buildContraction(
       b, loc, {lhs, packedRhs}, init,
-      {dimsMap(numDims, lhsDims, {}, ctx), dimsMap(numDims, {no, pair, ni, j}, {}, ctx),
+      {dimsMap(numDims, lhsDims, {}, ctx), dimsMap(numDims, {no, group, ni, j}, {}, ctx),
        dimsMap(numDims, outDims, {}, ctx)},
       2);
-  markPairContraction(b, product, j, tile);
+  markGroupContraction(b, product, j, tile);
   SmallVector<ReassociationIndices> merge;
   for (int64_t d = 0; d < rank - 1; ++d)
     merge.push_back({d});

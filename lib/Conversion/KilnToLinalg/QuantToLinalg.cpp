@@ -8,7 +8,9 @@
 //   qconv/qmatmul: (x - zx) and (w - zw) as i16 (weights centered at
 //   compile time when constant, left i8 when symmetric), an i32
 //   contraction from the bias, then the fixed-point epilogue of
-//   kiln/Support/Requantize.h, bit for bit.
+//   kiln/Support/Requantize.h, bit for bit. For a dot product instruction
+//   (kiln.channel_group = 4) the input stays bytes, x - zx not formed:
+//   sum (x - zx) w = sum x w - zx sum w, so the bias takes the second term.
 //
 //===----------------------------------------------------------------------===//
 #include "Kiln/ConstantData.h"
@@ -343,17 +345,26 @@ Value widenTo16(OpBuilder &b, Location loc, Value value) {
                           });
 }
 
-/// A 1x1, stride-1, unpadded, ungrouped qconv over constant weights that a
-/// backend asked to pack: one contraction over channel pairs of the
-/// flattened image (N x C x P), or null when the op is not one.
-Value pairPointwiseConv(OpBuilder &b, QConvOp op, Value input, Value bias,
-                        RankedTensorType accType) {
+/// The name suffix of weights packed in groups of `g`.
+StringRef groupSuffix(int64_t g) { return g == 4 ? "_quads" : "_pairs"; }
+
+/// Whether `op` is a 1x1, stride-1, unpadded, ungrouped 2-D qconv.
+bool isPointwise(QConvOp op) {
   auto wType = cast<RankedTensorType>(op.getWeight().getType());
+  return wType.getRank() == 4 && op.getGroup() == 1 && wType.getDimSize(2) == 1 &&
+         wType.getDimSize(3) == 1 &&
+         llvm::all_of(op.getStrides(), [](int64_t s) { return s == 1; }) &&
+         llvm::all_of(op.getPads(), [](int64_t p) { return p == 0; });
+}
+
+/// A pointwise qconv over constant weights that a backend asked to pack:
+/// one contraction over channel groups of `g` of the flattened image
+/// (N x C x P), or null when the op is not one. `input`: i16 or i8 centered
+/// values for pairs, signed bytes for quads.
+Value groupPointwiseConv(OpBuilder &b, QConvOp op, Value input, Value bias,
+                         int64_t g, RankedTensorType accType) {
   std::optional<PackTile> tile = packTileOf(op);
-  if (!tile || accType.getRank() != 4 || op.getGroup() != 1 ||
-      wType.getDimSize(2) != 1 || wType.getDimSize(3) != 1 ||
-      llvm::any_of(op.getStrides(), [](int64_t s) { return s != 1; }) ||
-      llvm::any_of(op.getPads(), [](int64_t p) { return p != 0; }))
+  if (!tile || accType.getRank() != 4 || !isPointwise(op))
     return {};
   std::optional<SmallVector<int64_t>> weight = centeredConstant(op.getWeight());
   if (!weight)
@@ -361,7 +372,7 @@ Value pairPointwiseConv(OpBuilder &b, QConvOp op, Value input, Value bias,
   Location loc = op.getLoc();
   auto inType = cast<RankedTensorType>(input.getType());
   // The pair multiply-add takes 16-bit operands.
-  if (inType.getElementType().isInteger(8))
+  if (g == 2 && inType.getElementType().isInteger(8))
     input = widenTo16(b, loc, input);
   SmallVector<ReassociationIndices> flat = {{0}, {1}, {2, 3}};
   input = tensor::CollapseShapeOp::create(b, loc, input, flat);
@@ -369,19 +380,19 @@ Value pairPointwiseConv(OpBuilder &b, QConvOp op, Value input, Value bias,
       {accType.getDimSize(0), accType.getDimSize(1),
        accType.getDimSize(2) * accType.getDimSize(3)},
       accType.getElementType());
-  Value conv = buildPackedPairPointwiseConv(b, loc, input, *weight, bias,
-                                            flatAcc, *tile,
-                                            packedName(op.getWeight(), "_pairs"));
+  Value conv = buildPackedGroupPointwiseConv(b, loc, input, *weight, bias,
+                                             flatAcc, g, *tile,
+                                             packedName(op.getWeight(), groupSuffix(g)));
   if (!conv)
     return {};
   return tensor::ExpandShapeOp::create(b, loc, accType, conv, flat);
 }
 
-/// An ungrouped 2-D qconv of width stride 1 over constant weights that a
-/// backend asked to pack, on its padded centered `input`: one contraction
-/// over channel pairs, or null when the op is not one.
-Value pairConv(OpBuilder &b, QConvOp op, Value input, Value bias,
-               RankedTensorType accType) {
+/// An ungrouped 2-D qconv over constant weights that a backend asked to
+/// pack, on its padded `input` (as groupPointwiseConv's): one contraction
+/// over channel groups of `g`, or null when the op is not one.
+Value groupConv(OpBuilder &b, QConvOp op, Value input, Value bias, int64_t g,
+                RankedTensorType accType) {
   std::optional<PackTile> tile = packTileOf(op);
   auto wType = cast<RankedTensorType>(op.getWeight().getType());
   if (!tile || op.getGroup() != 1 || wType.getRank() != 4)
@@ -390,11 +401,114 @@ Value pairConv(OpBuilder &b, QConvOp op, Value input, Value bias,
   if (!weight)
     return {};
   Location loc = op.getLoc();
-  if (cast<RankedTensorType>(input.getType()).getElementType().isInteger(8))
+  if (g == 2 && cast<RankedTensorType>(input.getType()).getElementType().isInteger(8))
     input = widenTo16(b, loc, input);
-  return buildPackedPairConv(b, loc, input, *weight, wType.getShape().drop_front(2),
-                             bias, op.getStrides(), op.getDilations(), accType,
-                             *tile, packedName(op.getWeight(), "_pairs"));
+  return buildPackedGroupConv(b, loc, input, *weight, wType.getShape().drop_front(2),
+                              bias, op.getStrides(), op.getDilations(), accType, g,
+                              *tile, packedName(op.getWeight(), groupSuffix(g)));
+}
+
+/// Signed bytes standing for the 8-bit per-tensor values `value` (storage of
+/// `quantType`), and the zero point they are taken against: unsigned
+/// storage flips its top bit (x - 128), which moves the zero point by 128.
+/// Null for other quant types.
+std::pair<Value, int64_t> signedBytes(OpBuilder &b, Location loc, Value value,
+                                      Type quantType) {
+  QuantParams p = *quantParamsOf(quantType);
+  if (p.bits != 8 || p.perAxis())
+    return {Value(), 0};
+  if (p.isSigned)
+    return {value, p.zeroPoints[0]};
+  Value flipped = buildElementwise(
+      b, loc, cast<RankedTensorType>(value.getType()), {value},
+      [](OpBuilder &nb, Location l, ValueRange a) {
+        yieldValue(nb, l, arith::XOrIOp::create(nb, l, a[0],
+                                                intConst(nb, l, nb.getI8Type(), 0x80)));
+      });
+  return {flipped, p.zeroPoints[0] - 128};
+}
+
+/// The i32 bias of a contraction over raw inputs with zero point `zp`: the
+/// op's constant bias `opBias` (lowered: `bias`; either may be null) minus
+/// zp times each output's weight sum. Null when `opBias` is not constant.
+Value biasWithZeroPoint(OpBuilder &b, Location loc, Value opBias, Value bias,
+                        ArrayRef<int64_t> weightSums, int64_t zp) {
+  if (zp == 0)
+    return bias;
+  SmallVector<int64_t> values(weightSums.size(), 0);
+  if (opBias) {
+    std::optional<SmallVector<int64_t>> given = readIntConstant(opBias);
+    if (!given || given->size() != values.size())
+      return {};
+    values = *given;
+  }
+  for (auto [v, sum] : llvm::zip(values, weightSums))
+    v = static_cast<int64_t>(static_cast<int32_t>(static_cast<uint32_t>(v - zp * sum)));
+  auto type = RankedTensorType::get({static_cast<int64_t>(values.size())},
+                                    b.getI32Type());
+  return arith::ConstantOp::create(
+      b, loc, cast<TypedAttr>(makeIntConstant(type, values, "quad_bias")));
+}
+
+/// Whether a backend asked for quads on `op` and the weight values fit its
+/// signed bytes.
+bool wantsQuads(Operation *op, ArrayRef<int64_t> weight) {
+  auto attr = op->getAttrOfType<IntegerAttr>(kChannelGroupAttr);
+  return attr && attr.getInt() == 4 && packTileOf(op) &&
+         llvm::all_of(weight, [](int64_t v) { return v >= -128 && v <= 127; });
+}
+
+/// `op` on a dot product over quads of input channels, its `input` left
+/// as bytes: the i32 accumulator, or null when the op or its operands do
+/// not fit (then the pair form applies).
+Value quadConv(OpBuilder &b, QConvOp op, Value input, Value bias,
+               RankedTensorType accType) {
+  std::optional<SmallVector<int64_t>> weight = centeredConstant(op.getWeight());
+  auto wType = cast<RankedTensorType>(op.getWeight().getType());
+  if (!weight || !wantsQuads(op, *weight) || op.getGroup() != 1 ||
+      wType.getRank() != 4 || accType.getRank() != 4)
+    return {};
+  Location loc = op.getLoc();
+  auto [bytes, zp] = signedBytes(b, loc, input, op.getInput().getType());
+  if (!bytes)
+    return {};
+  int64_t m = wType.getDimSize(0), inner = weight->size() / m;
+  SmallVector<int64_t> sums(m, 0);
+  for (size_t i = 0; i < weight->size(); ++i)
+    sums[i / inner] += (*weight)[i];
+  bias = biasWithZeroPoint(b, loc, op.getBias(), bias, sums, zp);
+  if (zp != 0 && !bias)
+    return {};
+  if (isPointwise(op))
+    return groupPointwiseConv(b, op, bytes, bias, 4, accType);
+  // Padding holds the zero point.
+  ArrayRef<int64_t> pads = op.getPads();
+  bytes = padSpatial(b, loc, bytes, pads.take_front(2), pads.drop_front(2),
+                     intConst(b, loc, b.getI8Type(), zp));
+  return groupConv(b, op, bytes, bias, 4, accType);
+}
+
+/// A qmatmul over a constant rhs on a dot product over quads of k, its
+/// `lhs` left as bytes; null when it does not fit.
+Value quadMatMul(OpBuilder &b, QMatMulOp op, Value lhs, Value bias,
+                 RankedTensorType accType) {
+  std::optional<SmallVector<int64_t>> rhs = centeredConstant(op.getRhs());
+  auto rhsType = cast<RankedTensorType>(op.getRhs().getType());
+  if (!rhs || rhsType.getRank() != 2 || !wantsQuads(op, *rhs))
+    return {};
+  Location loc = op.getLoc();
+  auto [bytes, zp] = signedBytes(b, loc, lhs, op.getLhs().getType());
+  if (!bytes)
+    return {};
+  int64_t n = rhsType.getDimSize(1);
+  SmallVector<int64_t> sums(n, 0);
+  for (size_t i = 0; i < rhs->size(); ++i)
+    sums[i % n] += (*rhs)[i];
+  bias = biasWithZeroPoint(b, loc, op.getBias(), bias, sums, zp);
+  if (zp != 0 && !bias)
+    return {};
+  return buildPackedGroupMatMul(b, loc, bytes, *rhs, bias, accType, 4,
+                                *packTileOf(op), packedName(op.getRhs(), groupSuffix(4)));
 }
 
 struct QConvLowering : OpConversionPattern<QConvOp> {
@@ -407,10 +521,14 @@ struct QConvLowering : OpConversionPattern<QConvOp> {
     auto accType = outType.clone(rewriter.getI32Type());
     size_t spatial = outType.getRank() - 2;
     ArrayRef<int64_t> pads = op.getPads();
+    if (Value acc = quadConv(rewriter, op, adaptor.getInput(), adaptor.getBias(),
+                             accType))
+      return replaceWithResult(rewriter, op, acc, op.getInput(), op.getWeight(),
+                               1, op.getClampMin(), op.getClampMax());
     Value input = centered(rewriter, loc, op.getInput(), adaptor.getInput(),
                            op.getInput().getType());
-    if (Value acc = pairPointwiseConv(rewriter, op, input, adaptor.getBias(),
-                                      accType))
+    if (Value acc = groupPointwiseConv(rewriter, op, input, adaptor.getBias(), 2,
+                                       accType))
       return replaceWithResult(rewriter, op, acc, op.getInput(), op.getWeight(),
                                1, op.getClampMin(), op.getClampMax());
     Value weight = centered(rewriter, loc, op.getWeight(), adaptor.getWeight(),
@@ -419,7 +537,7 @@ struct QConvLowering : OpConversionPattern<QConvOp> {
     Type inElem = cast<RankedTensorType>(input.getType()).getElementType();
     input = padSpatial(rewriter, loc, input, pads.take_front(spatial),
                        pads.drop_front(spatial), intConst(rewriter, loc, inElem, 0));
-    Value acc = pairConv(rewriter, op, input, adaptor.getBias(), accType);
+    Value acc = groupConv(rewriter, op, input, adaptor.getBias(), 2, accType);
     if (!acc)
       acc = buildConv(rewriter, loc, input, weight, adaptor.getBias(),
                       op.getStrides(), op.getDilations(), op.getGroup(),
@@ -438,6 +556,11 @@ struct QMatMulLowering : OpConversionPattern<QMatMulOp> {
     MLIRContext *ctx = rewriter.getContext();
     auto outType = cast<RankedTensorType>(op.getType());
     auto accType = outType.clone(rewriter.getI32Type());
+    if (Value acc = quadMatMul(rewriter, op, adaptor.getLhs(), adaptor.getBias(),
+                               accType))
+      return replaceWithResult(rewriter, op, acc, op.getLhs(), op.getRhs(),
+                               outType.getRank() - 1, op.getClampMin(),
+                               op.getClampMax());
     Value lhs = centered(rewriter, loc, op.getLhs(), adaptor.getLhs(),
                          op.getLhs().getType());
     Value rhs = centered(rewriter, loc, op.getRhs(), adaptor.getRhs(),
@@ -451,9 +574,9 @@ struct QMatMulLowering : OpConversionPattern<QMatMulOp> {
           lhsType.getElementType().isInteger(8))
         wide = widenTo16(rewriter, loc, lhs);
       if (Value acc = rhsValues && rhsType.getRank() == 2
-                          ? buildPackedPairMatMul(rewriter, loc, wide, *rhsValues,
-                                                  adaptor.getBias(), accType,
-                                                  *tile, packedName(op.getRhs(), "_pairs"))
+                          ? buildPackedGroupMatMul(rewriter, loc, wide, *rhsValues,
+                                                   adaptor.getBias(), accType, 2,
+                                                   *tile, packedName(op.getRhs(), groupSuffix(2)))
                           : Value())
         return replaceWithResult(rewriter, op, acc, op.getLhs(), op.getRhs(),
                                  outType.getRank() - 1, op.getClampMin(),

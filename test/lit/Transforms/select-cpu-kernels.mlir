@@ -1,5 +1,6 @@
 // RUN: kiln-opt %s -split-input-file -kiln-select-cpu-kernels="rows=4 lanes=16 wide-rows=6 wide-lanes=64" | FileCheck %s
 // RUN: kiln-opt %s -split-input-file -kiln-select-cpu-kernels="halide-depthwise=true" | FileCheck %s --check-prefix=HALIDE
+// RUN: kiln-opt %s -split-input-file -kiln-select-cpu-kernels="channel-group=4" | FileCheck %s --check-prefix=QUADS
 
 // Contractions over a constant weight are marked with the tile their weight
 // is packed for; a weight computed at run time cannot be packed.
@@ -49,4 +50,31 @@ func.func @depthwise(%x: tensor<1x4x8x8xf32>, %w: tensor<4x1x3x3xf32>) -> tensor
   %0 = kiln.conv %x, %w {strides = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, group = 4 : i64} : (tensor<1x4x8x8xf32>, tensor<4x1x3x3xf32>) -> tensor<1x4x8x8xf32>
   %1 = kiln.relu %0 : tensor<1x4x8x8xf32>
   return %1 : tensor<1x4x8x8xf32>
+}
+
+// -----
+
+// Integer contractions over constant weights are packed too; on a dot
+// product target they also take input channels in quads. Float ones never
+// do.
+// CHECK-LABEL: func.func @integer
+// CHECK: kiln.qconv {{.*}}kiln.pack_tile = array<i64: 4, 16>
+// CHECK-NOT: kiln.channel_group
+// QUADS-LABEL: func.func @integer
+// QUADS: kiln.qconv {{.*}}kiln.channel_group = 4 : i64, kiln.pack_tile = array<i64: 8, 32>
+// QUADS: kiln.qmatmul {{.*}}kiln.channel_group = 4 : i64, kiln.pack_tile = array<i64: 8, 32>
+// QUADS: kiln.matmul
+// QUADS-NOT: kiln.channel_group
+func.func @integer(%x: tensor<1x8x4x4x!quant.uniform<i8:f32, 0.02:3>>, %a: tensor<2x8x!quant.uniform<i8:f32, 0.02:3>>, %f: tensor<2x8xf32>)
+    -> (tensor<1x16x4x4x!quant.uniform<i8:f32, 0.05>>, tensor<2x16x!quant.uniform<i8:f32, 0.05>>, tensor<2x16xf32>) {
+  %wc = kiln.constant dense<1> : tensor<16x8x1x1xi8>
+  %w = kiln.storage_cast %wc : (tensor<16x8x1x1xi8>) -> tensor<16x8x1x1x!quant.uniform<i8:f32, 0.1>>
+  %y = kiln.qconv %x, %w {strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, group = 1 : i64}
+      : (tensor<1x8x4x4x!quant.uniform<i8:f32, 0.02:3>>, tensor<16x8x1x1x!quant.uniform<i8:f32, 0.1>>) -> tensor<1x16x4x4x!quant.uniform<i8:f32, 0.05>>
+  %bc = kiln.constant dense<1> : tensor<8x16xi8>
+  %b = kiln.storage_cast %bc : (tensor<8x16xi8>) -> tensor<8x16x!quant.uniform<i8:f32, 0.1>>
+  %z = kiln.qmatmul %a, %b : (tensor<2x8x!quant.uniform<i8:f32, 0.02:3>>, tensor<8x16x!quant.uniform<i8:f32, 0.1>>) -> tensor<2x16x!quant.uniform<i8:f32, 0.05>>
+  %fc = kiln.constant dense<1.0> : tensor<8x16xf32>
+  %g = kiln.matmul %f, %fc : (tensor<2x8xf32>, tensor<8x16xf32>) -> tensor<2x16xf32>
+  return %y, %z, %g : tensor<1x16x4x4x!quant.uniform<i8:f32, 0.05>>, tensor<2x16x!quant.uniform<i8:f32, 0.05>>, tensor<2x16xf32>
 }

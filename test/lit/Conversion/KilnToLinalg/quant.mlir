@@ -98,7 +98,7 @@ func.func @matmul_integer(%a: tensor<3x2xui8>) -> tensor<3x2xi32> {
 // CHECK: linalg.generic
 // CHECK-SAME: iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]
 // CHECK-SAME: ins(%{{.*}}, %{{.*}} : tensor<1x2x4x2xi16>, tensor<2x2x2x2xi8>) outs(%{{.*}} : tensor<1x2x2x4xi32>)
-// CHECK-SAME: kiln.pair_reduction = 5 : i64
+// CHECK-SAME: kiln.group_reduction = 5 : i64
 // Constant weights and no bias bound the accumulator: the clamp is in i32.
 // CHECK: arith.shrui
 // CHECK: arith.trunci {{.*}} : i64 to i32
@@ -123,7 +123,7 @@ func.func @qconv_pairs(%x: tensor<1x3x2x2xui8>) -> tensor<1x4x2x2xi8> {
 // CHECK: arith.constant {{.*}} : tensor<2x2x16x2xi8>
 // CHECK: linalg.generic
 // CHECK-SAME: ins(%{{.*}}, %{{.*}} : tensor<2x2x2xi16>, tensor<2x2x16x2xi8>) outs(%{{.*}} : tensor<2x2x16xi32>)
-// CHECK-SAME: kiln.pair_reduction = 4 : i64
+// CHECK-SAME: kiln.group_reduction = 4 : i64
 // CHECK: tensor.extract_slice %{{.*}}[0, 0] [2, 20] [1, 1] : tensor<2x32xi32> to tensor<2x20xi32>
 func.func @qmatmul_pairs(%a: tensor<2x3xi8>) -> tensor<2x20xi8> {
   %aq = kiln.storage_cast %a : (tensor<2x3xi8>) -> tensor<2x3x!quant.uniform<i8:f32, 0.02:3>>
@@ -131,6 +131,67 @@ func.func @qmatmul_pairs(%a: tensor<2x3xi8>) -> tensor<2x20xi8> {
   %b = kiln.storage_cast %bc : (tensor<3x20xi8>) -> tensor<3x20x!quant.uniform<i8:f32, 0.1>>
   %y = kiln.qmatmul %aq, %b {kiln.pack_tile = array<i64: 4, 16>}
       : (tensor<2x3x!quant.uniform<i8:f32, 0.02:3>>, tensor<3x20x!quant.uniform<i8:f32, 0.1>>) -> tensor<2x20x!quant.uniform<i8:f32, 0.05>>
+  %s = kiln.storage_cast %y : (tensor<2x20x!quant.uniform<i8:f32, 0.05>>) -> tensor<2x20xi8>
+  return %s : tensor<2x20xi8>
+}
+
+// A 3x3 qconv marked for quads (a dot product target): the uint8 input
+// stays bytes, its top bit flipped (x - 128, so the zero point 100 becomes
+// -28), the padding holds that zero point, channels come in groups of 4 (the
+// third padded with zero), weights pack as M/R x C/4 x KH x KW x R x 4
+// bytes, and the bias (none) becomes 28 x each filter's weight sum (27).
+// CHECK-LABEL: func.func @qconv_quads
+// CHECK-NOT: i16
+// CHECK: linalg.fill ins(%c-28_i8 : i8)
+// CHECK: arith.xori %{{.*}}, %{{.*}} : i8
+// CHECK: arith.constant dense<756> : tensor<4xi32>
+// CHECK: tensor.insert_slice %{{.*}} into %{{.*}}[0, 0, 1, 1] [1, 3, 2, 2] [1, 1, 1, 1] : tensor<1x3x2x2xi8> into tensor<1x3x4x4xi8>
+// CHECK: tensor.pad %{{.*}} low[0, 0, 0, 0] high[0, 1, 0, 0]
+// CHECK-NOT: i16
+// CHECK: arith.constant {{.*}} : tensor<2x1x3x3x2x4xi8>
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<1x1x4x4x4xi8>, tensor<2x1x3x3x2x4xi8>) outs(%{{.*}} : tensor<1x2x2x2x2xi32>)
+// CHECK-SAME: kiln.group_reduction = 8 : i64
+func.func @qconv_quads(%x: tensor<1x3x2x2xui8>) -> tensor<1x4x2x2xi8> {
+  %xq = kiln.storage_cast %x : (tensor<1x3x2x2xui8>) -> tensor<1x3x2x2x!quant.uniform<u8:f32, 0.02:100>>
+  %wc = kiln.constant dense<1> : tensor<4x3x3x3xi8>
+  %w = kiln.storage_cast %wc : (tensor<4x3x3x3xi8>) -> tensor<4x3x3x3x!quant.uniform<i8:f32, 0.1>>
+  %y = kiln.qconv %xq, %w {strides = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, group = 1 : i64, kiln.pack_tile = array<i64: 2, 16>, kiln.channel_group = 4 : i64}
+      : (tensor<1x3x2x2x!quant.uniform<u8:f32, 0.02:100>>, tensor<4x3x3x3x!quant.uniform<i8:f32, 0.1>>) -> tensor<1x4x2x2x!quant.uniform<i8:f32, 0.05>>
+  %s = kiln.storage_cast %y : (tensor<1x4x2x2x!quant.uniform<i8:f32, 0.05>>) -> tensor<1x4x2x2xi8>
+  return %s : tensor<1x4x2x2xi8>
+}
+
+// A signed input with zero point 3 over quads: the bias (here none) becomes
+// -3 x each column's weight sum (a constant of its own), K = 3 pads to one
+// quad.
+// CHECK-LABEL: func.func @qmatmul_quads
+// CHECK-NOT: arith.xori
+// CHECK: arith.constant dense_resource<quad_bias> : tensor<20xi32>
+// CHECK: tensor.pad %{{.*}} low[0, 0] high[0, 1]
+// CHECK: arith.constant {{.*}} : tensor<2x1x16x4xi8>
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<2x1x4xi8>, tensor<2x1x16x4xi8>) outs(%{{.*}} : tensor<2x2x16xi32>)
+// CHECK-SAME: kiln.group_reduction = 4 : i64
+func.func @qmatmul_quads(%a: tensor<2x3xi8>) -> tensor<2x20xi8> {
+  %aq = kiln.storage_cast %a : (tensor<2x3xi8>) -> tensor<2x3x!quant.uniform<i8:f32, 0.02:3>>
+  %bc = kiln.constant dense<1> : tensor<3x20xi8>
+  %b = kiln.storage_cast %bc : (tensor<3x20xi8>) -> tensor<3x20x!quant.uniform<i8:f32, 0.1>>
+  %y = kiln.qmatmul %aq, %b {kiln.pack_tile = array<i64: 4, 16>, kiln.channel_group = 4 : i64}
+      : (tensor<2x3x!quant.uniform<i8:f32, 0.02:3>>, tensor<3x20x!quant.uniform<i8:f32, 0.1>>) -> tensor<2x20x!quant.uniform<i8:f32, 0.05>>
+  %s = kiln.storage_cast %y : (tensor<2x20x!quant.uniform<i8:f32, 0.05>>) -> tensor<2x20xi8>
+  return %s : tensor<2x20xi8>
+}
+
+// Weights whose centered values leave a byte (uint8, zero point 131) keep
+// the pair form.
+// CHECK-LABEL: func.func @qmatmul_quads_wide_weights
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<2x2x2xi16>, tensor<2x2x16x2xi16>)
+// CHECK-SAME: kiln.group_reduction = 4 : i64
+func.func @qmatmul_quads_wide_weights(%a: tensor<2x3xi8>) -> tensor<2x20xi8> {
+  %aq = kiln.storage_cast %a : (tensor<2x3xi8>) -> tensor<2x3x!quant.uniform<i8:f32, 0.02:3>>
+  %bc = kiln.constant dense<1> : tensor<3x20xi8>
+  %b = kiln.storage_cast %bc : (tensor<3x20xi8>) -> tensor<3x20x!quant.uniform<u8:f32, 0.1:131>>
+  %y = kiln.qmatmul %aq, %b {kiln.pack_tile = array<i64: 4, 16>, kiln.channel_group = 4 : i64}
+      : (tensor<2x3x!quant.uniform<i8:f32, 0.02:3>>, tensor<3x20x!quant.uniform<u8:f32, 0.1:131>>) -> tensor<2x20x!quant.uniform<i8:f32, 0.05>>
   %s = kiln.storage_cast %y : (tensor<2x20x!quant.uniform<i8:f32, 0.05>>) -> tensor<2x20xi8>
   return %s : tensor<2x20xi8>
 }

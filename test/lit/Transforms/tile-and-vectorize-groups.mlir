@@ -1,5 +1,6 @@
 // RUN: kiln-opt %s -split-input-file -kiln-tile-and-vectorize="rows=4 contraction-lanes=16 pair-intrinsic=llvm.x86.avx2.pmadd.wd pair-lanes=16" | FileCheck %s
 // RUN: kiln-opt %s -split-input-file -kiln-tile-and-vectorize="rows=4 contraction-lanes=16" | FileCheck %s --check-prefix=LANES
+// RUN: kiln-opt %s -split-input-file -kiln-tile-and-vectorize="rows=4 contraction-lanes=16 quad-intrinsic=llvm.aarch64.neon.sdot.v4i32.v16i8 quad-lanes=16" | FileCheck %s --check-prefix=QUAD
 
 // A channel-pair contraction (loops n, block, row, p, pair, j) over an
 // input with each pair's values side by side: with a pair multiply-add,
@@ -33,7 +34,7 @@ func.func @pairs(%x: tensor<1x3x20x2xi16>, %w: tensor<2x3x4x2xi16>) -> tensor<1x
   %y = linalg.generic {indexing_maps = [#x, #w, #acc],
                        iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]}
       ins(%x, %w : tensor<1x3x20x2xi16>, tensor<2x3x4x2xi16>) outs(%init : tensor<1x2x4x20xi32>)
-      attrs = {kiln.pair_reduction = 5 : i64} {
+      attrs = {kiln.group_reduction = 5 : i64} {
   ^bb0(%a: i16, %b: i16, %c: i32):
     %ea = arith.extsi %a : i16 to i32
     %eb = arith.extsi %b : i16 to i32
@@ -62,7 +63,7 @@ func.func @narrow(%b: tensor<2x3x16x2xi8>, %a: tensor<8x3x2xi16>) -> tensor<8x2x
   %y = linalg.generic {indexing_maps = [#wn, #xn, #accn],
                        iterator_types = ["parallel", "parallel", "parallel", "reduction", "reduction"]}
       ins(%a, %b : tensor<8x3x2xi16>, tensor<2x3x16x2xi8>) outs(%init : tensor<8x2x16xi32>)
-      attrs = {kiln.pair_reduction = 4 : i64} {
+      attrs = {kiln.group_reduction = 4 : i64} {
   ^bb0(%p: i16, %q: i8, %c: i32):
     %ep = arith.extsi %p : i16 to i32
     %eq = arith.extsi %q : i8 to i32
@@ -71,4 +72,42 @@ func.func @narrow(%b: tensor<2x3x16x2xi8>, %a: tensor<8x3x2xi16>) -> tensor<8x2x
     linalg.yield %s : i32
   } -> tensor<8x2x16xi32>
   return %y : tensor<8x2x16xi32>
+}
+
+// -----
+
+// A quad contraction (the pointwise conv's loops n, block, row, p, quad, j)
+// on a dot product target: 16 bytes of quads per call, each row's four
+// weight bytes one broadcast i32, and sdot adds into the accumulator
+// itself, 4 lanes per call, 4 calls per row of 16 lanes. Pair intrinsics
+// do not take it (their group is 2), nor does a target without quads.
+// QUAD-LABEL: func.func @quads
+// QUAD: scf.for {{.*}} -> (vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>)
+// QUAD: vector.transfer_read {{.*}} : tensor<64xi8>, vector<64xi8>
+// QUAD: vector.bitcast {{.*}} : vector<16xi8> to vector<4xi32>
+// QUAD: vector.bitcast {{.*}} : vector<4xi32> to vector<16xi8>
+// QUAD-COUNT-4: llvm.call_intrinsic "llvm.aarch64.neon.sdot.v4i32.v16i8"({{.*}}) : (vector<4xi32>, vector<16xi8>, vector<16xi8>) -> vector<4xi32>
+// QUAD-NOT: arith.addi {{.*}} : vector<4xi32>
+// QUAD: scf.yield
+// CHECK-LABEL: func.func @quads
+// CHECK-NOT: llvm.call_intrinsic
+#xq = affine_map<(n, b, r, p, c, j) -> (n, c, p, j)>
+#wq = affine_map<(n, b, r, p, c, j) -> (b, c, r, j)>
+#accq = affine_map<(n, b, r, p, c, j) -> (n, b, r, p)>
+func.func @quads(%x: tensor<1x3x16x4xi8>, %w: tensor<2x3x4x4xi8>) -> tensor<1x2x4x16xi32> {
+  %zero = arith.constant 0 : i32
+  %empty = tensor.empty() : tensor<1x2x4x16xi32>
+  %init = linalg.fill ins(%zero : i32) outs(%empty : tensor<1x2x4x16xi32>) -> tensor<1x2x4x16xi32>
+  %y = linalg.generic {indexing_maps = [#xq, #wq, #accq],
+                       iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]}
+      ins(%x, %w : tensor<1x3x16x4xi8>, tensor<2x3x4x4xi8>) outs(%init : tensor<1x2x4x16xi32>)
+      attrs = {kiln.group_reduction = 5 : i64} {
+  ^bb0(%a: i8, %b: i8, %c: i32):
+    %ea = arith.extsi %a : i8 to i32
+    %eb = arith.extsi %b : i8 to i32
+    %m = arith.muli %ea, %eb : i32
+    %s = arith.addi %c, %m : i32
+    linalg.yield %s : i32
+  } -> tensor<1x2x4x16xi32>
+  return %y : tensor<1x2x4x16xi32>
 }

@@ -1,4 +1,4 @@
-//===- PairMultiply.cpp - Integer tiles on a pair multiply-add ------------===//
+//===- GroupMultiply.cpp - Integer tiles on a pair multiply-add ------------===//
 //
 // x86's pmaddwd multiplies 16-bit lanes and adds each adjacent pair of
 // products into one 32-bit lane: two multiply-accumulate steps of a
@@ -9,7 +9,7 @@
 // products land in lane p in order, so neither side needs shuffles.
 //
 //===----------------------------------------------------------------------===//
-#include "PairMultiply.h"
+#include "GroupMultiply.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -22,13 +22,13 @@ using namespace mlir;
 namespace kiln {
 namespace {
 
-/// The loops of a pair tile, and which operand is which.
-struct PairTile {
-  unsigned pair;                // the reduction loop, extent 2
+/// The loops of a group tile, and which operand is which.
+struct GroupTile {
+  unsigned group;               // the reduction loop, extent 2 or 4
   unsigned lane;                // the accumulator's contiguous loop
   std::optional<unsigned> row;  // the other parallel loop, if any
-  OpOperand *x = nullptr;       // indexed (lane, pair): pairs adjacent
-  OpOperand *w = nullptr;       // indexed (row, pair) or (pair)
+  OpOperand *x = nullptr;       // indexed (lane, group): groups adjacent
+  OpOperand *w = nullptr;       // indexed (row, group) or (group)
 };
 
 SmallVector<unsigned> loopsOf(AffineMap map) {
@@ -43,7 +43,8 @@ bool hasElement(Value v, unsigned width) {
   return type && type.getElementType().isSignlessInteger(width);
 }
 
-std::optional<PairTile> matchPairTile(linalg::GenericOp op) {
+std::optional<GroupTile> matchGroupTile(linalg::GenericOp op,
+                                        const GroupIntrinsic &intrinsic) {
   if (op.hasDynamicShape() || op.getNumDpsInputs() != 2 ||
       op.getNumDpsInits() != 1 || op.getNumReductionLoops() != 1 ||
       !llvm::all_of(op.getIndexingMapsArray(),
@@ -57,11 +58,11 @@ std::optional<PairTile> matchPairTile(linalg::GenericOp op) {
       !isa<arith::AddIOp>(*std::next(body.begin(), 3)))
     return std::nullopt;
   SmallVector<int64_t> bounds = op.getStaticLoopRanges();
-  PairTile tile;
+  GroupTile tile;
   for (auto [d, it] : llvm::enumerate(op.getIteratorTypesArray()))
     if (it == utils::IteratorType::reduction)
-      tile.pair = d;
-  if (bounds[tile.pair] != 2)
+      tile.group = d;
+  if (bounds[tile.group] != intrinsic.group)
     return std::nullopt;
   OpOperand *init = op.getDpsInitOperand(0);
   SmallVector<unsigned> accLoops = loopsOf(op.getMatchingIndexingMap(init));
@@ -70,20 +71,21 @@ std::optional<PairTile> matchPairTile(linalg::GenericOp op) {
   tile.lane = accLoops.back();
   if (accLoops.size() == 2)
     tile.row = accLoops.front();
-  SmallVector<unsigned> wLoops = {tile.pair};
+  SmallVector<unsigned> wLoops = {tile.group};
   if (tile.row)
     wLoops.insert(wLoops.begin(), *tile.row);
   for (OpOperand *in : op.getDpsInputOperands()) {
     SmallVector<unsigned> loops = loopsOf(op.getMatchingIndexingMap(in));
-    if (loops == SmallVector<unsigned>{tile.lane, tile.pair})
+    if (loops == SmallVector<unsigned>{tile.lane, tile.group})
       tile.x = in;
     else if (loops == wLoops)
       tile.w = in;
   }
-  // Operands i16, or i8 (packed symmetric weights) widened as they are
-  // loaded or broadcast.
-  auto narrowEnough = [](OpOperand *in) {
-    return hasElement(in->get(), 16) || hasElement(in->get(), 8);
+  // Pairs: operands i16, or i8 (packed symmetric weights) widened as they
+  // are loaded or broadcast. Quads: i8.
+  auto narrowEnough = [&](OpOperand *in) {
+    return hasElement(in->get(), 8) ||
+           (intrinsic.group == 2 && hasElement(in->get(), 16));
   };
   if (!tile.x || !tile.w || !narrowEnough(tile.x) || !narrowEnough(tile.w))
     return std::nullopt;
@@ -92,13 +94,17 @@ std::optional<PairTile> matchPairTile(linalg::GenericOp op) {
 
 } // namespace
 
-LogicalResult vectorizePairTile(RewriterBase &rewriter, linalg::GenericOp op,
-                                StringRef intrinsic, int64_t lanes) {
-  std::optional<PairTile> tile = matchPairTile(op);
-  if (!tile || intrinsic.empty() || lanes < 2 || lanes % 2 != 0)
+LogicalResult vectorizeGroupTile(RewriterBase &rewriter, linalg::GenericOp op,
+                                 const GroupIntrinsic &intrinsic) {
+  const int64_t g = intrinsic.group;
+  if (intrinsic.name.empty() || (g != 2 && g != 4) || intrinsic.lanes < g ||
+      intrinsic.lanes % g != 0)
+    return failure();
+  std::optional<GroupTile> tile = matchGroupTile(op, intrinsic);
+  if (!tile)
     return failure();
   SmallVector<int64_t> bounds = op.getStaticLoopRanges();
-  const int64_t perCall = lanes / 2;
+  const int64_t lanes = intrinsic.lanes, perCall = lanes / g;
   int64_t rows = tile->row ? bounds[*tile->row] : 1, width = bounds[tile->lane];
   // A partial tile reads and writes whole calls' worth of lanes; transfers
   // past the tile's end read zeros and write nothing.
@@ -107,7 +113,9 @@ LogicalResult vectorizePairTile(RewriterBase &rewriter, linalg::GenericOp op,
 
   Location loc = op.getLoc();
   rewriter.setInsertionPoint(op);
-  Type i16 = rewriter.getI16Type(), i32 = rewriter.getI32Type();
+  // The intrinsic's operand element: i16 for pairs, i8 for quads.
+  Type narrow = rewriter.getIntegerType(g == 2 ? 16 : 8);
+  Type i32 = rewriter.getI32Type();
   Value zeroIndex = arith::ConstantIndexOp::create(rewriter, loc, 0);
   // A `shape` vector from `source` at `lead` (leading indices), then 0s;
   // the source's trailing dims are read as the vector's.
@@ -117,7 +125,7 @@ LogicalResult vectorizePairTile(RewriterBase &rewriter, linalg::GenericOp op,
     SmallVector<Value> indices(lead.begin(), lead.end());
     indices.resize(type.getRank(), zeroIndex);
     if (type.getRank() < static_cast<int64_t>(shape.size()))
-      shape = shape.take_back(type.getRank()); // no row loop: w is [2]
+      shape = shape.take_back(type.getRank()); // no row loop: w is [g]
     SmallVector<bool> bounded(shape.size(), true);
     bounded.back() = inBounds;
     Value pad = arith::ConstantOp::create(rewriter, loc,
@@ -127,59 +135,65 @@ LogicalResult vectorizePairTile(RewriterBase &rewriter, linalg::GenericOp op,
                                           indices, pad, bounded);
   };
 
-  // (x0[p], x1[p]) pairs, `lanes` inputs per call, as they lie in memory:
-  // one flat read.
+  // (x0[p], .., x{g-1}[p]) groups, `lanes` inputs per call, as they lie in
+  // memory: one flat read.
   Type xElem = cast<RankedTensorType>(tile->x->get().getType()).getElementType();
   Value flat = tensor::CollapseShapeOp::create(
       rewriter, loc, tile->x->get(), SmallVector<ReassociationIndices>{{0, 1}});
-  Value pairs = read(flat, {2 * padded}, xElem, whole, {});
-  if (xElem != i16) // sign-extending loads (pmovsxbw)
-    pairs = arith::ExtSIOp::create(
+  Value groups = read(flat, {g * padded}, xElem, whole, {});
+  if (xElem != narrow) // sign-extending loads (pmovsxbw)
+    groups = arith::ExtSIOp::create(
         rewriter, loc,
-        VectorType::get(cast<VectorType>(pairs.getType()).getShape(), i16), pairs);
+        VectorType::get(cast<VectorType>(groups.getType()).getShape(), narrow),
+        groups);
   SmallVector<Value> chunks;
-  for (int64_t k = 0; k < 2 * padded; k += lanes)
+  for (int64_t k = 0; k < g * padded; k += lanes)
     chunks.push_back(vector::ExtractStridedSliceOp::create(
-        rewriter, loc, pairs, ArrayRef<int64_t>{k}, ArrayRef<int64_t>{lanes},
+        rewriter, loc, groups, ArrayRef<int64_t>{k}, ArrayRef<int64_t>{lanes},
         ArrayRef<int64_t>{1}));
 
   // Accumulators row by row: each row's read and write pair up, so the
-  // rows stay in registers across the pair loop.
+  // rows stay in registers across the group loop.
   Value acc = op.getDpsInitOperand(0)->get();
-  // Every row's (w0, w1) as one i32: narrow weights widen in one go
+  // Every row's weight group as one i32: narrow weights widen in one go
   // (pmovsxbw), not row by row.
   Type wElem = cast<RankedTensorType>(tile->w->get().getType()).getElementType();
-  Value w = read(tile->w->get(), {rows, 2}, wElem, true, {});
+  Value w = read(tile->w->get(), {rows, g}, wElem, true, {});
   w = vector::ShapeCastOp::create(rewriter, loc,
-                                  VectorType::get({2 * rows}, wElem), w);
-  if (wElem != i16)
+                                  VectorType::get({g * rows}, wElem), w);
+  if (wElem != narrow)
     w = arith::ExtSIOp::create(rewriter, loc,
-                               VectorType::get({2 * rows}, i16), w);
-  Value rowPairs = vector::BitCastOp::create(
+                               VectorType::get({g * rows}, narrow), w);
+  Value rowGroups = vector::BitCastOp::create(
       rewriter, loc, VectorType::get({rows}, i32), w);
   auto callType = VectorType::get({perCall}, i32);
   for (int64_t r = 0; r < rows; ++r) {
-    // The row's (w0, w1), broadcast to every pair.
+    // The row's weight group, broadcast to every lane.
     Value weights = vector::BitCastOp::create(
-        rewriter, loc, VectorType::get({lanes}, i16),
+        rewriter, loc, VectorType::get({lanes}, narrow),
         vector::BroadcastOp::create(
             rewriter, loc, callType,
-            vector::ExtractOp::create(rewriter, loc, rowPairs, r)));
+            vector::ExtractOp::create(rewriter, loc, rowGroups, r)));
     SmallVector<Value> at;
     if (tile->row)
       at.push_back(arith::ConstantIndexOp::create(rewriter, loc, r));
     Value row = read(acc, {padded}, i32, whole, at);
     for (auto [k, chunk] : llvm::enumerate(chunks)) {
       int64_t offset = static_cast<int64_t>(k) * perCall;
-      Value products =
-          LLVM::CallIntrinsicOp::create(rewriter, loc, callType,
-                                        rewriter.getStringAttr(intrinsic),
-                                        ValueRange{chunk, weights})
-              ->getResult(0);
       Value part = vector::ExtractStridedSliceOp::create(
           rewriter, loc, row, ArrayRef<int64_t>{offset},
           ArrayRef<int64_t>{perCall}, ArrayRef<int64_t>{1});
-      part = arith::AddIOp::create(rewriter, loc, part, products);
+      StringAttr name = rewriter.getStringAttr(intrinsic.name);
+      if (intrinsic.accumulates) {
+        part = LLVM::CallIntrinsicOp::create(rewriter, loc, callType, name,
+                                             ValueRange{part, chunk, weights})
+                   ->getResult(0);
+      } else {
+        Value sums = LLVM::CallIntrinsicOp::create(rewriter, loc, callType, name,
+                                                   ValueRange{chunk, weights})
+                         ->getResult(0);
+        part = arith::AddIOp::create(rewriter, loc, part, sums);
+      }
       row = vector::InsertStridedSliceOp::create(
           rewriter, loc, part, row, ArrayRef<int64_t>{offset},
           ArrayRef<int64_t>{1});
