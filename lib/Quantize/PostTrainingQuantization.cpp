@@ -82,6 +82,26 @@ Value fusedOutput(Operation *op) {
   return out;
 }
 
+/// The multiply-adds of conv, Gemm or MatMul `op` per element of its input
+/// and output: what an integer kernel saves (per multiply-add) against what
+/// converting its input and output costs (per element) when its neighbours
+/// are float.
+double multiplyAddsPerElement(Operation *op) {
+  auto out = cast<RankedTensorType>(op->getResult(0).getType());
+  auto in = cast<RankedTensorType>(op->getOperand(0).getType());
+  int64_t reduction = 1;
+  if (auto conv = dyn_cast<ConvOp>(op)) {
+    // Weight M x C/group x K...: one output sums everything but M.
+    auto w = cast<RankedTensorType>(conv.getWeight().getType());
+    reduction = w.getNumElements() / std::max<int64_t>(w.getDimSize(0), 1);
+  } else {
+    bool transposed = isa<GemmOp>(op) && cast<GemmOp>(op).getTransA();
+    reduction = in.getDimSize(transposed ? 0 : in.getRank() - 1);
+  }
+  return static_cast<double>(out.getNumElements()) * reduction /
+         static_cast<double>(in.getNumElements() + out.getNumElements());
+}
+
 /// Why `op` cannot or should not be quantized, or "" with `c` filled in.
 std::string examine(Operation *op, const QuantizationOptions &options, Candidate &c) {
   c.op = op;
@@ -110,6 +130,15 @@ std::string examine(Operation *op, const QuantizationOptions &options, Candidate
   }
   if (!readF32Constant(op->getOperand(c.weightOperand)))
     return "its weight is not a constant";
+  if (options.minMultiplyAddsPerElement > 0) {
+    double intensity = multiplyAddsPerElement(op);
+    if (intensity < options.minMultiplyAddsPerElement)
+      return llvm::formatv("too little work to gain from int8 ({0:F1} "
+                           "multiply-adds per input and output element; "
+                           "converting them costs more)",
+                           intensity)
+          .str();
+  }
   if (auto conv = dyn_cast<ConvOp>(op))
     if (conv.getBias() && !readF32Constant(conv.getBias()))
       return "its bias is not a constant";

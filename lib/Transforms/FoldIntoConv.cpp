@@ -28,6 +28,9 @@ namespace {
 /// depends only on the channel: one value per channel (M of them).
 std::optional<SmallVector<float>> perChannel(Value value,
                                              RankedTensorType result) {
+  // No channel dim (a scalar or a vector result): nothing is per channel.
+  if (result.getRank() < 2)
+    return std::nullopt;
   std::optional<SmallVector<float>> data = readF32Constant(value);
   if (!data)
     return std::nullopt;
@@ -115,9 +118,11 @@ struct FoldAffineTail : OpRewritePattern<OpTy> {
       if (op.getType() != convSide.getType())
         continue;
       std::optional<FoldableConv> c = matchConv(convSide);
+      if (!c)
+        continue;
       std::optional<SmallVector<float>> k =
           perChannel(constSide, cast<RankedTensorType>(op.getType()));
-      if (!c || !k)
+      if (!k)
         continue;
       SmallVector<float> scale(k->size(), 1.0f), shift(k->size(), 0.0f);
       for (size_t m = 0; m < k->size(); ++m) {

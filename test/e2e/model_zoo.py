@@ -239,8 +239,16 @@ def wide_matmul(b):
     return b.model([130, 160], x)
 
 
+def scalar_tail(b):
+    """An audio front end's ending: ReduceMax(keepdims=0) down to a scalar,
+    minus a scalar constant (a rank-0 result; kiln-fold-into-conv once
+    crashed on it)."""
+    m = b.op("ReduceMax", ["x"], keepdims=0)
+    return b.model([1, 4, 5], b.op("Sub", [m, b.const(80.0)]))
+
+
 MODELS = [mobilenet_v2, squeeze_excite, depthwise_kernels, unet_decoder, transformer_block,
-          packed_weights, wide_matmul]
+          packed_weights, wide_matmul, scalar_tail]
 # Models compiled for this machine's CPU rather than generic x86-64.
 NATIVE = {"wide_matmul"}
 

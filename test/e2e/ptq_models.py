@@ -13,6 +13,9 @@ on inputs the calibration never saw and requires:
   models (integer epilogues included) outweighs their weights;
 - depthwise convs float (the float kernel is faster here) and, with
   --int8-depthwise, int8 too;
+- every other layer int8 with `--int8-min-intensity 0`; by default the
+  layers with under 32 multiply-adds per input and output element stay
+  float, and say so;
 - relative L2 error of the int8 outputs against float within TOLERANCE
   (entropy calibration clips tails by design, to keep resolution where
   most values are; on these random networks the tails carry much of the
@@ -63,7 +66,8 @@ def check_tolerance(build, outputs, want, work):
     report = work / "report"
     _, _, log = build("tolerance", ["--quantize", "int8", "--calibrate",
                                     str(work / "mobilenet_v2_cal"), "--int8-tolerance",
-                                    str(bound), "--report", str(report)])
+                                    str(bound), "--report", str(report),
+                                    "--int8-min-intensity", "0"])
     m = re.search(r"relative L2 error of the outputs on the calibration set ([\d.]+)", log)
     kept = re.findall(r"stays float: kept float for --int8-tolerance", log)
     depthwise = re.findall(r"stays float: faster in float", log)
@@ -119,9 +123,14 @@ def main():
 
             float_exe, float_size, _ = build("f32", [])
             want = outputs(float_exe)
-            variants = [(m, m, []) for m in METHODS]
+            # These layers are small: every one is quantized (the int8 kernels
+            # are what is tested), except in the "size rule" variant.
+            every = ["--int8-min-intensity", "0"]
+            variants = [(m, m, every) for m in METHODS]
             if name == "mobilenet_v2":  # the int8 depthwise kernels, outrun here
-                variants.append(("minmax", "minmax, int8 depthwise", ["--int8-depthwise"]))
+                variants.append(("minmax", "minmax, int8 depthwise",
+                                 every + ["--int8-depthwise"]))
+                variants.append(("minmax", "minmax, size rule", []))
             for method, label, extra in variants:
                 label = "%s (%s)" % (name, label)
                 try:
@@ -139,18 +148,27 @@ def main():
                 expected = dict(EXPECTED_FLOAT.get(name, {}))
                 # Depthwise convs stay float where the float kernel is faster.
                 for n in model.graph.node:
-                    if n.op_type == "Conv" and not extra and any(
+                    if n.op_type == "Conv" and "--int8-depthwise" not in extra and any(
                             a.name == "group" and a.i > 1 for a in n.attribute):
                         expected[n.name] = "faster in float on this CPU"
                 stays = dict(re.findall(r"node '([^']*)' \(\w+\) stays float: (.*)", log))
                 problems = []
-                if layers[0] + len(expected) != layers[1]:
+                # Where the pair kernels run, layers of under 32 multiply-adds
+                # per input and output element stay float.
+                small = [float(v) for v in re.findall(
+                    r"stays float: too little work to gain from int8 \(([\d.]+) multiply-adds",
+                    log)]
+                if extra == every or "--int8-depthwise" in extra:
+                    problems += ["a small layer stayed float"] if small else []
+                elif not small or max(small) >= 32:
+                    problems.append("the size rule kept %s float" % small)
+                if layers[0] + len(expected) + len(small) != layers[1]:
                     problems.append("%d of %d layers quantized:\n%s" % (
                         layers[0], layers[1], log))
                 for node, why in expected.items():
                     if not stays.get(node, "").startswith(why):
                         problems.append("node %s should stay float (%s)" % (node, why))
-                if size[1] >= float_size[1]:
+                if size[1] >= float_size[1] and layers[0] > 0:
                     problems.append("int8 constants are not smaller (%d >= %d bytes)" % (
                         size[1], float_size[1]))
                 if not err <= TOLERANCE[method]:

@@ -117,7 +117,9 @@ def main():
                 return lambda ins, out: subprocess.run([str(exe)] + ins + ["--", str(out)],
                                                        check=True)
 
-            quantize = ["--quantize", "int8", "--calibrate", str(cal)]
+            # Small layers too (by default they stay float on x86).
+            quantize = ["--quantize", "int8", "--calibrate", str(cal),
+                        "--int8-min-intensity", "0"]
             qdq = work / (name + "_qdq.onnx")
             problems = []
             try:

@@ -38,6 +38,10 @@ struct QuantizationOptions {
   /// Non-empty: depthwise convs stay float, for this reason (the target's
   /// float kernel for them is faster than its int8 one).
   std::string floatDepthwise;
+  /// Layers of fewer multiply-adds per input and output element stay
+  /// float: their integer kernel saves less than converting their input
+  /// and output costs.
+  double minMultiplyAddsPerElement = 0;
 };
 
 /// What happened to one conv / Gemm / MatMul of the float model.

@@ -56,3 +56,16 @@ func.func @not_foldable(%x: tensor<1x1x4xf32>) -> (tensor<1x1x4xf32>, tensor<1x1
   %2 = kiln.div %0, %four : (tensor<1x1x4xf32>, tensor<f32>) -> tensor<1x1x4xf32>
   return %1, %2 : tensor<1x1x4xf32>, tensor<1x1x4xf32>
 }
+
+// -----
+
+// A scalar result has no channel dim: nothing folds, nothing crashes (an
+// audio front end's ReduceMax(keepdims=0) - 80.0).
+// CHECK-LABEL: func.func @scalar_sub
+// CHECK: %[[S:.*]] = kiln.sub %arg0, %{{.*}} : (tensor<f32>, tensor<f32>) -> tensor<f32>
+// CHECK: return %[[S]]
+func.func @scalar_sub(%m: tensor<f32>) -> tensor<f32> {
+  %c = kiln.constant dense<80.0> : tensor<f32>
+  %y = kiln.sub %m, %c : (tensor<f32>, tensor<f32>) -> tensor<f32>
+  return %y : tensor<f32>
+}
