@@ -13,12 +13,26 @@ GraphImporter::GraphImporter(MLIRContext *ctx, std::string modelPath,
                              int64_t opset)
     : ctx(ctx), builder(ctx), modelPath(std::move(modelPath)), opset(opset) {}
 
+std::string describeNode(const onnx::NodeProto &node, int index,
+                         const std::string &detail) {
+  std::string details = node.op_type();
+  if (!detail.empty())
+    details += ", " + detail;
+  if (!node.name().empty())
+    return "node '" + node.name() + "' (" + details + ")";
+  // Unnamed: its place, and what it produces (what a viewer shows).
+  if (node.output_size() > 0 && !node.output(0).empty())
+    details += ", output '" + node.output(0) + "'";
+  return "node #" + std::to_string(index) + " (" + details + ")";
+}
+
 bool GraphImporter::fail(const std::string &message) {
   if (!error.empty())
     return false;
   if (node)
-    error = modelPath + ": node '" + node->name() + "' (" + node->op_type() +
-            ", opset " + std::to_string(opset) + "): " + message;
+    error = modelPath + ": " +
+            describeNode(*node, nodeIndex, "opset " + std::to_string(opset)) +
+            ": " + message;
   else
     error = modelPath + ": " + message;
   return false;

@@ -48,6 +48,7 @@ public:
 
   // --- the node being imported -------------------------------------------
   const onnx::NodeProto *node = nullptr;
+  int nodeIndex = -1; // its place in the graph
   /// Records a one-line error naming the file, node, op and opset; returns
   /// false so importers can `return fail(...)`.
   bool fail(const std::string &message);
@@ -139,6 +140,14 @@ bool readSlice(GraphImporter &g, const std::vector<int64_t> &dims,
 /// has a host rule. Returns nullopt when it does not apply, else the result
 /// of the evaluation (false after fail()).
 std::optional<bool> foldOnHost(GraphImporter &importer);
+/// Whether `opType` has a host rule (an op foldOnHost may evaluate).
+bool hasHostRule(const std::string &opType);
+
+/// How errors name `node` (the graph's node `index`): "node 'NAME' (OP,
+/// DETAIL)", or for an unnamed node "node #INDEX (OP, DETAIL, output 'Y')".
+/// DETAIL ("opset 13") may be empty.
+std::string describeNode(const onnx::NodeProto &node, int index,
+                         const std::string &detail);
 
 } // namespace kiln
 

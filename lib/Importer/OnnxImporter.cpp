@@ -13,6 +13,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Verifier.h"
 
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 
@@ -25,6 +26,27 @@
 using namespace mlir;
 
 namespace kiln {
+
+/// The largest tensor a compiled model may hold, in elements: 8 GiB of
+/// float32, beyond any model meant for the devices Kiln targets.
+constexpr int64_t kMaxTensorElements = int64_t{1} << 31;
+
+/// Whether a tensor of `dims` has at most kMaxTensorElements elements
+/// (checked without overflow).
+static bool fitsTensorLimit(llvm::ArrayRef<int64_t> dims) {
+  int64_t count = 1;
+  for (int64_t d : dims)
+    if (d < 0 || __builtin_mul_overflow(count, d, &count) || count > kMaxTensorElements)
+      return false;
+  return true;
+}
+
+static std::string formatDims(llvm::ArrayRef<int64_t> dims) {
+  std::string text;
+  for (int64_t d : dims)
+    text += (text.empty() ? "" : "x") + std::to_string(d);
+  return text.empty() ? "[]" : text;
+}
 
 bool parseShapeText(const std::string &text, std::vector<int64_t> &dims) {
   dims.clear();
@@ -174,10 +196,11 @@ bool loadOnnxModel(const std::string &path, const ImportOptions &options,
   onnx::GraphProto &graph = *model.mutable_graph();
   // Ops of other domains are unknown to ONNX's shape inference too; name
   // them before it gets a chance to fail on them.
-  for (const auto &node : graph.node()) {
+  for (int i = 0; i < graph.node_size(); ++i) {
+    const onnx::NodeProto &node = graph.node(i);
     if (!node.domain().empty() && node.domain() != "ai.onnx") {
-      error = path + ": node '" + node.name() + "' (" + node.op_type() +
-              "): unsupported operator (domain '" + node.domain() + "')";
+      error = path + ": " + describeNode(node, i, "") +
+              ": unsupported operator (domain '" + node.domain() + "')";
       return false;
     }
     // An operator newer than the model's opset is a malformed model, not a
@@ -185,8 +208,8 @@ bool loadOnnxModel(const std::string &path, const ImportOptions &options,
     if (onnx::OpSchemaRegistry::Schema(node.op_type(), static_cast<int>(opset)) ==
             nullptr &&
         onnx::OpSchemaRegistry::Schema(node.op_type(), kMaxOpset) != nullptr) {
-      error = path + ": node '" + node.name() + "' (" + node.op_type() +
-              "): not defined in opset " + std::to_string(opset);
+      error = path + ": " + describeNode(node, i, "") + ": not defined in opset " +
+              std::to_string(opset);
       return false;
     }
   }
@@ -278,8 +301,27 @@ OwningOpRef<ModuleOp> importOnnxModel(MLIRContext &context,
   b.setInsertionPointToStart(body);
 
   const auto &table = opImporters();
-  for (const auto &node : graph.node()) {
+  // Every operator Kiln lacks, in one line: a user porting a model wants the
+  // whole list, not one per attempt.
+  std::vector<std::string> missing;
+  for (int i = 0; i < graph.node_size(); ++i) {
+    const std::string &op = graph.node(i).op_type();
+    if (!table.count(op) && !hasHostRule(op))
+      missing.push_back(describeNode(graph.node(i), i, "opset " + std::to_string(opset)));
+  }
+  if (missing.size() == 1) {
+    error = path + ": " + missing.front() + ": unsupported operator";
+    return nullptr;
+  }
+  if (!missing.empty()) {
+    error = path + ": " + std::to_string(missing.size()) + " unsupported operators: " +
+            llvm::join(missing, ", ");
+    return nullptr;
+  }
+  for (int i = 0; i < graph.node_size(); ++i) {
+    const onnx::NodeProto &node = graph.node(i);
     importer.node = &node;
+    importer.nodeIndex = i;
     bool ok;
     if (auto folded = foldOnHost(importer)) {
       ok = *folded;
@@ -288,10 +330,25 @@ OwningOpRef<ModuleOp> importOnnxModel(MLIRContext &context,
     } else {
       ok = importer.fail("unsupported operator");
     }
-    for (size_t i = 0; ok && i < importer.numOutputs(); ++i)
-      if (importer.hasOutput(i) && !importer.values.count(node.output(i)))
+    for (size_t i = 0; ok && i < importer.numOutputs(); ++i) {
+      if (!importer.hasOutput(i))
+        continue;
+      auto it = importer.values.find(node.output(i));
+      if (it == importer.values.end()) {
         ok = importer.fail("output " + std::to_string(i) + " ('" +
                            node.output(i) + "') is not supported");
+        continue;
+      }
+      // Absurd attributes (pads of 10^8, say) make absurd tensors: refuse
+      // them here rather than plan an exabyte arena.
+      auto type = it->second.value
+                      ? dyn_cast<RankedTensorType>(it->second.value.getType())
+                      : RankedTensorType();
+      if (type && type.hasStaticShape() && !fitsTensorLimit(type.getShape()))
+        ok = importer.fail("output '" + node.output(i) + "' of shape " +
+                           formatDims(type.getShape()) +
+                           " has more elements than Kiln supports (2^31)");
+    }
     if (!ok) {
       error = importer.error;
       return nullptr;

@@ -304,14 +304,23 @@ bool readSlice(GraphImporter &g, const std::vector<int64_t> &dims,
   return true;
 }
 
-std::optional<bool> foldOnHost(GraphImporter &g) {
-  static const std::unordered_map<std::string, bool (*)(GraphImporter &)> rules = {
+using HostRules = std::unordered_map<std::string, bool (*)(GraphImporter &)>;
+
+static const HostRules &hostRules() {
+  static const HostRules rules = {
       {"Constant", foldConstant}, {"Shape", foldShape},
       {"Cast", foldCast},         {"Gather", foldGather},
       {"Slice", foldSlice},       {"Concat", foldConcat},
       {"Add", foldArithmetic},    {"Sub", foldArithmetic},
       {"Mul", foldArithmetic},    {"Div", foldArithmetic},
       {"ConstantOfShape", foldConstantOfShape}, {"Range", foldRange}};
+  return rules;
+}
+
+bool hasHostRule(const std::string &opType) { return hostRules().count(opType); }
+
+std::optional<bool> foldOnHost(GraphImporter &g) {
+  const HostRules &rules = hostRules();
   auto it = rules.find(g.node->op_type());
   if (it == rules.end())
     return std::nullopt;

@@ -63,6 +63,19 @@ def cases(work):
         [helper.make_node("FancyOp", ["x"], ["y"], name="fancy")],
         [vi("x", [2])], [vi("y", [2])]))], \
         "node 'fancy' (FancyOp, opset 13): unsupported operator"
+    yield "several unknown ops, one unnamed", [write(work, "ops.onnx", model(
+        [helper.make_node("Hardmax", ["x"], ["h"], name="hard"),
+         helper.make_node("FancyOp", ["h"], ["y"])],
+        [vi("x", [2])], [vi("y", [2])]))], \
+        "2 unsupported operators: node 'hard' (Hardmax, opset 13), " \
+        "node #1 (FancyOp, opset 13, output 'y')"
+    yield "absurd pads", [write(work, "pads.onnx", model(
+        [helper.make_node("Conv", ["x", "w"], ["y"], name="c", kernel_shape=[1, 1],
+                          pads=[100000000] * 4)],
+        [vi("x", [1, 1, 4, 4])], [vi("y", None)],
+        [numpy_helper.from_array(np.ones((2, 1, 1, 1), np.float32), "w")]))], \
+        "node 'c' (Conv, opset 13): output 'y' of shape 1x2x200000004x200000004 has " \
+        "more elements than Kiln supports (2^31)"
     yield "custom domain", [write(work, "dom.onnx", model(
         [helper.make_node("Relu", ["x"], ["y"], name="r", domain="com.acme")],
         [vi("x", [2])], [vi("y", [2])]))], "domain 'com.acme'"
