@@ -348,6 +348,13 @@ OwningOpRef<ModuleOp> importOnnxModel(MLIRContext &context,
         ok = importer.fail("output '" + node.output(i) + "' of shape " +
                            formatDims(type.getShape()) +
                            " has more elements than Kiln supports (2^31)");
+      // Computed empty tensors are legal ONNX, but nothing downstream plans
+      // for them yet (constants folded on the host are fine).
+      else if (type && type.hasStaticShape() && type.getNumElements() == 0 &&
+               !it->second.constant)
+        ok = importer.fail("output '" + node.output(i) + "' of shape " +
+                           formatDims(type.getShape()) +
+                           " has no elements: empty tensors are not supported yet");
     }
     if (!ok) {
       error = importer.error;

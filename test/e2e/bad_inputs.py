@@ -76,6 +76,14 @@ def cases(work):
         [numpy_helper.from_array(np.ones((2, 1, 1, 1), np.float32), "w")]))], \
         "node 'c' (Conv, opset 13): output 'y' of shape 1x2x200000004x200000004 has " \
         "more elements than Kiln supports (2^31)"
+    yield "empty tensor", [write(work, "empty.onnx", model(
+        [helper.make_node("Slice", ["x", "s", "e"], ["t"], name="cut"),
+         helper.make_node("Relu", ["t"], ["y"], name="r")],
+        [vi("x", [1, 4])], [vi("y", None)],
+        [numpy_helper.from_array(np.array([2], np.int64), "s"),
+         numpy_helper.from_array(np.array([2], np.int64), "e")]))], \
+        "node 'cut' (Slice, opset 13): output 't' of shape 0x4 has no elements: " \
+        "empty tensors are not supported yet"
     yield "custom domain", [write(work, "dom.onnx", model(
         [helper.make_node("Relu", ["x"], ["y"], name="r", domain="com.acme")],
         [vi("x", [2])], [vi("y", [2])]))], "domain 'com.acme'"

@@ -29,6 +29,7 @@
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/Module.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/ErrorHandling.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Signals.h"
@@ -39,6 +40,9 @@
 #include <cctype>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <new>
 #include <unistd.h>
 
 using namespace mlir;
@@ -139,6 +143,24 @@ kiln::ArenaReport arenaReport(LLVM::LLVMFuncOp entry,
 int fail(const std::string &message) {
   fmt::print(stderr, "error: {}\n", message);
   return 1;
+}
+
+/// One line for a failure inside the compiler itself (an LLVM or MLIR fatal
+/// error, memory exhausted, an uncaught exception), then exit non-zero:
+/// the temporary output goes first (RunInterruptHandlers), so nothing
+/// half-written is left.
+[[noreturn]] void internalError(const char *what) {
+  llvm::sys::RunInterruptHandlers();
+  fmt::print(stderr, "error: internal compiler error: {}\n", what);
+  std::fflush(stderr);
+  std::_Exit(1);
+}
+
+void installInternalErrorHandlers() {
+  llvm::install_fatal_error_handler(
+      [](void *, const char *reason, bool) { internalError(reason); });
+  std::set_new_handler([] { internalError("out of memory"); });
+  std::set_terminate([] { internalError("uncaught exception"); });
 }
 
 void printVersion(llvm::raw_ostream &os) {
@@ -374,6 +396,7 @@ bool parseCommandLine(int argc, char **argv, std::string &errors) {
 
 int main(int argc, char **argv) {
   auto start = std::chrono::steady_clock::now();
+  installInternalErrorHandlers();
   PhaseTimer timer;
   cl::HideUnrelatedOptions(kilnCategory);
   cl::SetVersionPrinter(printVersion);
