@@ -161,6 +161,14 @@ void installInternalErrorHandlers() {
       [](void *, const char *reason, bool) { internalError(reason); });
   std::set_new_handler([] { internalError("out of memory"); });
   std::set_terminate([] { internalError("uncaught exception"); });
+  // A crash (SIGSEGV, SIGABRT, ...) says so in the same words; the signal
+  // handler has already removed the temporary output.
+  llvm::sys::AddSignalHandler(
+      [](void *) {
+        static const char line[] = "error: internal compiler error: kilnc crashed\n";
+        (void)!::write(2, line, sizeof(line) - 1);
+      },
+      nullptr);
 }
 
 void printVersion(llvm::raw_ostream &os) {
@@ -405,6 +413,8 @@ int main(int argc, char **argv) {
   Options o;
   if (std::string err = checkOptions(o); !err.empty())
     return fail(err);
+  if (verbose) // where a crash happened, for a bug report
+    llvm::sys::PrintStackTraceOnErrorSignal(argv[0]);
 
   DialectRegistry registry;
   registerAllDialects(registry);
