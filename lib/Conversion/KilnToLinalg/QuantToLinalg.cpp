@@ -408,46 +408,50 @@ Value groupConv(OpBuilder &b, QConvOp op, Value input, Value bias, int64_t g,
                               *tile, packedName(op.getWeight(), groupSuffix(g)));
 }
 
-/// Signed bytes standing for the 8-bit per-tensor values `value` (storage of
-/// `quantType`), and the zero point they are taken against: unsigned
-/// storage flips its top bit (x - 128), which moves the zero point by 128.
-/// Null for other quant types.
-std::pair<Value, int64_t> signedBytes(OpBuilder &b, Location loc, Value value,
-                                      Type quantType) {
+/// The operands of a quad contraction: the input as signed bytes and the
+/// bias that takes its zero point, sum (x - z) w = sum x w - z sum w.
+struct QuadInput {
+  Value bytes, bias;
+  int64_t zeroPoint;
+};
+
+/// `input` (storage of the 8-bit per-tensor `quantType`) as signed bytes:
+/// unsigned storage flips its top bit (x - 128, the zero point moves by
+/// 128). `opBias` is the op's bias (lowered: `bias`; either may be null),
+/// and `weightSums[c]` the sum of output c's weight values. Null when the
+/// input is not 8-bit per tensor or a needed bias is not constant; nothing
+/// is built then.
+std::optional<QuadInput> quadInput(OpBuilder &b, Location loc, Value input,
+                                   Type quantType, Value opBias, Value bias,
+                                   ArrayRef<int64_t> weightSums) {
   QuantParams p = *quantParamsOf(quantType);
   if (p.bits != 8 || p.perAxis())
-    return {Value(), 0};
-  if (p.isSigned)
-    return {value, p.zeroPoints[0]};
-  Value flipped = buildElementwise(
-      b, loc, cast<RankedTensorType>(value.getType()), {value},
-      [](OpBuilder &nb, Location l, ValueRange a) {
-        yieldValue(nb, l, arith::XOrIOp::create(nb, l, a[0],
-                                                intConst(nb, l, nb.getI8Type(), 0x80)));
-      });
-  return {flipped, p.zeroPoints[0] - 128};
-}
-
-/// The i32 bias of a contraction over raw inputs with zero point `zp`: the
-/// op's constant bias `opBias` (lowered: `bias`; either may be null) minus
-/// zp times each output's weight sum. Null when `opBias` is not constant.
-Value biasWithZeroPoint(OpBuilder &b, Location loc, Value opBias, Value bias,
-                        ArrayRef<int64_t> weightSums, int64_t zp) {
-  if (zp == 0)
-    return bias;
-  SmallVector<int64_t> values(weightSums.size(), 0);
-  if (opBias) {
-    std::optional<SmallVector<int64_t>> given = readIntConstant(opBias);
-    if (!given || given->size() != values.size())
-      return {};
-    values = *given;
+    return std::nullopt;
+  int64_t zp = p.isSigned ? p.zeroPoints[0] : p.zeroPoints[0] - 128;
+  if (zp != 0) {
+    SmallVector<int64_t> values(weightSums.size(), 0);
+    if (opBias) {
+      std::optional<SmallVector<int64_t>> given = readIntConstant(opBias);
+      if (!given || given->size() != values.size())
+        return std::nullopt;
+      values = *given;
+    }
+    // Modulo 2^32, as the i32 accumulator adds: the final sum is exact.
+    for (auto [v, sum] : llvm::zip(values, weightSums))
+      v = static_cast<int32_t>(static_cast<uint32_t>(v - zp * sum));
+    auto type = RankedTensorType::get({static_cast<int64_t>(values.size())},
+                                      b.getI32Type());
+    bias = arith::ConstantOp::create(
+        b, loc, cast<TypedAttr>(makeIntConstant(type, values, "quad_bias")));
   }
-  for (auto [v, sum] : llvm::zip(values, weightSums))
-    v = static_cast<int64_t>(static_cast<int32_t>(static_cast<uint32_t>(v - zp * sum)));
-  auto type = RankedTensorType::get({static_cast<int64_t>(values.size())},
-                                    b.getI32Type());
-  return arith::ConstantOp::create(
-      b, loc, cast<TypedAttr>(makeIntConstant(type, values, "quad_bias")));
+  if (!p.isSigned)
+    input = buildElementwise(
+        b, loc, cast<RankedTensorType>(input.getType()), {input},
+        [](OpBuilder &nb, Location l, ValueRange a) {
+          yieldValue(nb, l, arith::XOrIOp::create(nb, l, a[0],
+                                                  intConst(nb, l, nb.getI8Type(), 0x80)));
+        });
+  return QuadInput{input, bias, zp};
 }
 
 /// Whether a backend asked for quads on `op` and the weight values fit its
@@ -469,23 +473,21 @@ Value quadConv(OpBuilder &b, QConvOp op, Value input, Value bias,
       wType.getRank() != 4 || accType.getRank() != 4)
     return {};
   Location loc = op.getLoc();
-  auto [bytes, zp] = signedBytes(b, loc, input, op.getInput().getType());
-  if (!bytes)
-    return {};
   int64_t m = wType.getDimSize(0), inner = weight->size() / m;
   SmallVector<int64_t> sums(m, 0);
   for (size_t i = 0; i < weight->size(); ++i)
     sums[i / inner] += (*weight)[i];
-  bias = biasWithZeroPoint(b, loc, op.getBias(), bias, sums, zp);
-  if (zp != 0 && !bias)
+  std::optional<QuadInput> q = quadInput(b, loc, input, op.getInput().getType(),
+                                         op.getBias(), bias, sums);
+  if (!q)
     return {};
   if (isPointwise(op))
-    return groupPointwiseConv(b, op, bytes, bias, 4, accType);
+    return groupPointwiseConv(b, op, q->bytes, q->bias, 4, accType);
   // Padding holds the zero point.
   ArrayRef<int64_t> pads = op.getPads();
-  bytes = padSpatial(b, loc, bytes, pads.take_front(2), pads.drop_front(2),
-                     intConst(b, loc, b.getI8Type(), zp));
-  return groupConv(b, op, bytes, bias, 4, accType);
+  Value padded = padSpatial(b, loc, q->bytes, pads.take_front(2), pads.drop_front(2),
+                            intConst(b, loc, b.getI8Type(), q->zeroPoint));
+  return groupConv(b, op, padded, q->bias, 4, accType);
 }
 
 /// A qmatmul over a constant rhs on a dot product over quads of k, its
@@ -497,17 +499,15 @@ Value quadMatMul(OpBuilder &b, QMatMulOp op, Value lhs, Value bias,
   if (!rhs || rhsType.getRank() != 2 || !wantsQuads(op, *rhs))
     return {};
   Location loc = op.getLoc();
-  auto [bytes, zp] = signedBytes(b, loc, lhs, op.getLhs().getType());
-  if (!bytes)
-    return {};
   int64_t n = rhsType.getDimSize(1);
   SmallVector<int64_t> sums(n, 0);
   for (size_t i = 0; i < rhs->size(); ++i)
     sums[i % n] += (*rhs)[i];
-  bias = biasWithZeroPoint(b, loc, op.getBias(), bias, sums, zp);
-  if (zp != 0 && !bias)
+  std::optional<QuadInput> q =
+      quadInput(b, loc, lhs, op.getLhs().getType(), op.getBias(), bias, sums);
+  if (!q)
     return {};
-  return buildPackedGroupMatMul(b, loc, bytes, *rhs, bias, accType, 4,
+  return buildPackedGroupMatMul(b, loc, q->bytes, *rhs, q->bias, accType, 4,
                                 *packTileOf(op), packedName(op.getRhs(), groupSuffix(4)));
 }
 

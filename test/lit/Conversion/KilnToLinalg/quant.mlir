@@ -142,9 +142,9 @@ func.func @qmatmul_pairs(%a: tensor<2x3xi8>) -> tensor<2x20xi8> {
 // bytes, and the bias (none) becomes 28 x each filter's weight sum (27).
 // CHECK-LABEL: func.func @qconv_quads
 // CHECK-NOT: i16
+// CHECK: arith.constant dense<756> : tensor<4xi32>
 // CHECK: linalg.fill ins(%c-28_i8 : i8)
 // CHECK: arith.xori %{{.*}}, %{{.*}} : i8
-// CHECK: arith.constant dense<756> : tensor<4xi32>
 // CHECK: tensor.insert_slice %{{.*}} into %{{.*}}[0, 0, 1, 1] [1, 3, 2, 2] [1, 1, 1, 1] : tensor<1x3x2x2xi8> into tensor<1x3x4x4xi8>
 // CHECK: tensor.pad %{{.*}} low[0, 0, 0, 0] high[0, 1, 0, 0]
 // CHECK-NOT: i16
