@@ -27,6 +27,7 @@ CpuBackendOptions cpuBackendOptionsFor(const TargetDescription &target,
   options.pairLanes = target.pairMultiply.i16Lanes;
   options.quadIntrinsic = target.quadMultiply.intrinsic;
   options.quadLanes = target.quadMultiply.i8Lanes;
+  options.quadUnsignedInput = target.quadMultiply.unsignedInput;
   options.halideKernels = target.hasHalideKernels();
   return options;
 }
@@ -42,6 +43,7 @@ void buildCpuBackend(OpPassManager &pm, const CpuBackendOptions &options) {
   select.wideLanes = options.wideLanes;
   select.halideDepthwise = options.halideKernels;
   select.channelGroup = options.quadIntrinsic.empty() ? 2 : 4;
+  select.unsignedQuads = options.quadUnsignedInput;
   pm.addNestedPass<func::FuncOp>(createKilnSelectCpuKernels(select));
   pm.addPass(createKilnLowerToLinalg());
   pm.addPass(createCanonicalizerPass());
@@ -57,6 +59,7 @@ void buildCpuBackend(OpPassManager &pm, const CpuBackendOptions &options) {
   tile.pairLanes = options.pairLanes;
   tile.quadIntrinsic = options.quadIntrinsic;
   tile.quadLanes = options.quadLanes;
+  tile.quadUnsignedInput = options.quadUnsignedInput;
   OpPassManager &tiles = pm.nest<func::FuncOp>();
   tiles.addPass(createKilnTileAndVectorize(tile));
   tiles.addPass(createKilnApproximateMath());

@@ -179,13 +179,23 @@ PairMultiply pairMultiplyFor(const llvm::TargetMachine &tm) {
 }
 
 QuadMultiply quadMultiplyFor(const llvm::TargetMachine &tm) {
-  // x86's VNNI (vpdpbusd) multiplies unsigned by signed bytes, which needs
-  // the activations shifted into unsigned range: not done yet, so x86 stays
-  // on pairs.
-  if (tm.getTargetTriple().getArch() == llvm::Triple::aarch64 &&
-      tm.getMCSubtargetInfo()->checkFeatures("+dotprod"))
-    return {"llvm.aarch64.neon.sdot.v4i32.v16i8", 16};
-  return {};
+  const llvm::MCSubtargetInfo &sti = *tm.getMCSubtargetInfo();
+  switch (tm.getTargetTriple().getArch()) {
+  case llvm::Triple::aarch64:
+    if (sti.checkFeatures("+dotprod"))
+      return {"llvm.aarch64.neon.sdot.v4i32.v16i8", 16, false};
+    return {};
+  case llvm::Triple::x86_64:
+    // The vector width follows the float tiles': zmm where AVX-512 is
+    // there, else ymm (AVX-VNNI, VEX-encoded).
+    if (sti.checkFeatures("+avx512vnni,+avx512bw"))
+      return {"llvm.x86.avx512.vpdpbusd.512", 64, true};
+    if (sti.checkFeatures("+avxvnni") || sti.checkFeatures("+avx512vnni,+avx512vl"))
+      return {"llvm.x86.avx512.vpdpbusd.256", 32, true};
+    return {};
+  default:
+    return {};
+  }
 }
 
 std::string halideKernelSetFor(const llvm::TargetMachine &tm) {

@@ -1,4 +1,4 @@
-//===- GroupMultiply.cpp - Integer tiles on a pair multiply-add ------------===//
+//===- GroupMultiply.cpp - Integer tiles on a group multiply-add -----------===//
 //
 // x86's pmaddwd multiplies 16-bit lanes and adds each adjacent pair of
 // products into one 32-bit lane: two multiply-accumulate steps of a
@@ -6,7 +6,9 @@
 // twice the cost. A channel-pair tile feeds it directly: the lowering lays
 // the input out with each pair's values side by side, (x0[p], x1[p]), each
 // output row's weight pair (w0, w1) is one 32-bit broadcast, and the
-// products land in lane p in order, so neither side needs shuffles.
+// products land in lane p in order, so neither side needs shuffles. Dot
+// products over quads of bytes (AArch64 sdot, x86 vpdpbusd) take the same
+// layout with groups of four and accumulate in the instruction itself.
 //
 //===----------------------------------------------------------------------===//
 #include "GroupMultiply.h"
@@ -29,6 +31,9 @@ struct GroupTile {
   std::optional<unsigned> row;  // the other parallel loop, if any
   OpOperand *x = nullptr;       // indexed (lane, group): groups adjacent
   OpOperand *w = nullptr;       // indexed (row, group) or (group)
+  /// w holds the unsigned bytes of an unsigned-input intrinsic, which then
+  /// takes it as its first multiplicand.
+  bool unsignedBroadcast = false;
 };
 
 SmallVector<unsigned> loopsOf(AffineMap map) {
@@ -50,10 +55,13 @@ std::optional<GroupTile> matchGroupTile(linalg::GenericOp op,
       !llvm::all_of(op.getIndexingMapsArray(),
                     [](AffineMap m) { return m.isProjectedPermutation(); }))
     return std::nullopt;
-  // The body: both operands sign-extended, acc + a * b.
+  // The body: both operands extended, acc + a * b.
   Block &body = op.getRegion().front();
-  if (body.getOperations().size() != 5 || !isa<arith::ExtSIOp>(body.front()) ||
-      !isa<arith::ExtSIOp>(*std::next(body.begin())) ||
+  auto isExtension = [](Operation &o) {
+    return isa<arith::ExtSIOp, arith::ExtUIOp>(o);
+  };
+  if (body.getOperations().size() != 5 || !isExtension(body.front()) ||
+      !isExtension(*std::next(body.begin())) ||
       !isa<arith::MulIOp>(*std::next(body.begin(), 2)) ||
       !isa<arith::AddIOp>(*std::next(body.begin(), 3)))
     return std::nullopt;
@@ -89,6 +97,19 @@ std::optional<GroupTile> matchGroupTile(linalg::GenericOp op,
   };
   if (!tile.x || !tile.w || !narrowEnough(tile.x) || !narrowEnough(tile.w))
     return std::nullopt;
+  // Both sides signed, or (an unsigned-input intrinsic) one zero-extended:
+  // the activations, on the lane side of a conv and the broadcast side of
+  // a matmul.
+  auto zeroExtended = [&](OpOperand *in) {
+    Value arg = op.getMatchingBlockArgument(in);
+    return llvm::any_of(body.without_terminator(), [&](Operation &o) {
+      return isa<arith::ExtUIOp>(o) && o.getOperand(0) == arg;
+    });
+  };
+  bool unsignedX = zeroExtended(tile.x), unsignedW = zeroExtended(tile.w);
+  if (intrinsic.unsignedInput ? unsignedX == unsignedW : unsignedX || unsignedW)
+    return std::nullopt;
+  tile.unsignedBroadcast = unsignedW;
   return tile;
 }
 
@@ -185,8 +206,10 @@ LogicalResult vectorizeGroupTile(RewriterBase &rewriter, linalg::GenericOp op,
           ArrayRef<int64_t>{perCall}, ArrayRef<int64_t>{1});
       StringAttr name = rewriter.getStringAttr(intrinsic.name);
       if (intrinsic.accumulates) {
+        Value first = tile->unsignedBroadcast ? weights : chunk;
+        Value second = tile->unsignedBroadcast ? chunk : weights;
         part = LLVM::CallIntrinsicOp::create(rewriter, loc, callType, name,
-                                             ValueRange{part, chunk, weights})
+                                             ValueRange{part, first, second})
                    ->getResult(0);
       } else {
         Value sums = LLVM::CallIntrinsicOp::create(rewriter, loc, callType, name,

@@ -19,6 +19,9 @@ struct GroupIntrinsic {
   int64_t lanes = 0;    // narrow inputs per call; lanes / group results
   /// name(acc, x, w) adds into acc (sdot); else name(x, w) returns the sums.
   bool accumulates = false;
+  /// name(acc, u, s) reads u as unsigned bytes and s as signed ones
+  /// (vpdpbusd): the tile's body zero-extends one operand, which goes first.
+  bool unsignedInput = false;
 };
 
 /// Replaces a group tile `op`, `acc[r][p] += x[p][j] * w[r][j]` summed over

@@ -126,8 +126,11 @@ struct KilnSelectCpuKernelsPass
     };
     auto markInteger = [&](Operation *op) {
       mark(op, rows, lanes, /*registerTile=*/false);
-      if (channelGroup == 4)
-        op->setAttr(kChannelGroupAttr, b.getI64IntegerAttr(channelGroup));
+      if (channelGroup != 4)
+        return;
+      op->setAttr(kChannelGroupAttr, b.getI64IntegerAttr(channelGroup));
+      if (unsignedQuads)
+        op->setAttr(kUnsignedQuadsAttr, b.getUnitAttr());
     };
     // Large products take the wide tile, small ones the regular one.
     auto markProduct = [&](Operation *op, Value rhs, bool transposeRhs) {

@@ -337,9 +337,10 @@ bool isMultiplyAccumulate(linalg::GenericOp op) {
     if (mul && add)
       return true;
   }
-  // Integer: operands sign-extended to the accumulator, then acc + a * b.
+  // Integer: operands extended to the accumulator (inputs read as unsigned
+  // bytes zero-extend), then acc + a * b.
   auto it = body.begin();
-  while (isa<arith::ExtSIOp>(*it))
+  while (isa<arith::ExtSIOp, arith::ExtUIOp>(*it))
     ++it;
   return isa<arith::MulIOp>(*it) && isa<arith::AddIOp>(*std::next(it)) &&
          isa<linalg::YieldOp>(*std::next(it, 2));
@@ -453,7 +454,7 @@ struct KilnTileAndVectorizePass
     IRRewriter rewriter(ctx);
     const GroupIntrinsic intrinsics[] = {
         {pairIntrinsic, 2, pairLanes, /*accumulates=*/false},
-        {quadIntrinsic, 4, quadLanes, /*accumulates=*/true}};
+        {quadIntrinsic, 4, quadLanes, /*accumulates=*/true, quadUnsignedInput}};
 
     // 1. Tile, and peel partial tiles so every tile is static.
     SmallVector<linalg::GenericOp> targets;

@@ -32,6 +32,7 @@ import tempfile
 
 import numpy as np
 
+from host_cpu import extra_x86_targets
 from paddleocr_models import MODELS, synthetic_page
 
 TOLERANCE = 1e-5
@@ -51,6 +52,7 @@ TARGETS = [
     ("riscv64 generic", "riscv64-linux-gnu", "generic", "riscv64-linux-gnu-gcc",
      ["qemu-riscv64"]),
 ]
+TARGETS += extra_x86_targets()
 DETECTOR_TARGETS = {"x86-64-v3", "aarch64 generic", "aarch64 cortex-a76"}
 
 

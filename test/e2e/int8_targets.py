@@ -19,6 +19,8 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
+from host_cpu import extra_x86_targets
+
 TARGETS = [
     ("x86-64 generic", None, "generic", "cc", []),
     ("x86-64-v3", None, "x86-64-v3", "cc", []),
@@ -30,6 +32,7 @@ TARGETS = [
      ["qemu-arm"]),
     ("riscv64 generic", "riscv64-linux-gnu", "generic", "riscv64-linux-gnu-gcc", ["qemu-riscv64"]),
 ]
+TARGETS += extra_x86_targets()
 
 
 def qlinear_convnet(rng):

@@ -39,11 +39,28 @@ TEST_CASE("An AVX-512 description holds its registers, tiles and kernels",
   CHECK(t->tile.wideLanes == 64);
   CHECK(t->kernelSet == "x86-64-avx512");
   CHECK(t->pairMultiply.intrinsic == "llvm.x86.avx512.pmaddw.d.512");
-  CHECK(t->quadMultiply.intrinsic.empty()); // x86 stays on pairs
+  CHECK(t->quadMultiply.intrinsic.empty()); // no VNNI: pairs
   // No kernel folder given: the set is known but nothing can be linked.
   CHECK_FALSE(t->hasHalideKernels());
   REQUIRE(t->machine);
   CHECK(t->machine->getTargetCPU() == "skylake-avx512");
+}
+
+TEST_CASE("x86 CPUs with VNNI take int8 quads on vpdpbusd", "[target]") {
+  // AVX-512 VNNI: zmm, 64 bytes per call; the inputs are unsigned bytes.
+  auto zmm = describe("x86_64-linux-gnu", "cascadelake");
+  CHECK(zmm->quadMultiply.intrinsic == "llvm.x86.avx512.vpdpbusd.512");
+  CHECK(zmm->quadMultiply.i8Lanes == 64);
+  CHECK(zmm->quadMultiply.unsignedInput);
+  // AVX-VNNI without AVX-512 (Alder Lake): ymm.
+  auto ymm = describe("x86_64-linux-gnu", "alderlake");
+  CHECK(ymm->quadMultiply.intrinsic == "llvm.x86.avx512.vpdpbusd.256");
+  CHECK(ymm->quadMultiply.i8Lanes == 32);
+  CHECK(ymm->vectors.floatsPerRegister == 8);
+  // AVX2 without VNNI (Zen 3) and baseline x86-64 stay on pairs.
+  CHECK(describe("x86_64-linux-gnu", "znver3")->quadMultiply.intrinsic.empty());
+  CHECK(describe("x86_64-linux-gnu", "generic")->quadMultiply.intrinsic.empty());
+  CHECK_FALSE(describe("aarch64-linux-gnu", "cortex-a76")->quadMultiply.unsignedInput);
 }
 
 TEST_CASE("Descriptions of the edge targets", "[target]") {

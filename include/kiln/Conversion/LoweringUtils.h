@@ -74,11 +74,22 @@ struct PackTile {
 std::optional<PackTile> packTileOf(mlir::Operation *op);
 
 /// `init + sum(inputs[0] * inputs[1])` as a linalg.generic whose last
-/// `numReductions` loops reduce.
+/// `numReductions` loops reduce. Integer `inputs[0]` is zero-extended
+/// when `unsignedLhs`.
 mlir::Value buildContraction(mlir::OpBuilder &b, mlir::Location loc,
                              mlir::ValueRange inputs, mlir::Value init,
                              llvm::ArrayRef<mlir::AffineMap> maps,
-                             unsigned numReductions);
+                             unsigned numReductions, bool unsignedLhs = false);
+
+/// How a packed integer contraction takes its input channels: `size` per
+/// step (2: i16 pairs, 4: i8 quads), the input bytes read as unsigned when
+/// `unsignedInput` (quads for x86's vpdpbusd); weights are signed.
+struct ChannelGroup {
+  ChannelGroup(int64_t size, bool unsignedInput = false)
+      : size(size), unsignedInput(unsignedInput) {}
+  int64_t size;
+  bool unsignedInput;
+};
 
 /// Map of a batched-matmul operand (batch..., row, col) from the iteration
 /// space (batch..., m, n, k) of an `outType` result; batch dims broadcast.
@@ -100,8 +111,8 @@ mlir::Value buildPackedPointwiseConv(mlir::OpBuilder &b, mlir::Location loc,
                                      mlir::Value bias,
                                      mlir::RankedTensorType outType,
                                      const PackTile &tile);
-/// The integer form: `input` N x C x P of i16 (centered) when `g` is 2,
-/// i8 when it is 4, `weight` the M x C weight values, `bias` M of i32 or
+/// The integer form: `input` N x C x P of i16 (centered) when `g` (the
+/// group's size) is 2, i8 when it is 4, `weight` the M x C weight values, `bias` M of i32 or
 /// null; the i32 result N x M x P. Input channels are taken in groups of g
 /// (the last one filled with zeros), adjacent in the packed weight
 /// M/R x C/g x R x g and in a copy of the input N x C/g x P x g, so a pair
@@ -111,7 +122,7 @@ mlir::Value buildPackedGroupPointwiseConv(mlir::OpBuilder &b, mlir::Location loc
                                           llvm::ArrayRef<int64_t> weight,
                                           mlir::Value bias,
                                           mlir::RankedTensorType accType,
-                                          int64_t g, const PackTile &tile,
+                                          ChannelGroup group, const PackTile &tile,
                                           llvm::StringRef name);
 /// The integer 2-D conv form (group 1; a width stride above 1 needs width
 /// dilation 1): `input` the padded N x C x H x W (element as above),
@@ -123,7 +134,7 @@ mlir::Value buildPackedGroupConv(mlir::OpBuilder &b, mlir::Location loc,
                                  llvm::ArrayRef<int64_t> kernel, mlir::Value bias,
                                  llvm::ArrayRef<int64_t> strides,
                                  llvm::ArrayRef<int64_t> dilations,
-                                 mlir::RankedTensorType accType, int64_t g,
+                                 mlir::RankedTensorType accType, ChannelGroup group,
                                  const PackTile &tile, llvm::StringRef name);
 /// The integer matmul form: `lhs` (batch..., M, K) (element as above), `rhs`
 /// the K x N values of a constant, `bias` N of i32 or null; the i32 result
@@ -133,7 +144,7 @@ mlir::Value buildPackedGroupConv(mlir::OpBuilder &b, mlir::Location loc,
 mlir::Value buildPackedGroupMatMul(mlir::OpBuilder &b, mlir::Location loc,
                                    mlir::Value lhs, llvm::ArrayRef<int64_t> rhs,
                                    mlir::Value bias,
-                                   mlir::RankedTensorType accType, int64_t g,
+                                   mlir::RankedTensorType accType, ChannelGroup group,
                                    const PackTile &tile, llvm::StringRef name);
 /// `lhs` (batch..., M, K), or K x M when `transposeLhs` (rank 2 only);
 /// `rhs` the kiln.constant K x N, or N x K when `transposeRhs`.

@@ -50,6 +50,7 @@ struct CpuBackendOptions {
   /// intrinsic on `quadLanes` 8-bit inputs at a time ("": they use pairs).
   std::string quadIntrinsic;
   int64_t quadLanes = 0;
+  bool quadUnsignedInput = false; // the quads' inputs are unsigned bytes
   /// Depthwise convs call the Halide kernels (the target has them).
   bool halideKernels = false;
   /// Multiply-adds per Halide channel block, at least.

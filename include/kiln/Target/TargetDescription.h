@@ -54,14 +54,16 @@ struct PairMultiply {
   int64_t i16Lanes = 0;  // 16-bit inputs per call (the result has half)
 };
 
-/// The instruction that multiplies adjacent groups of four signed 8-bit
-/// lanes and adds each group's products into a 32-bit accumulator lane
-/// (AArch64 sdot): four steps of a contraction per instruction on the
-/// storage bytes themselves. Empty `intrinsic`: none; integer contractions
-/// use pairs.
+/// The instruction that multiplies adjacent groups of four 8-bit lanes and
+/// adds each group's products into a 32-bit accumulator lane: four steps of
+/// a contraction per instruction on the storage bytes themselves. AArch64's
+/// sdot takes signed bytes on both sides; x86's vpdpbusd takes the inputs
+/// (activations) unsigned and the weights signed. Empty `intrinsic`: none;
+/// integer contractions use pairs.
 struct QuadMultiply {
-  std::string intrinsic; // LLVM intrinsic name, (acc, x, w) -> acc
-  int64_t i8Lanes = 0;   // 8-bit inputs per call (the result has a quarter)
+  std::string intrinsic;      // LLVM intrinsic name, (acc, x, w) -> acc
+  int64_t i8Lanes = 0;        // 8-bit inputs per call (the result has a quarter)
+  bool unsignedInput = false; // x is read as unsigned bytes
 };
 
 struct TargetDescription {

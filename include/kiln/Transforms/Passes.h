@@ -52,6 +52,9 @@ inline constexpr llvm::StringLiteral kGroupReductionAttr =
 /// product instruction). Set by kiln-select-cpu-kernels, read by
 /// kiln-lower-to-linalg.
 inline constexpr llvm::StringLiteral kChannelGroupAttr = "kiln.channel_group";
+/// On a qconv or qmatmul with quads: the dot product reads the inputs as
+/// unsigned bytes (x86 vpdpbusd), so the lowering shifts them there.
+inline constexpr llvm::StringLiteral kUnsignedQuadsAttr = "kiln.unsigned_quads";
 
 } // namespace kiln
 

@@ -35,7 +35,8 @@ def KilnSelectCpuKernels
     tile for large matmuls when the target has one (then also
     `kiln.register_tile`, which kiln-tile-and-vectorize follows). Packed
     qconvs and qmatmuls also get `kiln.channel_group` when `channel-group`
-    is 4.
+    is 4, and `kiln.unsigned_quads` with `unsigned-quads` (a dot product
+    that reads the inputs as unsigned bytes, x86's vpdpbusd).
   }];
   let options = [
     Option<"rows", "rows", "int64_t", /*default=*/"8",
@@ -50,7 +51,9 @@ def KilnSelectCpuKernels
            "Depthwise convs the Halide kernels cover call them">,
     Option<"channelGroup", "channel-group", "int64_t", /*default=*/"2",
            "Input channels a packed integer contraction takes per step: 2 "
-           "(i16 pairs) or 4 (i8 quads, for a dot product instruction)">
+           "(i16 pairs) or 4 (i8 quads, for a dot product instruction)">,
+    Option<"unsignedQuads", "unsigned-quads", "bool", /*default=*/"false",
+           "The dot product reads the quads' inputs as unsigned bytes">
   ];
   let dependentDialects = ["mlir::arith::ArithDialect",
                            "mlir::tensor::TensorDialect",
@@ -242,7 +245,10 @@ def KilnTileAndVectorize
            "i32 accumulator operand, for integer contractions marked "
            "kiln.group_reduction over quads (\"\": none)">,
     Option<"quadLanes", "quad-lanes", "int64_t", /*default=*/"0",
-           "i8 inputs per call of the quad intrinsic">
+           "i8 inputs per call of the quad intrinsic">,
+    Option<"quadUnsignedInput", "quad-unsigned-input", "bool",
+           /*default=*/"false",
+           "The quad intrinsic reads its input (not weight) bytes as unsigned">
   ];
   let dependentDialects = ["mlir::scf::SCFDialect",
                            "mlir::vector::VectorDialect",

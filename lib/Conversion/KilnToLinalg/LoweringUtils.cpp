@@ -94,14 +94,25 @@ void multiplyAccumulateBody(OpBuilder &b, Location loc, ValueRange args) {
 
 Value buildContraction(OpBuilder &b, Location loc, ValueRange inputs,
                        Value init, ArrayRef<AffineMap> maps,
-                       unsigned numReductions) {
+                       unsigned numReductions, bool unsignedLhs) {
   unsigned numDims = maps.front().getNumDims();
   SmallVector<utils::IteratorType> iterators(numDims,
                                              utils::IteratorType::parallel);
   for (unsigned d = numDims - numReductions; d < numDims; ++d)
     iterators[d] = utils::IteratorType::reduction;
-  return linalg::GenericOp::create(b, loc, init.getType(), inputs, init, maps,
-                                   iterators, multiplyAccumulateBody)
+  if (!unsignedLhs)
+    return linalg::GenericOp::create(b, loc, init.getType(), inputs, init, maps,
+                                     iterators, multiplyAccumulateBody)
+        .getResult(0);
+  return linalg::GenericOp::create(
+             b, loc, init.getType(), inputs, init, maps, iterators,
+             [](OpBuilder &nb, Location l, ValueRange args) {
+               Type acc = args[2].getType();
+               Value x = arith::ExtUIOp::create(nb, l, acc, args[0]);
+               Value w = arith::ExtSIOp::create(nb, l, acc, args[1]);
+               Value product = arith::MulIOp::create(nb, l, x, w);
+               yieldValue(nb, l, arith::AddIOp::create(nb, l, args[2], product));
+             })
       .getResult(0);
 }
 

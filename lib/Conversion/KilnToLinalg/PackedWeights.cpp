@@ -164,8 +164,9 @@ static void markGroupContraction(OpBuilder &b, Value contraction, int64_t groupL
 
 Value buildPackedGroupPointwiseConv(OpBuilder &b, Location loc, Value input,
                                     ArrayRef<int64_t> weight, Value bias,
-                                    RankedTensorType accType, int64_t g,
+                                    RankedTensorType accType, ChannelGroup group,
                                     const PackTile &tile, StringRef name) {
+  const int64_t g = group.size;
   MLIRContext *ctx = b.getContext();
   const int64_t r = tile.rows;
   auto inType = cast<RankedTensorType>(input.getType());
@@ -192,7 +193,7 @@ Value buildPackedGroupPointwiseConv(OpBuilder &b, Location loc, Value input,
       b, loc, {input, packedWeight}, acc,
       {dimsMap(6, {0, 4, 3, 5}, {}, ctx), dimsMap(6, {1, 4, 2, 5}, {}, ctx),
        dimsMap(6, {0, 1, 2, 3}, {}, ctx)},
-      2);
+      2, group.unsignedInput);
   markGroupContraction(b, conv, 5, tile);
   return tensor::CollapseShapeOp::create(
       b, loc, accType, conv, SmallVector<ReassociationIndices>{{0}, {1, 2}, {3}});
@@ -207,7 +208,8 @@ Value buildPhasedGroupConv(OpBuilder &b, Location loc, Value input,
                            ArrayRef<int64_t> weight, ArrayRef<int64_t> kernel,
                            Value bias, ArrayRef<int64_t> strides,
                            int64_t rowDilation, RankedTensorType accType,
-                           int64_t g, const PackTile &tile, StringRef name) {
+                           ChannelGroup group, const PackTile &tile, StringRef name) {
+  const int64_t g = group.size;
   MLIRContext *ctx = b.getContext();
   const int64_t r = tile.rows, s = strides[1];
   auto inType = cast<RankedTensorType>(input.getType());
@@ -255,7 +257,7 @@ Value buildPhasedGroupConv(OpBuilder &b, Location loc, Value input,
       b, loc, {input, packedWeight}, acc,
       {xMap, dimsMap(10, {1, 5, 6, 7, 8, 2, 9}, {}, ctx),
        dimsMap(10, {0, 1, 2, 3, 4}, {}, ctx)},
-      5);
+      5, group.unsignedInput);
   markGroupContraction(b, conv, 9, tile);
   return tensor::CollapseShapeOp::create(
       b, loc, accType, conv,
@@ -266,7 +268,8 @@ Value buildPackedGroupConv(OpBuilder &b, Location loc, Value input,
                            ArrayRef<int64_t> weight, ArrayRef<int64_t> kernel,
                            Value bias, ArrayRef<int64_t> strides,
                            ArrayRef<int64_t> dilations, RankedTensorType accType,
-                           int64_t g, const PackTile &tile, StringRef name) {
+                           ChannelGroup group, const PackTile &tile, StringRef name) {
+  const int64_t g = group.size;
   MLIRContext *ctx = b.getContext();
   const int64_t r = tile.rows;
   auto inType = cast<RankedTensorType>(input.getType());
@@ -279,7 +282,8 @@ Value buildPackedGroupConv(OpBuilder &b, Location loc, Value input,
   if (strides[1] != 1)
     return dilations[1] == 1
                ? buildPhasedGroupConv(b, loc, input, weight, kernel, bias,
-                                      strides, dilations[0], accType, g, tile, name)
+                                      strides, dilations[0], accType, group, tile,
+                                      name)
                : Value();
   int64_t groups = llvm::divideCeil(c, g), blocks = m / r;
   input = channelGroups(b, loc, input, g);
@@ -310,7 +314,7 @@ Value buildPackedGroupConv(OpBuilder &b, Location loc, Value input,
       b, loc, {input, packedWeight}, acc,
       {xMap, dimsMap(9, {1, 5, 6, 7, 2, 8}, {}, ctx),
        dimsMap(9, {0, 1, 2, 3, 4}, {}, ctx)},
-      4);
+      4, group.unsignedInput);
   markGroupContraction(b, conv, 8, tile);
   return tensor::CollapseShapeOp::create(
       b, loc, accType, conv,
@@ -319,8 +323,9 @@ Value buildPackedGroupConv(OpBuilder &b, Location loc, Value input,
 
 Value buildPackedGroupMatMul(OpBuilder &b, Location loc, Value lhs,
                              ArrayRef<int64_t> rhs, Value bias,
-                             RankedTensorType accType, int64_t g,
+                             RankedTensorType accType, ChannelGroup channels,
                              const PackTile &tile, StringRef name) {
+  const int64_t g = channels.size;
   MLIRContext *ctx = b.getContext();
   auto lhsType = cast<RankedTensorType>(lhs.getType());
   int64_t rank = accType.getRank();
@@ -389,7 +394,7 @@ Value buildPackedGroupMatMul(OpBuilder &b, Location loc, Value lhs,
       b, loc, {lhs, packedRhs}, init,
       {dimsMap(numDims, lhsDims, {}, ctx), dimsMap(numDims, {no, group, ni, j}, {}, ctx),
        dimsMap(numDims, outDims, {}, ctx)},
-      2);
+      2, channels.unsignedInput);
   markGroupContraction(b, product, j, tile);
   SmallVector<ReassociationIndices> merge;
   for (int64_t d = 0; d < rank - 1; ++d)

@@ -362,7 +362,8 @@ bool isPointwise(QConvOp op) {
 /// (N x C x P), or null when the op is not one. `input`: i16 or i8 centered
 /// values for pairs, signed bytes for quads.
 Value groupPointwiseConv(OpBuilder &b, QConvOp op, Value input, Value bias,
-                         int64_t g, RankedTensorType accType) {
+                         ChannelGroup group, RankedTensorType accType) {
+  const int64_t g = group.size;
   std::optional<PackTile> tile = packTileOf(op);
   if (!tile || accType.getRank() != 4 || !isPointwise(op))
     return {};
@@ -381,7 +382,7 @@ Value groupPointwiseConv(OpBuilder &b, QConvOp op, Value input, Value bias,
        accType.getDimSize(2) * accType.getDimSize(3)},
       accType.getElementType());
   Value conv = buildPackedGroupPointwiseConv(b, loc, input, *weight, bias,
-                                             flatAcc, g, *tile,
+                                             flatAcc, group, *tile,
                                              packedName(op.getWeight(), groupSuffix(g)));
   if (!conv)
     return {};
@@ -391,8 +392,9 @@ Value groupPointwiseConv(OpBuilder &b, QConvOp op, Value input, Value bias,
 /// An ungrouped 2-D qconv over constant weights that a backend asked to
 /// pack, on its padded `input` (as groupPointwiseConv's): one contraction
 /// over channel groups of `g`, or null when the op is not one.
-Value groupConv(OpBuilder &b, QConvOp op, Value input, Value bias, int64_t g,
-                RankedTensorType accType) {
+Value groupConv(OpBuilder &b, QConvOp op, Value input, Value bias,
+                ChannelGroup group, RankedTensorType accType) {
+  const int64_t g = group.size;
   std::optional<PackTile> tile = packTileOf(op);
   auto wType = cast<RankedTensorType>(op.getWeight().getType());
   if (!tile || op.getGroup() != 1 || wType.getRank() != 4)
@@ -404,30 +406,33 @@ Value groupConv(OpBuilder &b, QConvOp op, Value input, Value bias, int64_t g,
   if (g == 2 && cast<RankedTensorType>(input.getType()).getElementType().isInteger(8))
     input = widenTo16(b, loc, input);
   return buildPackedGroupConv(b, loc, input, *weight, wType.getShape().drop_front(2),
-                              bias, op.getStrides(), op.getDilations(), accType, g,
-                              *tile, packedName(op.getWeight(), groupSuffix(g)));
+                              bias, op.getStrides(), op.getDilations(), accType,
+                              group, *tile, packedName(op.getWeight(), groupSuffix(g)));
 }
 
-/// The operands of a quad contraction: the input as signed bytes and the
-/// bias that takes its zero point, sum (x - z) w = sum x w - z sum w.
+/// The operands of a quad contraction: the input as the dot product's
+/// bytes and the bias that takes its zero point, sum (x - z) w =
+/// sum x w - z sum w.
 struct QuadInput {
   Value bytes, bias;
-  int64_t zeroPoint;
+  int64_t zeroPoint; // in the bytes' range
 };
 
-/// `input` (storage of the 8-bit per-tensor `quantType`) as signed bytes:
-/// unsigned storage flips its top bit (x - 128, the zero point moves by
-/// 128). `opBias` is the op's bias (lowered: `bias`; either may be null),
-/// and `weightSums[c]` the sum of output c's weight values. Null when the
-/// input is not 8-bit per tensor or a needed bias is not constant; nothing
-/// is built then.
+/// `input` (storage of the 8-bit per-tensor `quantType`) as signed bytes,
+/// or unsigned ones when `unsignedBytes`: storage of the other signedness
+/// flips its top bit (x -/+ 128, the zero point moves by 128). `opBias` is
+/// the op's bias (lowered: `bias`; either may be null), and `weightSums[c]`
+/// the sum of output c's weight values. Null when the input is not 8-bit
+/// per tensor or a needed bias is not constant; nothing is built then.
 std::optional<QuadInput> quadInput(OpBuilder &b, Location loc, Value input,
                                    Type quantType, Value opBias, Value bias,
-                                   ArrayRef<int64_t> weightSums) {
+                                   ArrayRef<int64_t> weightSums,
+                                   bool unsignedBytes) {
   QuantParams p = *quantParamsOf(quantType);
   if (p.bits != 8 || p.perAxis())
     return std::nullopt;
-  int64_t zp = p.isSigned ? p.zeroPoints[0] : p.zeroPoints[0] - 128;
+  bool flip = p.isSigned == unsignedBytes;
+  int64_t zp = p.zeroPoints[0] + (!flip ? 0 : unsignedBytes ? 128 : -128);
   if (zp != 0) {
     SmallVector<int64_t> values(weightSums.size(), 0);
     if (opBias) {
@@ -444,7 +449,7 @@ std::optional<QuadInput> quadInput(OpBuilder &b, Location loc, Value input,
     bias = arith::ConstantOp::create(
         b, loc, cast<TypedAttr>(makeIntConstant(type, values, "quad_bias")));
   }
-  if (!p.isSigned)
+  if (flip)
     input = buildElementwise(
         b, loc, cast<RankedTensorType>(input.getType()), {input},
         [](OpBuilder &nb, Location l, ValueRange a) {
@@ -454,7 +459,7 @@ std::optional<QuadInput> quadInput(OpBuilder &b, Location loc, Value input,
   return QuadInput{input, bias, zp};
 }
 
-/// Whether a backend asked for quads on `op` and the weight values fit its
+/// Whether a backend asked for quads on `op` and the weight values fit
 /// signed bytes.
 bool wantsQuads(Operation *op, ArrayRef<int64_t> weight) {
   auto attr = op->getAttrOfType<IntegerAttr>(kChannelGroupAttr);
@@ -477,17 +482,20 @@ Value quadConv(OpBuilder &b, QConvOp op, Value input, Value bias,
   SmallVector<int64_t> sums(m, 0);
   for (size_t i = 0; i < weight->size(); ++i)
     sums[i / inner] += (*weight)[i];
+  ChannelGroup quads(4, op->hasAttr(kUnsignedQuadsAttr));
   std::optional<QuadInput> q = quadInput(b, loc, input, op.getInput().getType(),
-                                         op.getBias(), bias, sums);
+                                         op.getBias(), bias, sums,
+                                         quads.unsignedInput);
   if (!q)
     return {};
   if (isPointwise(op))
-    return groupPointwiseConv(b, op, q->bytes, q->bias, 4, accType);
-  // Padding holds the zero point.
+    return groupPointwiseConv(b, op, q->bytes, q->bias, quads, accType);
+  // Padding holds the zero point (as a byte: unsigned ones above 127 wrap).
   ArrayRef<int64_t> pads = op.getPads();
   Value padded = padSpatial(b, loc, q->bytes, pads.take_front(2), pads.drop_front(2),
-                            intConst(b, loc, b.getI8Type(), q->zeroPoint));
-  return groupConv(b, op, padded, q->bias, 4, accType);
+                            intConst(b, loc, b.getI8Type(),
+                                     static_cast<int8_t>(q->zeroPoint)));
+  return groupConv(b, op, padded, q->bias, quads, accType);
 }
 
 /// A qmatmul over a constant rhs on a dot product over quads of k, its
@@ -503,11 +511,13 @@ Value quadMatMul(OpBuilder &b, QMatMulOp op, Value lhs, Value bias,
   SmallVector<int64_t> sums(n, 0);
   for (size_t i = 0; i < rhs->size(); ++i)
     sums[i % n] += (*rhs)[i];
-  std::optional<QuadInput> q =
-      quadInput(b, loc, lhs, op.getLhs().getType(), op.getBias(), bias, sums);
+  ChannelGroup quads(4, op->hasAttr(kUnsignedQuadsAttr));
+  std::optional<QuadInput> q = quadInput(b, loc, lhs, op.getLhs().getType(),
+                                         op.getBias(), bias, sums,
+                                         quads.unsignedInput);
   if (!q)
     return {};
-  return buildPackedGroupMatMul(b, loc, q->bytes, *rhs, q->bias, accType, 4,
+  return buildPackedGroupMatMul(b, loc, q->bytes, *rhs, q->bias, accType, quads,
                                 *packTileOf(op), packedName(op.getRhs(), groupSuffix(4)));
 }
 

@@ -1,6 +1,7 @@
 // RUN: kiln-opt %s -split-input-file -kiln-select-cpu-kernels="rows=4 lanes=16 wide-rows=6 wide-lanes=64" | FileCheck %s
 // RUN: kiln-opt %s -split-input-file -kiln-select-cpu-kernels="halide-depthwise=true" | FileCheck %s --check-prefix=HALIDE
 // RUN: kiln-opt %s -split-input-file -kiln-select-cpu-kernels="channel-group=4" | FileCheck %s --check-prefix=QUADS
+// RUN: kiln-opt %s -split-input-file -kiln-select-cpu-kernels="channel-group=4 unsigned-quads=true" | FileCheck %s --check-prefix=UQUADS
 
 // Contractions over a constant weight are marked with the tile their weight
 // is packed for; a weight computed at run time cannot be packed.
@@ -63,8 +64,15 @@ func.func @depthwise(%x: tensor<1x4x8x8xf32>, %w: tensor<4x1x3x3xf32>) -> tensor
 // QUADS-LABEL: func.func @integer
 // QUADS: kiln.qconv {{.*}}kiln.channel_group = 4 : i64, kiln.pack_tile = array<i64: 8, 32>
 // QUADS: kiln.qmatmul {{.*}}kiln.channel_group = 4 : i64, kiln.pack_tile = array<i64: 8, 32>
+// QUADS-NOT: kiln.unsigned_quads
 // QUADS: kiln.matmul
 // QUADS-NOT: kiln.channel_group
+// A dot product over unsigned input bytes (x86 vpdpbusd) marks them so.
+// UQUADS-LABEL: func.func @integer
+// UQUADS: kiln.qconv {{.*}}kiln.channel_group = 4 : i64, kiln.pack_tile = array<i64: 8, 32>, kiln.unsigned_quads
+// UQUADS: kiln.qmatmul {{.*}}kiln.channel_group = 4 : i64, kiln.pack_tile = array<i64: 8, 32>, kiln.unsigned_quads
+// UQUADS: kiln.matmul
+// UQUADS-NOT: kiln.unsigned_quads
 func.func @integer(%x: tensor<1x8x4x4x!quant.uniform<i8:f32, 0.02:3>>, %a: tensor<2x8x!quant.uniform<i8:f32, 0.02:3>>, %f: tensor<2x8xf32>)
     -> (tensor<1x16x4x4x!quant.uniform<i8:f32, 0.05>>, tensor<2x16x!quant.uniform<i8:f32, 0.05>>, tensor<2x16xf32>) {
   %wc = kiln.constant dense<1> : tensor<16x8x1x1xi8>

@@ -1,6 +1,7 @@
 // RUN: kiln-opt %s -split-input-file -kiln-tile-and-vectorize="rows=4 contraction-lanes=16 pair-intrinsic=llvm.x86.avx2.pmadd.wd pair-lanes=16" | FileCheck %s
 // RUN: kiln-opt %s -split-input-file -kiln-tile-and-vectorize="rows=4 contraction-lanes=16" | FileCheck %s --check-prefix=LANES
 // RUN: kiln-opt %s -split-input-file -kiln-tile-and-vectorize="rows=4 contraction-lanes=16 quad-intrinsic=llvm.aarch64.neon.sdot.v4i32.v16i8 quad-lanes=16" | FileCheck %s --check-prefix=QUAD
+// RUN: kiln-opt %s -split-input-file -kiln-tile-and-vectorize="rows=4 contraction-lanes=16 quad-intrinsic=llvm.x86.avx512.vpdpbusd.512 quad-lanes=64 quad-unsigned-input=true" | FileCheck %s --check-prefix=UQUAD
 
 // A channel-pair contraction (loops n, block, row, p, pair, j) over an
 // input with each pair's values side by side: with a pair multiply-add,
@@ -110,4 +111,67 @@ func.func @quads(%x: tensor<1x3x16x4xi8>, %w: tensor<2x3x4x4xi8>) -> tensor<1x2x
     linalg.yield %s : i32
   } -> tensor<1x2x4x16xi32>
   return %y : tensor<1x2x4x16xi32>
+}
+
+// -----
+
+// The same tile with the input zero-extended (unsigned bytes against signed
+// weights) on x86's vpdpbusd: 64 bytes of quads per call, one call per row
+// of 16 lanes. sdot (signed on both sides) does not take it, and vpdpbusd
+// does not take the signed tile above.
+// UQUAD-LABEL: func.func @quads
+// UQUAD-NOT: llvm.call_intrinsic
+// UQUAD-LABEL: func.func @unsigned_quads
+// UQUAD: vector.transfer_read {{.*}} : tensor<64xi8>, vector<64xi8>
+// UQUAD: vector.bitcast {{.*}} : vector<16xi32> to vector<64xi8>
+// UQUAD-COUNT-4: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"({{.*}}) : (vector<16xi32>, vector<64xi8>, vector<64xi8>) -> vector<16xi32>
+// UQUAD: scf.yield
+// QUAD-LABEL: func.func @unsigned_quads
+// QUAD-NOT: llvm.call_intrinsic
+#xu = affine_map<(n, b, r, p, c, j) -> (n, c, p, j)>
+#wu = affine_map<(n, b, r, p, c, j) -> (b, c, r, j)>
+#accu = affine_map<(n, b, r, p, c, j) -> (n, b, r, p)>
+func.func @unsigned_quads(%x: tensor<1x3x16x4xi8>, %w: tensor<2x3x4x4xi8>) -> tensor<1x2x4x16xi32> {
+  %zero = arith.constant 0 : i32
+  %empty = tensor.empty() : tensor<1x2x4x16xi32>
+  %init = linalg.fill ins(%zero : i32) outs(%empty : tensor<1x2x4x16xi32>) -> tensor<1x2x4x16xi32>
+  %y = linalg.generic {indexing_maps = [#xu, #wu, #accu],
+                       iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]}
+      ins(%x, %w : tensor<1x3x16x4xi8>, tensor<2x3x4x4xi8>) outs(%init : tensor<1x2x4x16xi32>)
+      attrs = {kiln.group_reduction = 5 : i64} {
+  ^bb0(%a: i8, %b: i8, %c: i32):
+    %ea = arith.extui %a : i8 to i32
+    %eb = arith.extsi %b : i8 to i32
+    %m = arith.muli %ea, %eb : i32
+    %s = arith.addi %c, %m : i32
+    linalg.yield %s : i32
+  } -> tensor<1x2x4x16xi32>
+  return %y : tensor<1x2x4x16xi32>
+}
+
+// -----
+
+// A matmul's quad tile: the activations (zero-extended) are the broadcast
+// side, the packed weights the lane side, so vpdpbusd takes the broadcast
+// first (its unsigned operand) and the weight bytes second.
+// UQUAD-LABEL: func.func @unsigned_broadcast_quads
+// UQUAD: vector.bitcast {{.*}} : vector<16xi32> to vector<64xi8>
+// UQUAD: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"(%{{.*}}, %[[U:.*]], %[[S:.*]]) : (vector<16xi32>, vector<64xi8>, vector<64xi8>) -> vector<16xi32>
+// UQUAD-COUNT-3: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"(%{{.*}}, %{{.*}}, %[[S]])
+#lm = affine_map<(m, n, k, j) -> (m, k, j)>
+#rm = affine_map<(m, n, k, j) -> (k, n, j)>
+#am = affine_map<(m, n, k, j) -> (m, n)>
+func.func @unsigned_broadcast_quads(%a: tensor<4x3x4xi8>, %w: tensor<3x16x4xi8>, %init: tensor<4x16xi32>) -> tensor<4x16xi32> {
+  %y = linalg.generic {indexing_maps = [#lm, #rm, #am],
+                       iterator_types = ["parallel", "parallel", "reduction", "reduction"]}
+      ins(%a, %w : tensor<4x3x4xi8>, tensor<3x16x4xi8>) outs(%init : tensor<4x16xi32>)
+      attrs = {kiln.group_reduction = 3 : i64} {
+  ^bb0(%x: i8, %v: i8, %c: i32):
+    %ex = arith.extui %x : i8 to i32
+    %ev = arith.extsi %v : i8 to i32
+    %m = arith.muli %ex, %ev : i32
+    %s = arith.addi %c, %m : i32
+    linalg.yield %s : i32
+  } -> tensor<4x16xi32>
+  return %y : tensor<4x16xi32>
 }

@@ -195,3 +195,44 @@ func.func @qmatmul_quads_wide_weights(%a: tensor<2x3xi8>) -> tensor<2x20xi8> {
   %s = kiln.storage_cast %y : (tensor<2x20x!quant.uniform<i8:f32, 0.05>>) -> tensor<2x20xi8>
   return %s : tensor<2x20xi8>
 }
+
+// The same 3x3 qconv for a dot product that reads unsigned input bytes
+// (x86 vpdpbusd, kiln.unsigned_quads): the uint8 input stays as it is (no
+// flip), the padding holds the zero point 100, the bias (none) becomes
+// -100 x each filter's weight sum (27), and the contraction zero-extends
+// the input and sign-extends the weights.
+// CHECK-LABEL: func.func @qconv_unsigned_quads
+// CHECK-NOT: arith.xori
+// CHECK: arith.constant dense<-2700> : tensor<4xi32>
+// CHECK: linalg.fill ins(%c100_i8 : i8)
+// CHECK: arith.constant {{.*}} : tensor<2x1x3x3x2x4xi8>
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<1x1x4x4x4xi8>, tensor<2x1x3x3x2x4xi8>) outs(%{{.*}} : tensor<1x2x2x2x2xi32>)
+// CHECK-SAME: kiln.group_reduction = 8 : i64
+// CHECK: arith.extui %{{.*}} : i8 to i32
+// CHECK: arith.extsi %{{.*}} : i8 to i32
+func.func @qconv_unsigned_quads(%x: tensor<1x3x2x2xui8>) -> tensor<1x4x2x2xi8> {
+  %xq = kiln.storage_cast %x : (tensor<1x3x2x2xui8>) -> tensor<1x3x2x2x!quant.uniform<u8:f32, 0.02:100>>
+  %wc = kiln.constant dense<1> : tensor<4x3x3x3xi8>
+  %w = kiln.storage_cast %wc : (tensor<4x3x3x3xi8>) -> tensor<4x3x3x3x!quant.uniform<i8:f32, 0.1>>
+  %y = kiln.qconv %xq, %w {strides = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, group = 1 : i64, kiln.pack_tile = array<i64: 2, 16>, kiln.channel_group = 4 : i64, kiln.unsigned_quads}
+      : (tensor<1x3x2x2x!quant.uniform<u8:f32, 0.02:100>>, tensor<4x3x3x3x!quant.uniform<i8:f32, 0.1>>) -> tensor<1x4x2x2x!quant.uniform<i8:f32, 0.05>>
+  %s = kiln.storage_cast %y : (tensor<1x4x2x2x!quant.uniform<i8:f32, 0.05>>) -> tensor<1x4x2x2xi8>
+  return %s : tensor<1x4x2x2xi8>
+}
+
+// A signed input with zero point -128 read as unsigned bytes: the top bit
+// flips (x + 128), the zero point becomes 0, so the bias stays as given.
+// CHECK-LABEL: func.func @qmatmul_unsigned_quads
+// CHECK-NOT: quad_bias
+// CHECK: arith.xori %{{.*}}, %{{.*}} : i8
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<2x1x4xi8>, tensor<2x1x16x4xi8>) outs(%{{.*}} : tensor<2x2x16xi32>)
+// CHECK: arith.extui %{{.*}} : i8 to i32
+func.func @qmatmul_unsigned_quads(%a: tensor<2x3xi8>) -> tensor<2x20xi8> {
+  %aq = kiln.storage_cast %a : (tensor<2x3xi8>) -> tensor<2x3x!quant.uniform<i8:f32, 0.02:-128>>
+  %bc = kiln.constant dense<1> : tensor<3x20xi8>
+  %b = kiln.storage_cast %bc : (tensor<3x20xi8>) -> tensor<3x20x!quant.uniform<i8:f32, 0.1>>
+  %y = kiln.qmatmul %aq, %b {kiln.pack_tile = array<i64: 4, 16>, kiln.channel_group = 4 : i64, kiln.unsigned_quads}
+      : (tensor<2x3x!quant.uniform<i8:f32, 0.02:-128>>, tensor<3x20x!quant.uniform<i8:f32, 0.1>>) -> tensor<2x20x!quant.uniform<i8:f32, 0.05>>
+  %s = kiln.storage_cast %y : (tensor<2x20x!quant.uniform<i8:f32, 0.05>>) -> tensor<2x20xi8>
+  return %s : tensor<2x20xi8>
+}
