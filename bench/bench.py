@@ -81,9 +81,18 @@ def kernel_models(work):
             ("depthwise3x3", dw, dw_flops)]
 
 
-def fma_lanes():
-    """fp32 lanes of the FMAs peak.c uses with -march=native on this host."""
-    return 16 if " avx512f" in open("/proc/cpuinfo").read() else 8
+def build_peak(work):
+    """bench/peak.c, built for any x86-64: it picks the widest multiply-adds
+    the CPU has at run time."""
+    exe = work / "peak"
+    if not exe.exists():
+        run(["cc", "-O2", str(ROOT / "bench/peak.c"), "-o", str(exe)])
+    return exe
+
+
+def fma_lanes(work):
+    """fp32 lanes of the multiply-adds peak.c measures on this CPU."""
+    return int(run([str(build_peak(work)), "--lanes"]))
 
 
 def time_model(args, work, name, path, kernels=None):
@@ -133,8 +142,7 @@ def stencil_table(args, work):
 def kernel_table(args, work):
     """GEMM 512^3 and 3x3 depthwise 1x64x112x112 inside compiled models, as
     a fraction of one core's measured FMA peak."""
-    peak_exe = work / "peak"
-    run(["cc", "-O2", "-march=native", str(ROOT / "bench/peak.c"), "-o", str(peak_exe)])
+    peak_exe = build_peak(work)
     # Timed like the kernels: best of 3 medians of 20 runs of about 1 ms.
     peak = max(float(run([str(peak_exe), "20"])) for _ in range(3))
     rows = []
@@ -273,6 +281,7 @@ def main():
     if not args.quick:
         with tempfile.TemporaryDirectory(prefix="kiln-kernels-") as tmp:
             peak, kernels = kernel_table(args, pathlib.Path(tmp))
+            lanes = fma_lanes(pathlib.Path(tmp))
             stencils = stencil_table(args, pathlib.Path(tmp))
         print("\n".join(kernels + [""] + stencils))
         cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo")
@@ -291,7 +300,7 @@ def main():
             "# Benchmark results\n\n"
             "`bench/bench.py` (median of %d interleaved rounds of 3 runs each; ONNX Runtime "
             "1.30 from npm with all graph optimizations, intra-op threads as in the table, "
-            "inter-op 1; Kiln objects compiled with `--cpu native`). %s, %s.\n\n%s\n\n"
+            "inter-op 1; Kiln objects compiled with `--cpu %s`). %s, %s.\n\n%s\n\n"
             "## Kernels inside compiled models (1 thread, best of 3 medians)\n\n"
             "Peak: one core's fp32 FMA throughput measured by `bench/peak.c` (12 independent "
             "chains of %d-bit FMAs, timed like the kernels: best of 3 medians of 20 runs of "
@@ -308,8 +317,8 @@ def main():
             "writes there directly). Halide JIT: `bench/halide_stencils.cpp`, the same conv "
             "JIT-compiled by Halide with boundary handling inline, as an outside "
             "reference.\n\n%s\n%s"
-            % (rounds, cpu, datetime.date.today().isoformat(), "\n".join(lines),
-               32 * fma_lanes(), peak, fma_lanes(), peak / (4 * fma_lanes()),
+            % (rounds, args.cpu, cpu, datetime.date.today().isoformat(), "\n".join(lines),
+               32 * lanes, peak, lanes, peak / (4 * lanes),
                "\n".join(kernels), "\n".join(stencils),
                INT8_NOTE % CALIBRATION_SAMPLES + "\n".join(int8_lines) + "\n" if int8_lines else "") + kept)
     return 0

@@ -12,7 +12,7 @@
 #include <HalideRuntime.h>
 #include <stdint.h>
 
-typedef int64_t ix; /* MLIR's index type as lowered to LLVM */
+typedef intptr_t ix; /* MLIR's index type as lowered to LLVM: pointer-wide */
 
 #define KILN_IMAGE(p)                                                         \
   ix p, ix p##_n, ix p##_c, ix p##_h, ix p##_w, ix p##_sn, ix p##_sc,         \

@@ -11,6 +11,8 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Transforms/Passes.h"
 
+#include "llvm/Target/TargetMachine.h"
+
 using namespace mlir;
 
 namespace kiln {
@@ -19,6 +21,7 @@ CpuBackendOptions cpuBackendOptionsFor(const TargetDescription &target,
                                        const std::string &entry) {
   CpuBackendOptions options;
   options.entry = entry;
+  options.indexBitwidth = target.machine->getPointerSizeInBits(0);
   options.tileRows = target.tile.rows;
   options.tileLanes = target.tile.lanes;
   options.wideRows = target.tile.wideRows;
@@ -97,19 +100,31 @@ void buildCpuBackend(OpPassManager &pm, const CpuBackendOptions &options) {
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createSCFToControlFlowPass());
-  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  FinalizeMemRefToLLVMConversionPassOptions memrefToLLVM;
+  memrefToLLVM.indexBitwidth = options.indexBitwidth;
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass(memrefToLLVM));
   // libm for what LLVM has no intrinsic for (erf, tanh, expm1).
   pm.addPass(createConvertMathToFuncs());
   pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createConvertMathToLibmPass());
-  pm.addPass(createConvertVectorToLLVMPass());
-  pm.addPass(createUBToLLVMConversionPass());
-  pm.addPass(createArithToLLVMConversionPass());
-  pm.addPass(createConvertControlFlowToLLVMPass());
+  pm.addPass(createKilnVectorToLLVM(
+      KilnVectorToLLVMOptions{options.indexBitwidth}));
+  UBToLLVMConversionPassOptions ubToLLVM;
+  ubToLLVM.indexBitwidth = options.indexBitwidth;
+  pm.addPass(createUBToLLVMConversionPass(ubToLLVM));
+  ArithToLLVMConversionPassOptions arithToLLVM;
+  arithToLLVM.indexBitwidth = options.indexBitwidth;
+  pm.addPass(createArithToLLVMConversionPass(arithToLLVM));
+  ConvertControlFlowToLLVMPassOptions cfToLLVM;
+  cfToLLVM.indexBitwidth = options.indexBitwidth;
+  pm.addPass(createConvertControlFlowToLLVMPass(cfToLLVM));
   ConvertFuncToLLVMPassOptions funcToLLVM;
   funcToLLVM.useBarePtrCallConv = true;
+  funcToLLVM.indexBitwidth = options.indexBitwidth;
   pm.addPass(createConvertFuncToLLVMPass(funcToLLVM));
   pm.addPass(createReconcileUnrealizedCastsPass());
+  // No libm fmaf calls where the CPU lacks FMA.
+  pm.addPass(createKilnRelaxFma());
 }
 
 } // namespace kiln

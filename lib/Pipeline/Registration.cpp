@@ -49,6 +49,10 @@ struct CpuBackendCLOptions : PassPipelineOptions<CpuBackendCLOptions> {
       *this, "min-block-work",
       llvm::cl::desc("Multiply-adds per Halide channel block, at least"),
       llvm::cl::init(kDefaults.minBlockWork)};
+  Option<unsigned> indexBitwidth{
+      *this, "index-bitwidth",
+      llvm::cl::desc("Bits of index arithmetic (the target's pointer width)"),
+      llvm::cl::init(kDefaults.indexBitwidth)};
 
   CpuBackendOptions get() const {
     CpuBackendOptions o;
@@ -62,6 +66,7 @@ struct CpuBackendCLOptions : PassPipelineOptions<CpuBackendCLOptions> {
     o.unroll = unroll;
     o.halideKernels = halideKernels;
     o.minBlockWork = minBlockWork;
+    o.indexBitwidth = indexBitwidth;
     return o;
   }
 };

@@ -127,6 +127,9 @@ std::unique_ptr<llvm::Module> buildLLVMModule(mlir::ModuleOp module,
   for (llvm::Function &fn : *llvmModule) {
     if (fn.isDeclaration())
       continue;
+    // Nothing here throws: no unwind personality to reference (ARM's EHABI
+    // tables would name libgcc's).
+    fn.addFnAttr(llvm::Attribute::NoUnwind);
     bool exported = fn.hasFnAttribute(kExportFnAttr);
     if (!exported)
       fn.setLinkage(llvm::GlobalValue::InternalLinkage);

@@ -91,6 +91,50 @@ llvm::Function *getDispatch(llvm::Module &module, llvm::IntegerType *index) {
   return fn;
 }
 
+/// a / b for unsigned `type` values by shift and subtract, as an internal
+/// function: 32-bit ARM cores need not have a divide instruction, and LLVM
+/// would call libgcc's, which the object must not depend on. One call per
+/// chunk, so its 32 steps cost nothing next to the chunk's work.
+llvm::Function *getUnsignedDivide(llvm::Module &module, llvm::IntegerType *type) {
+  std::string name = "kiln_udiv_i" + std::to_string(type->getBitWidth());
+  if (llvm::Function *existing = module.getFunction(name))
+    return existing;
+  llvm::LLVMContext &ctx = module.getContext();
+  llvm::IRBuilder<> b(ctx);
+  auto *fn = llvm::Function::Create(llvm::FunctionType::get(type, {type, type}, false),
+                                    llvm::GlobalValue::InternalLinkage, name, module);
+  fn->addFnAttr(llvm::Attribute::NoUnwind);
+  auto *entry = llvm::BasicBlock::Create(ctx, "entry", fn);
+  auto *loop = llvm::BasicBlock::Create(ctx, "loop", fn);
+  auto *done = llvm::BasicBlock::Create(ctx, "done", fn);
+  llvm::Value *a = fn->getArg(0), *d = fn->getArg(1);
+  llvm::Constant *zero = llvm::ConstantInt::get(type, 0),
+                 *one = llvm::ConstantInt::get(type, 1);
+  b.SetInsertPoint(entry);
+  b.CreateBr(loop);
+  // Bit i from the top: the remainder takes a's bit; where it reaches d,
+  // d comes off and the quotient gets the bit.
+  b.SetInsertPoint(loop);
+  llvm::PHINode *bit = b.CreatePHI(type, 2), *rem = b.CreatePHI(type, 2),
+                *quot = b.CreatePHI(type, 2);
+  llvm::Value *i = b.CreateSub(bit, one);
+  llvm::Value *r = b.CreateOr(b.CreateShl(rem, one), b.CreateAnd(b.CreateLShr(a, i), one));
+  llvm::Value *fits = b.CreateICmpUGE(r, d);
+  llvm::Value *nextRem = b.CreateSelect(fits, b.CreateSub(r, d), r);
+  llvm::Value *nextQuot =
+      b.CreateSelect(fits, b.CreateOr(quot, b.CreateShl(one, i)), quot);
+  b.CreateCondBr(b.CreateICmpEQ(i, zero), done, loop);
+  bit->addIncoming(llvm::ConstantInt::get(type, type->getBitWidth()), entry);
+  bit->addIncoming(i, loop);
+  rem->addIncoming(zero, entry);
+  rem->addIncoming(nextRem, loop);
+  quot->addIncoming(zero, entry);
+  quot->addIncoming(nextQuot, loop);
+  b.SetInsertPoint(done);
+  b.CreateRet(nextQuot);
+  return fn;
+}
+
 /// void task(void *ctx, int chunk): runs chunk `chunk` of `kernel`'s range.
 /// Context: { index n, index chunks, kernel arguments... }.
 llvm::Function *getTrampoline(llvm::Module &module, llvm::Function *kernel,
@@ -111,10 +155,15 @@ llvm::Function *getTrampoline(llvm::Module &module, llvm::Function *kernel,
   llvm::Value *chunks =
       b.CreateLoad(index, b.CreateStructGEP(ctxType, context, 1));
   llvm::Value *chunk = b.CreateSExtOrTrunc(fn->getArg(1), index);
-  llvm::Value *first = b.CreateSDiv(b.CreateMul(chunk, n), chunks);
-  llvm::Value *last = b.CreateSDiv(
-      b.CreateMul(b.CreateAdd(chunk, llvm::ConstantInt::get(index, 1)), n),
-      chunks);
+  // Bounds are never negative; 64-bit targets all divide in hardware.
+  auto divide = [&](llvm::Value *x) -> llvm::Value * {
+    if (index->getBitWidth() == 32)
+      return b.CreateCall(getUnsignedDivide(module, index), {x, chunks});
+    return b.CreateSDiv(x, chunks);
+  };
+  llvm::Value *first = divide(b.CreateMul(chunk, n));
+  llvm::Value *last = divide(
+      b.CreateMul(b.CreateAdd(chunk, llvm::ConstantInt::get(index, 1)), n));
   std::vector<llvm::Value *> args;
   for (unsigned i = 2; i < ctxType->getNumElements(); ++i)
     args.push_back(b.CreateLoad(ctxType->getElementType(i),

@@ -5,7 +5,9 @@ Compiles one of the PaddleOCR models (direction classifier, v4 recognizer,
 v4 detector) for the host or for aarch64, armv7a or riscv64 (run under
 qemu-user), feeds the
 same inputs to the compiled object and to ONNX Runtime, and requires
-relative L2 error <= 1e-4.
+relative L2 error <= 1e-4. The object (the host's is built for the default
+`--cpu generic`) must call nothing but memcpy/memset/memmove and libm, and
+never fmaf.
 
 Inputs are random. The detector's output is a text probability map: on pure
 noise it is ~1e-8 everywhere and its relative error only measures how ONNX
@@ -43,6 +45,27 @@ CROSS = {
 }
 SKIP = 77
 ROOT = pathlib.Path(__file__).resolve().parents[2]
+
+
+# The object may call memory primitives and libm only (README, the
+# contract), on every target: no libgcc helpers (ARM's 64-bit division,
+# unwind personalities) and no fmaf, which a vector FMA on a CPU without
+# one turns into, lane by lane.
+ALLOWED_CALLEES = re.compile(r"^(memcpy|memset|memmove|[a-z0-9]+f)$")
+NM = "/usr/lib/llvm-22/bin/llvm-nm"
+
+
+def check_callees(obj):
+    nm = NM if os.path.exists(NM) else "nm"
+    undefined = subprocess.run([nm, "-u", str(obj)], capture_output=True, text=True,
+                               check=True).stdout.split()
+    names = [n for n in undefined if n != "U"]
+    bad = [n for n in names if not ALLOWED_CALLEES.match(n) or n == "fmaf"]
+    print("callees: %s" % (" ".join(sorted(names)) or "none"))
+    if bad:
+        print("FAILED: the object calls %s (allowed: memcpy, memset, memmove, libm "
+              "but fmaf)" % " ".join(sorted(bad)))
+    return not bad
 
 
 def synthetic_page(shape, rng):
@@ -102,6 +125,8 @@ def main():
             print("kilnc failed: " + r.stderr)
             return 1
         print(r.stderr.strip())
+        if not check_callees(obj):
+            return 1
         exe = work / "run"
         link = [cc, "-O2", "-I", str(work), '-DKILN_HEADER="model.h"', "-DKILN_NAME=model",
                 args.harness, str(obj), "-lm", "-o", str(exe)]

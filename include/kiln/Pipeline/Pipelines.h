@@ -32,6 +32,9 @@ struct FrontendOptions {
 struct CpuBackendOptions {
   std::string entry = "main";
   uint64_t arenaAlignment = 64;
+  /// Bits of index arithmetic in the LLVM dialect: the target's pointer
+  /// width, so 32-bit cores do no 64-bit math (nor call libgcc to divide).
+  unsigned indexBitwidth = 64;
   /// Contraction register tile (and the blocks weights are packed into).
   int64_t tileRows = 8;
   int64_t tileLanes = 32;

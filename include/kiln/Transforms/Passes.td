@@ -210,6 +210,39 @@ def KilnApproximateMath : Pass<"kiln-approximate-math", "mlir::func::FuncOp"> {
                            "mlir::vector::VectorDialect"];
 }
 
+def KilnVectorToLLVM : Pass<"kiln-vector-to-llvm", "mlir::ModuleOp"> {
+  let summary = "Lower vector ops to the LLVM dialect with the target's index width";
+  let description = [{
+    MLIR's convert-vector-to-llvm with a type converter whose index type has
+    `index-bitwidth` bits, as the other conversions to LLVM are given, so a
+    32-bit target's memref descriptors and address arithmetic are 32-bit
+    throughout (upstream's pass always uses 64). First the vector ops are
+    lowered to the forms that convert (contractions, masks, transfers of
+    rank 1, strided slices, shape casts, gathers, n-D from/to_elements),
+    then converted.
+  }];
+  let options = [
+    Option<"indexBitwidth", "index-bitwidth", "unsigned", /*default=*/"64",
+           "Bits of the index type">
+  ];
+  let dependentDialects = ["mlir::LLVM::LLVMDialect",
+                           "mlir::arith::ArithDialect",
+                           "mlir::memref::MemRefDialect"];
+}
+
+def KilnRelaxFma : Pass<"kiln-relax-fma", "mlir::ModuleOp"> {
+  let summary = "Make every fused multiply-add one that may fuse";
+  let description = [{
+    On the LLVM dialect, last: `llvm.intr.fma` (from math.fma, vector.fma
+    and the polynomial approximations) becomes `llvm.intr.fmuladd`, which
+    is one FMA instruction where the CPU has one and a multiply and an add
+    where it does not. A required fusion has no instruction on baseline
+    x86-64 or ARMv7 VFP, so LLVM would scalarize each vector FMA into calls
+    to libm's fmaf. Operands, results and fastmath flags stay as they are.
+  }];
+  let dependentDialects = ["mlir::LLVM::LLVMDialect"];
+}
+
 def KilnTileAndVectorize
     : Pass<"kiln-tile-and-vectorize", "mlir::func::FuncOp"> {
   let summary = "Tile linalg ops into register blocks and vectorize them";
