@@ -77,19 +77,31 @@ Value biasAccumulator(OpBuilder &b, Location loc, Value bias,
                    accType);
 }
 
-void multiplyAccumulateBody(OpBuilder &b, Location loc, ValueRange args) {
+/// `acc + a * b`; integer operands narrower than the accumulator are
+/// sign-extended, `a` zero-extended instead when `unsignedLhs`.
+static void multiplyAccumulate(OpBuilder &b, Location loc, ValueRange args,
+                               bool unsignedLhs) {
   Type acc = args[2].getType();
   if (isa<FloatType>(acc)) {
     Value product = arith::MulFOp::create(b, loc, args[0], args[1]);
     yieldValue(b, loc, arith::AddFOp::create(b, loc, args[2], product));
     return;
   }
-  // Integer operands are signed values narrower than the accumulator.
-  auto widen = [&](Value v) {
-    return v.getType() == acc ? v : arith::ExtSIOp::create(b, loc, acc, v).getResult();
+  auto widen = [&](Value v, bool zeroExtend) -> Value {
+    if (v.getType() == acc)
+      return v;
+    if (zeroExtend)
+      return arith::ExtUIOp::create(b, loc, acc, v);
+    return arith::ExtSIOp::create(b, loc, acc, v);
   };
-  Value product = arith::MulIOp::create(b, loc, widen(args[0]), widen(args[1]));
+  Value lhs = widen(args[0], unsignedLhs);
+  Value rhs = widen(args[1], false);
+  Value product = arith::MulIOp::create(b, loc, lhs, rhs);
   yieldValue(b, loc, arith::AddIOp::create(b, loc, args[2], product));
+}
+
+void multiplyAccumulateBody(OpBuilder &b, Location loc, ValueRange args) {
+  multiplyAccumulate(b, loc, args, /*unsignedLhs=*/false);
 }
 
 Value buildContraction(OpBuilder &b, Location loc, ValueRange inputs,
@@ -100,18 +112,10 @@ Value buildContraction(OpBuilder &b, Location loc, ValueRange inputs,
                                              utils::IteratorType::parallel);
   for (unsigned d = numDims - numReductions; d < numDims; ++d)
     iterators[d] = utils::IteratorType::reduction;
-  if (!unsignedLhs)
-    return linalg::GenericOp::create(b, loc, init.getType(), inputs, init, maps,
-                                     iterators, multiplyAccumulateBody)
-        .getResult(0);
   return linalg::GenericOp::create(
              b, loc, init.getType(), inputs, init, maps, iterators,
-             [](OpBuilder &nb, Location l, ValueRange args) {
-               Type acc = args[2].getType();
-               Value x = arith::ExtUIOp::create(nb, l, acc, args[0]);
-               Value w = arith::ExtSIOp::create(nb, l, acc, args[1]);
-               Value product = arith::MulIOp::create(nb, l, x, w);
-               yieldValue(nb, l, arith::AddIOp::create(nb, l, args[2], product));
+             [unsignedLhs](OpBuilder &nb, Location l, ValueRange args) {
+               multiplyAccumulate(nb, l, args, unsignedLhs);
              })
       .getResult(0);
 }

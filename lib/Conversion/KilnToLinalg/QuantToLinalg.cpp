@@ -459,12 +459,14 @@ std::optional<QuadInput> quadInput(OpBuilder &b, Location loc, Value input,
   return QuadInput{input, bias, zp};
 }
 
-/// Whether a backend asked for quads on `op` and the weight values fit
-/// signed bytes.
-bool wantsQuads(Operation *op, ArrayRef<int64_t> weight) {
+/// The quads a backend asked for on `op` (signed or unsigned input bytes),
+/// or none when it did not or the weight values do not fit signed bytes.
+std::optional<ChannelGroup> quadsOf(Operation *op, ArrayRef<int64_t> weight) {
   auto attr = op->getAttrOfType<IntegerAttr>(kChannelGroupAttr);
-  return attr && attr.getInt() == 4 && packTileOf(op) &&
-         llvm::all_of(weight, [](int64_t v) { return v >= -128 && v <= 127; });
+  if (!attr || attr.getInt() != 4 || !packTileOf(op) ||
+      !llvm::all_of(weight, [](int64_t v) { return v >= -128 && v <= 127; }))
+    return std::nullopt;
+  return ChannelGroup(4, op->hasAttr(kUnsignedQuadsAttr));
 }
 
 /// `op` on a dot product over quads of input channels, its `input` left
@@ -474,28 +476,27 @@ Value quadConv(OpBuilder &b, QConvOp op, Value input, Value bias,
                RankedTensorType accType) {
   std::optional<SmallVector<int64_t>> weight = centeredConstant(op.getWeight());
   auto wType = cast<RankedTensorType>(op.getWeight().getType());
-  if (!weight || !wantsQuads(op, *weight) || op.getGroup() != 1 ||
-      wType.getRank() != 4 || accType.getRank() != 4)
+  std::optional<ChannelGroup> quads = weight ? quadsOf(op, *weight) : std::nullopt;
+  if (!quads || op.getGroup() != 1 || wType.getRank() != 4 || accType.getRank() != 4)
     return {};
   Location loc = op.getLoc();
   int64_t m = wType.getDimSize(0), inner = weight->size() / m;
   SmallVector<int64_t> sums(m, 0);
   for (size_t i = 0; i < weight->size(); ++i)
     sums[i / inner] += (*weight)[i];
-  ChannelGroup quads(4, op->hasAttr(kUnsignedQuadsAttr));
   std::optional<QuadInput> q = quadInput(b, loc, input, op.getInput().getType(),
                                          op.getBias(), bias, sums,
-                                         quads.unsignedInput);
+                                         quads->unsignedInput);
   if (!q)
     return {};
   if (isPointwise(op))
-    return groupPointwiseConv(b, op, q->bytes, q->bias, quads, accType);
+    return groupPointwiseConv(b, op, q->bytes, q->bias, *quads, accType);
   // Padding holds the zero point (as a byte: unsigned ones above 127 wrap).
   ArrayRef<int64_t> pads = op.getPads();
   Value padded = padSpatial(b, loc, q->bytes, pads.take_front(2), pads.drop_front(2),
                             intConst(b, loc, b.getI8Type(),
                                      static_cast<int8_t>(q->zeroPoint)));
-  return groupConv(b, op, padded, q->bias, quads, accType);
+  return groupConv(b, op, padded, q->bias, *quads, accType);
 }
 
 /// A qmatmul over a constant rhs on a dot product over quads of k, its
@@ -504,20 +505,20 @@ Value quadMatMul(OpBuilder &b, QMatMulOp op, Value lhs, Value bias,
                  RankedTensorType accType) {
   std::optional<SmallVector<int64_t>> rhs = centeredConstant(op.getRhs());
   auto rhsType = cast<RankedTensorType>(op.getRhs().getType());
-  if (!rhs || rhsType.getRank() != 2 || !wantsQuads(op, *rhs))
+  std::optional<ChannelGroup> quads = rhs ? quadsOf(op, *rhs) : std::nullopt;
+  if (!quads || rhsType.getRank() != 2)
     return {};
   Location loc = op.getLoc();
   int64_t n = rhsType.getDimSize(1);
   SmallVector<int64_t> sums(n, 0);
   for (size_t i = 0; i < rhs->size(); ++i)
     sums[i % n] += (*rhs)[i];
-  ChannelGroup quads(4, op->hasAttr(kUnsignedQuadsAttr));
   std::optional<QuadInput> q = quadInput(b, loc, lhs, op.getLhs().getType(),
                                          op.getBias(), bias, sums,
-                                         quads.unsignedInput);
+                                         quads->unsignedInput);
   if (!q)
     return {};
-  return buildPackedGroupMatMul(b, loc, q->bytes, *rhs, q->bias, accType, quads,
+  return buildPackedGroupMatMul(b, loc, q->bytes, *rhs, q->bias, accType, *quads,
                                 *packTileOf(op), packedName(op.getRhs(), groupSuffix(4)));
 }
 
