@@ -16,7 +16,7 @@ packages=(
   libonnx-dev libonnx-testdata libprotobuf-dev protobuf-compiler
   python3-onnx python3-numpy libstb-dev imagemagick fonts-wqy-microhei
   gcc-aarch64-linux-gnu g++-aarch64-linux-gnu gcc-arm-linux-gnueabihf
-  gcc-riscv64-linux-gnu qemu-user
+  gcc-riscv64-linux-gnu qemu-user dpkg-dev
 )
 # node/npm may come from outside Debian; only ask apt for them if absent.
 command -v npm >/dev/null || packages+=(nodejs npm)
