@@ -5,7 +5,6 @@
 
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Conversion/VectorToSCF/VectorToSCF.h"
-#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Pass/PassManager.h"
@@ -68,22 +67,7 @@ void buildCpuBackend(OpPassManager &pm, const CpuBackendOptions &options) {
   tiles.addPass(createKilnApproximateMath());
   pm.addPass(createCanonicalizerPass());
 
-  // Buffers: caller-owned I/O, then everything else in one arena.
-  pm.addPass(createKilnEntryToBuffers(KilnEntryToBuffersOptions{options.entry}));
-  pm.addPass(bufferization::createEmptyTensorEliminationPass());
-  bufferization::OneShotBufferizePassOptions bufferize;
-  bufferize.bufferAlignment = options.arenaAlignment;
-  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
-  // Scratch tiles (partial reductions) leave their loops, so the arena
-  // holds them too.
-  pm.addNestedPass<func::FuncOp>(bufferization::createBufferLoopHoistingPass());
-  pm.addPass(createCSEPass());
-  pm.addPass(createCanonicalizerPass());
-  pm.addPass(createKilnExpandCopies());
-  KilnPlanArenaOptions arena;
-  arena.entry = options.entry;
-  arena.alignment = options.arenaAlignment;
-  pm.addPass(createKilnPlanArena(arena));
+  buildArenaBuffers(pm, options.entry, options.arenaAlignment);
 
   // Kernel calls: channel blocks for threads, then calls.
   KilnSplitHalideCallsOptions split;

@@ -71,6 +71,26 @@ struct CpuBackendCLOptions : PassPipelineOptions<CpuBackendCLOptions> {
   }
 };
 
+/// GpuBackendOptions on the command line: `-kiln-gpu-pipeline="chip=sm_90"`.
+struct GpuBackendCLOptions : PassPipelineOptions<GpuBackendCLOptions> {
+  const GpuBackendOptions defaults;
+  Option<std::string> entry{*this, "entry", llvm::cl::desc("Entry function"),
+                            llvm::cl::init(defaults.entry)};
+  Option<std::string> chip{*this, "chip", llvm::cl::desc("GPU architecture"),
+                           llvm::cl::init(defaults.chip)};
+  Option<int64_t> blockSize{*this, "block-size",
+                            llvm::cl::desc("Threads per block"),
+                            llvm::cl::init(defaults.blockSize)};
+
+  GpuBackendOptions get() const {
+    GpuBackendOptions o;
+    o.entry = entry;
+    o.chip = chip;
+    o.blockSize = blockSize;
+    return o;
+  }
+};
+
 struct FrontendCLOptions : PassPipelineOptions<FrontendCLOptions> {
   Option<bool> foldIntoConv{*this, "fold-into-conv",
                             llvm::cl::desc("Fold BatchNorm and scale/shift "
@@ -99,6 +119,18 @@ void registerKilnPipelines() {
       [](OpPassManager &pm, const CpuBackendCLOptions &cl) {
         buildFrontend(pm, FrontendOptions());
         buildCpuBackend(pm, cl.get());
+      });
+  PassPipelineRegistration<GpuBackendCLOptions>(
+      "kiln-gpu-backend", "Lower kiln ops to PTX kernels and launches",
+      [](OpPassManager &pm, const GpuBackendCLOptions &cl) {
+        buildGpuBackend(pm, cl.get());
+      });
+  PassPipelineRegistration<GpuBackendCLOptions>(
+      "kiln-gpu-pipeline",
+      "The frontend, then the GPU backend (the options are the backend's)",
+      [](OpPassManager &pm, const GpuBackendCLOptions &cl) {
+        buildFrontend(pm, FrontendOptions());
+        buildGpuBackend(pm, cl.get());
       });
 }
 

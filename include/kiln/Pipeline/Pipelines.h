@@ -15,6 +15,7 @@
 #include <string>
 
 namespace mlir {
+class DialectRegistry;
 class OpPassManager;
 } // namespace mlir
 
@@ -60,12 +61,33 @@ struct CpuBackendOptions {
   int64_t minBlockWork = 16384;
 };
 
+/// The NVIDIA GPU backend: from kiln ops to PTX kernels and a host function
+/// of launches.
+struct GpuBackendOptions {
+  std::string entry = "main";
+  uint64_t arenaAlignment = 256; // what cudaMalloc gives; coalesced rows
+  /// The GPU architecture (`--cpu`) and the PTX ISA the kernels are written
+  /// in: 8.0 is what CUDA 12.0 and later drivers accept.
+  std::string chip = "sm_80";
+  std::string ptxFeatures = "+ptx80";
+  /// Threads per block of the plain SIMT kernels.
+  int64_t blockSize = 256;
+};
+
 /// The CPU backend options for `target` (tiles, kernel set), entry `entry`.
 CpuBackendOptions cpuBackendOptionsFor(const TargetDescription &target,
                                        const std::string &entry);
 
 void buildFrontend(mlir::OpPassManager &pm, const FrontendOptions &options);
 void buildCpuBackend(mlir::OpPassManager &pm, const CpuBackendOptions &options);
+void buildGpuBackend(mlir::OpPassManager &pm, const GpuBackendOptions &options);
+/// What the GPU backend needs registered in the context: the translations
+/// to LLVM IR and the NVVM target that writes PTX.
+void registerGpuBackendDependencies(mlir::DialectRegistry &registry);
+/// Both backends' buffers: the entry's I/O as caller-owned buffers, every
+/// other buffer planned into one arena of `alignment`-aligned slots.
+void buildArenaBuffers(mlir::OpPassManager &pm, const std::string &entry,
+                       uint64_t alignment);
 /// After post-training quantization wrapped ops in quantize/dequantize:
 /// folds them into integer ops and cleans up (part of the frontend).
 void buildQuantizedFold(mlir::OpPassManager &pm);

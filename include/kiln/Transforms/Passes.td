@@ -230,6 +230,28 @@ def KilnVectorToLLVM : Pass<"kiln-vector-to-llvm", "mlir::ModuleOp"> {
                            "mlir::memref::MemRefDialect"];
 }
 
+def KilnMapToGpu : Pass<"kiln-map-to-gpu", "mlir::func::FuncOp"> {
+  let summary = "Turn each loop nest of a buffer-form entry into one GPU launch";
+  let description = [{
+    On the entry function after bufferization and the arena plan, with every
+    linalg op lowered to `scf.parallel`: each top-level parallel nest becomes
+    one `gpu.launch` of `block-size` threads per block, one thread per point
+    of the nest's iteration space (its dims linearized; the thread past the
+    end does nothing), its reductions sequential per thread. Memory writes
+    outside any parallel nest (a rank-0 result) become a launch of one
+    thread. What stays in the host function is views, constants and
+    launches, which is what the launch list is made of.
+  }];
+  let options = [
+    Option<"blockSize", "block-size", "int64_t", /*default=*/"256",
+           "Threads per block">
+  ];
+  let dependentDialects = ["mlir::gpu::GPUDialect",
+                           "mlir::affine::AffineDialect",
+                           "mlir::arith::ArithDialect",
+                           "mlir::scf::SCFDialect"];
+}
+
 def KilnRelaxFma : Pass<"kiln-relax-fma", "mlir::ModuleOp"> {
   let summary = "Make every fused multiply-add one that may fuse";
   let description = [{

@@ -1,0 +1,69 @@
+//===- GpuBackend.cpp - The NVIDIA GPU backend's pass order ----------------===//
+//
+// kiln ops -> linalg (elementwise chains fused) -> buffers in one arena (the
+// CPU backend's planner) -> parallel loops -> one gpu.launch per loop nest
+// -> outlined kernels -> NVVM -> PTX text in a gpu.binary. The host function
+// that is left holds views, constants and launches only.
+//
+//===----------------------------------------------------------------------===//
+#include "kiln/Pipeline/Pipelines.h"
+#include "kiln/Transforms/Passes.h"
+
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/GPU/Transforms/Passes.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Target/LLVM/NVVM/Target.h"
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/GPU/GPUToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/NVVM/NVVMToLLVMIRTranslation.h"
+#include "mlir/Transforms/Passes.h"
+
+using namespace mlir;
+
+namespace kiln {
+
+void registerGpuBackendDependencies(DialectRegistry &registry) {
+  // gpu-module-to-binary translates each kernel module to LLVM IR, then to
+  // PTX through the NVVM target.
+  registerBuiltinDialectTranslation(registry);
+  registerLLVMDialectTranslation(registry);
+  registerGPUDialectTranslation(registry);
+  registerNVVMDialectTranslation(registry);
+  NVVM::registerNVVMTargetInterfaceExternalModels(registry);
+}
+
+void buildGpuBackend(OpPassManager &pm, const GpuBackendOptions &options) {
+  pm.addPass(createKilnLowerToLinalg());
+  pm.addPass(createCanonicalizerPass());
+  pm.addNestedPass<func::FuncOp>(createKilnFuseElementwise());
+  // Not yet: transcendentals (tanh, erf, log; the polynomials' floor and
+  // fma too) become libdevice __nv_* calls that this PTX does not resolve.
+  buildArenaBuffers(pm, options.entry, options.arenaAlignment);
+
+  pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addNestedPass<func::FuncOp>(
+      createKilnMapToGpu(KilnMapToGpuOptions{options.blockSize}));
+  pm.addPass(createGpuKernelOutliningPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createSCFToControlFlowPass());
+  pm.addPass(createCanonicalizerPass());
+
+  GpuNVVMAttachTargetOptions target;
+  target.chip = options.chip;
+  target.features = options.ptxFeatures;
+  target.optLevel = 3;
+  pm.addPass(createGpuNVVMAttachTarget(target));
+  ConvertGpuOpsToNVVMOpsOptions nvvm;
+  nvvm.useBarePtrCallConv = true;
+  pm.addNestedPass<gpu::GPUModuleOp>(createConvertGpuOpsToNVVMOps(nvvm));
+  pm.addPass(createReconcileUnrealizedCastsPass());
+  GpuModuleToBinaryPassOptions binary;
+  binary.compilationTarget = "isa"; // PTX text, assembled by the driver
+  pm.addPass(createGpuModuleToBinaryPass(binary));
+}
+
+} // namespace kiln
