@@ -39,8 +39,9 @@ void buildGpuBackend(OpPassManager &pm, const GpuBackendOptions &options) {
   pm.addPass(createKilnLowerToLinalg());
   pm.addPass(createCanonicalizerPass());
   pm.addNestedPass<func::FuncOp>(createKilnFuseElementwise());
-  // Not yet: transcendentals (tanh, erf, log; the polynomials' floor and
-  // fma too) become libdevice __nv_* calls that this PTX does not resolve.
+  // Transcendentals (exp, tanh, erf, ...) become libdevice calls (__nv_*),
+  // resolved by linking the CUDA toolkit's libdevice (`libdevice`); without
+  // it they stay unresolved in the PTX.
   buildArenaBuffers(pm, options.entry, options.arenaAlignment);
 
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
@@ -56,6 +57,8 @@ void buildGpuBackend(OpPassManager &pm, const GpuBackendOptions &options) {
   target.chip = options.chip;
   target.features = options.ptxFeatures;
   target.optLevel = 3;
+  if (!options.libdevice.empty())
+    target.linkLibs.push_back(options.libdevice);
   pm.addPass(createGpuNVVMAttachTarget(target));
   ConvertGpuOpsToNVVMOpsOptions nvvm;
   nvvm.useBarePtrCallConv = true;

@@ -78,6 +78,9 @@ struct GpuBackendCLOptions : PassPipelineOptions<GpuBackendCLOptions> {
                             llvm::cl::init(defaults.entry)};
   Option<std::string> chip{*this, "chip", llvm::cl::desc("GPU architecture"),
                            llvm::cl::init(defaults.chip)};
+  Option<std::string> libdevice{*this, "libdevice",
+                                llvm::cl::desc("libdevice bitcode to link"),
+                                llvm::cl::init(defaults.libdevice)};
   Option<int64_t> blockSize{*this, "block-size",
                             llvm::cl::desc("Threads per block"),
                             llvm::cl::init(defaults.blockSize)};
@@ -86,6 +89,7 @@ struct GpuBackendCLOptions : PassPipelineOptions<GpuBackendCLOptions> {
     GpuBackendOptions o;
     o.entry = entry;
     o.chip = chip;
+    o.libdevice = libdevice;
     o.blockSize = blockSize;
     return o;
   }

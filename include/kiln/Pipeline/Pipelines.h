@@ -70,6 +70,9 @@ struct GpuBackendOptions {
   /// in: 8.0 is what CUDA 12.0 and later drivers accept.
   std::string chip = "sm_80";
   std::string ptxFeatures = "+ptx80";
+  /// The CUDA toolkit's libdevice.10.bc, linked into every kernel so that
+  /// math calls (__nv_expf, ...) resolve ("": none).
+  std::string libdevice;
   /// Threads per block of the plain SIMT kernels.
   int64_t blockSize = 256;
 };

@@ -3,8 +3,8 @@
 
 // The whole GPU path: kiln ops in; a host function of views and launches
 // over the caller's buffers and the arena, and one PTX module per kernel,
-// PTX ISA 8.0, calling no libdevice function (transcendentals still do:
-// they are not in this test yet).
+// PTX ISA 8.0, calling no libdevice function (this graph has no
+// transcendental; those need libdevice=, which a test cannot assume).
 // CHECK: func.func @main(%{{.*}}: memref<1x8xf32>, %{{.*}}: memref<1x4xf32>, %{{.*}}: memref<{{[0-9]+}}xi8>)
 // CHECK-SAME: kiln.arena_bytes
 // CHECK-NOT: scf.parallel
