@@ -13,8 +13,9 @@ namespace kiln {
 
 namespace {
 
-/// The defaults kiln-opt shows are CpuBackendOptions' own.
+/// The defaults kiln-opt shows are the backends' own.
 const CpuBackendOptions kDefaults;
+const GpuBackendOptions kGpuDefaults;
 
 /// CpuBackendOptions on the command line: `-kiln-cpu-pipeline="rows=4 ..."`.
 struct CpuBackendCLOptions : PassPipelineOptions<CpuBackendCLOptions> {
@@ -73,17 +74,16 @@ struct CpuBackendCLOptions : PassPipelineOptions<CpuBackendCLOptions> {
 
 /// GpuBackendOptions on the command line: `-kiln-gpu-pipeline="chip=sm_90"`.
 struct GpuBackendCLOptions : PassPipelineOptions<GpuBackendCLOptions> {
-  const GpuBackendOptions defaults;
   Option<std::string> entry{*this, "entry", llvm::cl::desc("Entry function"),
-                            llvm::cl::init(defaults.entry)};
+                            llvm::cl::init(kGpuDefaults.entry)};
   Option<std::string> chip{*this, "chip", llvm::cl::desc("GPU architecture"),
-                           llvm::cl::init(defaults.chip)};
+                           llvm::cl::init(kGpuDefaults.chip)};
   Option<std::string> libdevice{*this, "libdevice",
                                 llvm::cl::desc("libdevice bitcode to link"),
-                                llvm::cl::init(defaults.libdevice)};
+                                llvm::cl::init(kGpuDefaults.libdevice)};
   Option<int64_t> blockSize{*this, "block-size",
                             llvm::cl::desc("Threads per block"),
-                            llvm::cl::init(defaults.blockSize)};
+                            llvm::cl::init(kGpuDefaults.blockSize)};
 
   GpuBackendOptions get() const {
     GpuBackendOptions o;

@@ -27,13 +27,14 @@ namespace {
 /// What may stay on the host: it computes no data, only describes where
 /// data lives (views, constants, globals) for the launches.
 bool staysOnHost(Operation *op) {
-  return isa<func::ReturnOp, memref::GetGlobalOp, memref::CollapseShapeOp,
-             memref::ExpandShapeOp, memref::ReinterpretCastOp>(op) ||
-         isa<ViewLikeOpInterface>(op) || isMemoryEffectFree(op);
+  // Reshapes and subviews are view-like; reinterpret casts are pure.
+  return isa<func::ReturnOp, memref::GetGlobalOp, ViewLikeOpInterface>(op) ||
+         isMemoryEffectFree(op);
 }
 
-/// A launch of `blocks` x `threads` threads before `anchor`; its body gets
-/// the linear thread index and must end in gpu.terminator (added here).
+/// A launch of `blocks` x `threads` threads at `b`'s insertion point; `body`
+/// fills it from the linear thread index, and the gpu.terminator is added
+/// here.
 gpu::LaunchOp buildLaunch(OpBuilder &b, Location loc, int64_t blocks,
                           int64_t threads,
                           function_ref<void(OpBuilder &, Value)> body) {
