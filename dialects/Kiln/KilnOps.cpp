@@ -85,7 +85,18 @@ KILN_BROADCAST_BINARY(MaxOp)
 KILN_BROADCAST_BINARY(MinOp)
 KILN_BROADCAST_BINARY(PowOp)
 KILN_BROADCAST_BINARY(PReluOp)
+KILN_BROADCAST_BINARY(ModOp)
+KILN_BROADCAST_BINARY(AndOp)
+KILN_BROADCAST_BINARY(OrOp)
+KILN_BROADCAST_BINARY(XorOp)
 #undef KILN_BROADCAST_BINARY
+
+LogicalResult ModOp::verify() {
+  bool isFloat = isa<FloatType>(getType().getElementType());
+  if (isFloat && !getFmod())
+    return emitOpError("on floats needs fmod");
+  return success();
+}
 
 #define KILN_COMPARE(Op)                                                       \
   LogicalResult Op::inferReturnTypes(                                          \
@@ -460,7 +471,37 @@ LogicalResult ArgMaxOp::inferReturnTypes(
 KILN_REDUCE(ReduceSumOp)
 KILN_REDUCE(ReduceMeanOp)
 KILN_REDUCE(ReduceMaxOp)
+KILN_REDUCE(ReduceMinOp)
+KILN_REDUCE(ReduceProdOp)
 #undef KILN_REDUCE
+
+LogicalResult TopKOp::inferReturnTypes(
+    MLIRContext *ctx, std::optional<Location> loc, ValueRange operands,
+    DictionaryAttr attributes, OpaqueProperties properties, RegionRange regions,
+    InferredTypes &inferred) {
+  Adaptor adaptor(operands, attributes, properties, regions);
+  auto input = rankedType(adaptor.getInput());
+  if (!isStatic(input))
+    return emitOptionalError(loc, "input must have a static shape");
+  int64_t axis = adaptor.getAxis(), k = adaptor.getK();
+  if (axis < 0 || axis >= input.getRank())
+    return emitOptionalError(loc, "axis ", axis, " out of range");
+  if (k < 1 || k > input.getDimSize(axis))
+    return emitOptionalError(loc, "k ", k, " out of range [1, ",
+                             input.getDimSize(axis), "]");
+  Shape out = shapeOf(input);
+  out[axis] = k;
+  inferred.push_back(RankedTensorType::get(out, input.getElementType()));
+  inferred.push_back(RankedTensorType::get(out, IntegerType::get(ctx, 64)));
+  return success();
+}
+
+LogicalResult CumSumOp::verify() {
+  int64_t axis = getAxis(), rank = getInput().getType().getRank();
+  if (axis < 0 || axis >= rank)
+    return emitOpError("axis ") << axis << " out of range for rank " << rank;
+  return success();
+}
 
 //===----------------------------------------------------------------------===//
 // Normalization
@@ -643,6 +684,29 @@ LogicalResult GatherOp::inferReturnTypes(
   out.insert(out.end(), indices.getShape().begin(), indices.getShape().end());
   out.insert(out.end(), data.getShape().begin() + axis + 1, data.getShape().end());
   inferred.push_back(RankedTensorType::get(out, data.getElementType()));
+  return success();
+}
+
+LogicalResult GatherElementsOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> loc, ValueRange operands,
+    DictionaryAttr attributes, OpaqueProperties properties, RegionRange regions,
+    InferredTypes &inferred) {
+  Adaptor adaptor(operands, attributes, properties, regions);
+  auto data = rankedType(adaptor.getData());
+  auto indices = rankedType(adaptor.getIndices());
+  if (!isStatic(data) || !isStatic(indices))
+    return emitOptionalError(loc, "operands must have static shapes");
+  if (data.getRank() != indices.getRank())
+    return emitOptionalError(loc, "indices must have the rank of data (",
+                             data.getRank(), ")");
+  int64_t axis = adaptor.getAxis();
+  if (axis < 0 || axis >= data.getRank())
+    return emitOptionalError(loc, "axis ", axis, " out of range");
+  for (int64_t d = 0; d < data.getRank(); ++d)
+    if (d != axis && indices.getDimSize(d) > data.getDimSize(d))
+      return emitOptionalError(loc, "indices ", indices, " exceed data ", data,
+                               " in dimension ", d);
+  inferred.push_back(indices.clone(data.getElementType()));
   return success();
 }
 

@@ -59,6 +59,37 @@ def Kiln_MaxOp : Kiln_BroadcastBinaryOp<"max", [Commutative]> {
 def Kiln_MinOp : Kiln_BroadcastBinaryOp<"min", [Commutative]> {
   let summary = "Elementwise minimum (NaN propagates)";
 }
+def Kiln_ModOp : Kiln_BroadcastBinaryOp<"mod"> {
+  let summary = "Elementwise remainder";
+  let description = [{
+    Without `fmod` (integers only) the remainder takes the divisor's sign, as
+    Python's `%`; with `fmod` it takes the dividend's, as C's `fmod`. A zero
+    divisor gives 0 rather than a trap.
+  }];
+  let arguments = (ins Kiln_Tensor:$lhs, Kiln_Tensor:$rhs, BoolAttr:$fmod);
+  let hasVerifier = 1;
+}
+
+class Kiln_LogicalBinaryOp<string mnemonic>
+    : Kiln_Op<mnemonic, [Pure, Commutative,
+        DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let description = [{
+    Elementwise on booleans with numpy broadcasting.
+  }];
+  let arguments = (ins RankedTensorOf<[I1]>:$lhs, RankedTensorOf<[I1]>:$rhs);
+  let results = (outs RankedTensorOf<[I1]>:$result);
+  let assemblyFormat =
+      "$lhs `,` $rhs attr-dict `:` functional-type(operands, results)";
+}
+def Kiln_AndOp : Kiln_LogicalBinaryOp<"and"> { let summary = "lhs && rhs"; }
+def Kiln_OrOp : Kiln_LogicalBinaryOp<"or"> { let summary = "lhs || rhs"; }
+def Kiln_XorOp : Kiln_LogicalBinaryOp<"xor"> { let summary = "lhs != rhs"; }
+def Kiln_NotOp : Kiln_Op<"not", [Pure, SameOperandsAndResultType]> {
+  let summary = "Elementwise boolean negation";
+  let arguments = (ins RankedTensorOf<[I1]>:$input);
+  let results = (outs RankedTensorOf<[I1]>:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+}
 
 class Kiln_CompareOp<string mnemonic>
     : Kiln_Op<mnemonic, [Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
@@ -127,6 +158,12 @@ def Kiln_AbsOp : Kiln_UnaryOp<"abs"> { let summary = "|x|"; }
 def Kiln_ReciprocalOp : Kiln_UnaryOp<"reciprocal"> { let summary = "1 / x"; }
 def Kiln_FloorOp : Kiln_UnaryOp<"floor"> { let summary = "Round down"; }
 def Kiln_CeilOp : Kiln_UnaryOp<"ceil"> { let summary = "Round up"; }
+def Kiln_RoundOp : Kiln_UnaryOp<"round"> {
+  let summary = "Round to the nearest integer, halves to even";
+}
+def Kiln_SignOp : Kiln_UnaryOp<"sign"> {
+  let summary = "-1, 0 or 1 by the sign of x (NaN stays NaN)";
+}
 def Kiln_SoftplusOp : Kiln_UnaryOp<"softplus"> { let summary = "log(1 + e^x)"; }
 def Kiln_HardSwishOp : Kiln_UnaryOp<"hard_swish"> {
   let summary = "x * max(0, min(1, x / 6 + 1 / 2))";
@@ -177,6 +214,34 @@ def Kiln_ArgMaxOp : Kiln_Op<"arg_max",
 }
 def Kiln_ReduceMeanOp : Kiln_ReduceOp<"reduce_mean"> { let summary = "Mean"; }
 def Kiln_ReduceMaxOp : Kiln_ReduceOp<"reduce_max"> { let summary = "Maximum"; }
+def Kiln_ReduceMinOp : Kiln_ReduceOp<"reduce_min"> { let summary = "Minimum"; }
+def Kiln_ReduceProdOp : Kiln_ReduceOp<"reduce_prod"> { let summary = "Product"; }
+
+def Kiln_TopKOp : Kiln_Op<"top_k",
+    [Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = "The k largest (or smallest) elements along one axis";
+  let description = [{
+    Values come sorted, best first, with their i64 indices along `axis`;
+    equal values keep their order (the lower index first).
+  }];
+  let arguments = (ins Kiln_FloatTensor:$input, I64Attr:$k, I64Attr:$axis,
+      BoolAttr:$largest);
+  let results = (outs Kiln_FloatTensor:$values, RankedTensorOf<[I64]>:$indices);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+}
+
+def Kiln_CumSumOp : Kiln_Op<"cumsum", [Pure, SameOperandsAndResultType]> {
+  let summary = "Running sum along one axis";
+  let description = [{
+    Element i is the sum of elements 0..i along `axis` (0..i-1 with
+    `exclusive`; from the end with `reverse`).
+  }];
+  let arguments = (ins RankedTensorOf<[F32, I64, I32]>:$input, I64Attr:$axis,
+      BoolAttr:$exclusive, BoolAttr:$reverse);
+  let results = (outs RankedTensorOf<[F32, I64, I32]>:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+  let hasVerifier = 1;
+}
 
 //===----------------------------------------------------------------------===//
 // Dense and windowed ops
@@ -363,6 +428,21 @@ def Kiln_GatherOp : Kiln_Op<"gather",
   let description = [{
     Result shape: data[:axis] + indices + data[axis + 1:]. Negative indices
     count from the end; out-of-range indices are clamped.
+  }];
+  let arguments = (ins Kiln_Tensor:$data, RankedTensorOf<[I64, I32]>:$indices,
+      I64Attr:$axis);
+  let results = (outs Kiln_Tensor:$result);
+  let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
+}
+
+def Kiln_GatherElementsOp : Kiln_Op<"gather_elements",
+    [Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = "Takes one element of `data` per index, along `axis`";
+  let description = [{
+    result[p] = data[p with its `axis` coordinate replaced by indices[p]];
+    the result has the shape of `indices`, which may be smaller than `data`
+    in every dimension. Negative indices count from the end; out-of-range
+    indices are clamped.
   }];
   let arguments = (ins Kiln_Tensor:$data, RankedTensorOf<[I64, I32]>:$indices,
       I64Attr:$axis);

@@ -27,7 +27,7 @@ from onnx import numpy_helper
 SUITES = ["node", "pytorch-converted", "pytorch-operator"]
 
 # Operators Kiln implements (graph ops plus shape-only ops folded at compile
-# time). Keep in sync with lib/Importer/OpImporters.cpp.
+# time). Keep in sync with the tables in lib/Importer/Ops/.
 SUPPORTED_OPS = {
     "Add", "Sub", "Mul", "Div", "Relu", "Sigmoid", "Clip", "HardSigmoid",
     "Identity", "Conv", "MaxPool", "AveragePool", "GlobalAveragePool", "Gemm",
@@ -42,7 +42,9 @@ SUPPORTED_OPS = {
     "Pad", "ConstantOfShape", "Range", "Equal", "Less", "LessOrEqual",
     "Greater", "GreaterOrEqual", "Where", "ArgMax", "Einsum",
     "QuantizeLinear", "DequantizeLinear", "QLinearConv", "QLinearMatMul",
-    "ConvInteger", "MatMulInteger",
+    "ConvInteger", "MatMulInteger", "Round", "Sign", "Mod", "And", "Or", "Xor",
+    "Not", "ReduceMin", "ReduceProd", "ReduceL1", "ReduceL2", "ReduceSumSquare",
+    "ReduceLogSum", "ReduceLogSumExp", "CumSum", "GatherElements", "OneHot", "LRN", "TopK", "Softsign",
 }
 DTYPES = {onnx.TensorProto.FLOAT: np.float32, onnx.TensorProto.INT64: np.int64,
           onnx.TensorProto.INT32: np.int32, onnx.TensorProto.BOOL: np.bool_,
@@ -59,6 +61,9 @@ QUANT_OPS = {"QuantizeLinear", "DequantizeLinear", "QLinearConv", "QLinearMatMul
 COMPILE_TIME_INPUTS = {
     "Resize": (1, 2, 3), "Upsample": (1,), "Reshape": (1,), "Squeeze": (1,),
     "Unsqueeze": (1,), "ReduceSum": (1,), "ReduceMean": (1,), "ReduceMax": (1,),
+    "ReduceMin": (1,), "ReduceProd": (1,), "ReduceL1": (1,), "ReduceL2": (1,),
+    "ReduceSumSquare": (1,), "ReduceLogSum": (1,), "ReduceLogSumExp": (1,),
+    "CumSum": (1,), "OneHot": (1,), "TopK": (1,),
     "Slice": (1, 2, 3, 4), "Split": (1,), "Expand": (1,), "Tile": (1,),
     "Pad": (1, 2, 3), "ConstantOfShape": (0,), "Range": (0, 1, 2),
     # Scales and zero points: quantized types are fixed at compile time.

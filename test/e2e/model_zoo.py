@@ -19,6 +19,8 @@ requires relative L2 error <= 1e-4:
   panel);
 - wide_matmul: MatMul and Gemm large enough for the wide register tile
   (compiled with --cpu native);
+- sequence_ops: CumSum, ReduceLogSumExp, TopK, Softsign and LRN in float32
+  (the ONNX suite has some of them in float64 only);
 - transformer_block: decomposed LayerNorm (ReduceMean, Sub, Pow, Sqrt, Div),
   multi-head attention (Einsum for Q.K^T, MatMul, Reshape, Transpose,
   Softmax), Erf GELU MLP.
@@ -247,8 +249,29 @@ def scalar_tail(b):
     return b.model([1, 4, 5], b.op("Sub", [m, b.const(80.0)]))
 
 
+def sequence_ops(b):
+    """Ops the ONNX suite tests only in float64, here in float32: CumSum
+    (inclusive forward, exclusive reverse), ReduceLogSumExp on inputs whose
+    exp overflows float unless shifted by the max, TopK values and indices,
+    Softsign and LRN, joined into one output."""
+    forward = b.op("CumSum", ["x", b.const(1, np.int64)])
+    backward = b.op("CumSum", ["x", b.const(-1, np.int64)], exclusive=1, reverse=1)
+    big = b.op("Mul", ["x", b.const(60.0)])
+    lse = b.op("ReduceLogSumExp", [big], axes=[2], keepdims=1)
+    summed = b.op("Add", [b.op("Add", [forward, backward]), lse])
+    top, where = b.name("top"), b.name("where")
+    b.nodes.append(helper.make_node("TopK", ["x", b.const([3], np.int64)], [top, where],
+                                    axis=2))
+    where = b.op("Cast", [where], to=TensorProto.FLOAT)
+    soft = b.op("Softsign", ["x"])
+    lrn = b.op("Reshape", [b.op("LRN", [b.op("Reshape", ["x", b.const([1, 6, 2, 8], np.int64)])],
+                                 size=3, alpha=0.5, beta=0.75, bias=1.5),
+                           b.const([2, 6, 8], np.int64)])
+    return b.model([2, 6, 8], b.op("Concat", [summed, top, where, soft, lrn], axis=2))
+
+
 MODELS = [mobilenet_v2, squeeze_excite, depthwise_kernels, unet_decoder, transformer_block,
-          packed_weights, wide_matmul, scalar_tail]
+          packed_weights, wide_matmul, scalar_tail, sequence_ops]
 # Models compiled for this machine's CPU rather than generic x86-64.
 NATIVE = {"wide_matmul"}
 

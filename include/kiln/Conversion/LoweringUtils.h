@@ -183,6 +183,7 @@ void populateReductionLoweringPatterns(mlir::RewritePatternSet &patterns);
 void populateResizeLoweringPatterns(mlir::RewritePatternSet &patterns);
 void populateIndexingLoweringPatterns(mlir::RewritePatternSet &patterns);
 void populateQuantLoweringPatterns(mlir::RewritePatternSet &patterns);
+void populateTopKLoweringPatterns(mlir::RewritePatternSet &patterns);
 
 } // namespace kiln
 

@@ -127,6 +127,87 @@ struct HardSigmoidLowering : UnaryLowering<HardSigmoidOp> {
   }
 };
 
+/// A remainder that never traps: a zero divisor (and -1, whose quotient of
+/// INT_MIN overflows) divides by 1 instead, which gives the 0 both mean.
+Value integerRemainder(OpBuilder &b, Location loc, Value x, Value y,
+                       bool divisorSign) {
+  Type t = x.getType();
+  auto intConst = [&](int64_t v) {
+    return arith::ConstantOp::create(b, loc, b.getIntegerAttr(t, v)).getResult();
+  };
+  Value zero = intConst(0), one = intConst(1);
+  Value isZero = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, y, zero);
+  Value isMinusOne =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, y, intConst(-1));
+  Value trivial = arith::OrIOp::create(b, loc, isZero, isMinusOne);
+  Value divisor = arith::SelectOp::create(b, loc, trivial, one, y);
+  Value rem = arith::RemSIOp::create(b, loc, x, divisor);
+  if (!divisorSign)
+    return rem;
+  // A non-zero remainder whose sign differs from the divisor's moves by it.
+  Value nonZero = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, rem, zero);
+  Value remNeg = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, rem, zero);
+  Value divNeg = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, divisor, zero);
+  Value differ = arith::XOrIOp::create(b, loc, remNeg, divNeg);
+  Value adjust = arith::AndIOp::create(b, loc, nonZero, differ);
+  return arith::SelectOp::create(b, loc, adjust,
+                                 arith::AddIOp::create(b, loc, rem, divisor), rem);
+}
+
+struct ModLowering : OpConversionPattern<ModOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(ModOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    bool fmod = op.getFmod();
+    Value result = buildElementwise(
+        rewriter, op.getLoc(), cast<RankedTensorType>(op.getType()),
+        {adaptor.getLhs(), adaptor.getRhs()},
+        [&](OpBuilder &b, Location loc, ValueRange a) {
+          Value r = isa<FloatType>(a[0].getType())
+                        ? arith::RemFOp::create(b, loc, a[0], a[1]).getResult()
+                        : integerRemainder(b, loc, a[0], a[1], !fmod);
+          yieldValue(b, loc, r);
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+/// Boolean ops: one arith op on i1 elements.
+template <typename KilnOp, typename BitOp>
+struct LogicalLowering : OpConversionPattern<KilnOp> {
+  using OpConversionPattern<KilnOp>::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(KilnOp op, typename KilnOp::Adaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Value result = buildElementwise(
+        rewriter, op.getLoc(), cast<RankedTensorType>(op.getType()),
+        {adaptor.getLhs(), adaptor.getRhs()},
+        [](OpBuilder &b, Location loc, ValueRange a) {
+          yieldValue(b, loc, BitOp::create(b, loc, a[0], a[1]));
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct NotLowering : OpConversionPattern<NotOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(NotOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Value result = buildElementwise(
+        rewriter, op.getLoc(), cast<RankedTensorType>(op.getType()),
+        {adaptor.getInput()}, [](OpBuilder &b, Location loc, ValueRange a) {
+          Value yes = arith::ConstantOp::create(b, loc, b.getBoolAttr(true));
+          yieldValue(b, loc, arith::XOrIOp::create(b, loc, a[0], yes));
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
 struct PReluLowering : OpConversionPattern<PReluOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -216,11 +297,25 @@ void populateElementwiseLoweringPatterns(RewritePatternSet &patterns) {
                DirectUnaryLowering<AbsOp, math::AbsFOp>,
                DirectUnaryLowering<FloorOp, math::FloorOp>,
                DirectUnaryLowering<CeilOp, math::CeilOp>,
+               DirectUnaryLowering<RoundOp, math::RoundEvenOp>,
+               ModLowering, NotLowering, LogicalLowering<AndOp, arith::AndIOp>,
+               LogicalLowering<OrOp, arith::OrIOp>,
+               LogicalLowering<XorOp, arith::XOrIOp>,
                SigmoidLowering, ClipLowering, HardSigmoidLowering,
                BatchNormLowering, ConstantLowering>(ctx);
   patterns.add<FormulaLowering<ReciprocalOp>>(
       ctx, +[](ReciprocalOp, OpBuilder &b, Location loc, Value x) {
         return reciprocal(b, loc, x);
+      });
+  patterns.add<FormulaLowering<SignOp>>(
+      ctx, +[](SignOp, OpBuilder &b, Location loc, Value x) -> Value {
+        Type t = x.getType();
+        Value zero = floatConst(b, loc, t, 0);
+        Value pos = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, x, zero);
+        Value neg = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, x, zero);
+        // Zeros (of either sign) and NaNs pass through unchanged.
+        Value y = arith::SelectOp::create(b, loc, neg, floatConst(b, loc, t, -1), x);
+        return arith::SelectOp::create(b, loc, pos, floatConst(b, loc, t, 1), y);
       });
   patterns.add<FormulaLowering<SoftplusOp>>(
       ctx, +[](SoftplusOp, OpBuilder &b, Location loc, Value x) -> Value {

@@ -1,4 +1,4 @@
-//===- IndexingToLinalg.cpp - Comparisons, select, cast, ArgMax, Gather ---===//
+//===- IndexingToLinalg.cpp - Compare, select, cast, ArgMax, Gather* -----===//
 #include "Kiln/KilnOps.h"
 #include "kiln/Conversion/LoweringUtils.h"
 
@@ -137,6 +137,19 @@ struct ArgMaxLowering : OpConversionPattern<ArgMaxOp> {
   }
 };
 
+/// An ONNX index as an `index` in [0, extent): negative counts from the
+/// end, and what is still out of range is clamped, so no read can stray.
+Value clampedIndex(OpBuilder &b, Location l, Value raw, int64_t extent) {
+  Value i = arith::IndexCastOp::create(b, l, b.getIndexType(), raw);
+  Value n = arith::ConstantIndexOp::create(b, l, extent);
+  Value zero = arith::ConstantIndexOp::create(b, l, 0);
+  Value negative = arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, i, zero);
+  i = arith::SelectOp::create(b, l, negative, arith::AddIOp::create(b, l, i, n), i);
+  i = arith::MaxSIOp::create(b, l, i, zero);
+  return arith::MinSIOp::create(b, l, i,
+                                arith::ConstantIndexOp::create(b, l, extent - 1));
+}
+
 /// out[pre, i, post] = data[pre, clamp(norm(indices[i])), post]
 struct GatherLowering : OpConversionPattern<GatherOp> {
   using OpConversionPattern::OpConversionPattern;
@@ -160,20 +173,41 @@ struct GatherLowering : OpConversionPattern<GatherOp> {
          rewriter.getMultiDimIdentityMap(outRank)},
         SmallVector<utils::IteratorType>(outRank, utils::IteratorType::parallel),
         [&](OpBuilder &b, Location l, ValueRange a) {
-          Value i = arith::IndexCastOp::create(b, l, b.getIndexType(), a[0]);
-          Value n = arith::ConstantIndexOp::create(b, l, extent);
-          Value zero = arith::ConstantIndexOp::create(b, l, 0);
-          Value negative = arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, i, zero);
-          i = arith::SelectOp::create(b, l, negative, arith::AddIOp::create(b, l, i, n), i);
-          i = arith::MaxSIOp::create(b, l, i, zero);
-          i = arith::MinSIOp::create(
-              b, l, i, arith::ConstantIndexOp::create(b, l, extent - 1));
           SmallVector<Value> at;
           for (int64_t d = 0; d < axis; ++d)
             at.push_back(linalg::IndexOp::create(b, l, d));
-          at.push_back(i);
+          at.push_back(clampedIndex(b, l, a[0], extent));
           for (int64_t d = axis + idxRank; d < outRank; ++d)
             at.push_back(linalg::IndexOp::create(b, l, d));
+          yieldValue(b, l, tensor::ExtractOp::create(b, l, data, at));
+        });
+    rewriter.replaceOp(op, generic.getResult(0));
+    return success();
+  }
+};
+
+/// out[p] = data[p with p[axis] = clamp(norm(indices[p]))]
+struct GatherElementsLowering : OpConversionPattern<GatherElementsOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(GatherElementsOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto outType = cast<RankedTensorType>(op.getType());
+    int64_t axis = op.getAxis(), rank = outType.getRank();
+    int64_t extent = cast<RankedTensorType>(adaptor.getData().getType()).getDimSize(axis);
+    Value data = adaptor.getData();
+    AffineMap identity = rewriter.getMultiDimIdentityMap(rank);
+    auto generic = linalg::GenericOp::create(
+        rewriter, loc, outType, adaptor.getIndices(),
+        emptyTensor(rewriter, loc, outType.getShape(), outType.getElementType()),
+        {identity, identity},
+        SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
+        [&](OpBuilder &b, Location l, ValueRange a) {
+          SmallVector<Value> at;
+          for (int64_t d = 0; d < rank; ++d)
+            at.push_back(d == axis ? clampedIndex(b, l, a[0], extent)
+                                   : linalg::IndexOp::create(b, l, d).getResult());
           yieldValue(b, l, tensor::ExtractOp::create(b, l, data, at));
         });
     rewriter.replaceOp(op, generic.getResult(0));
@@ -191,7 +225,8 @@ void populateIndexingLoweringPatterns(RewritePatternSet &patterns) {
                CompareLowering<LessEqualOp, F::OLE, I::sle>,
                CompareLowering<GreaterOp, F::OGT, I::sgt>,
                CompareLowering<GreaterEqualOp, F::OGE, I::sge>, WhereLowering,
-               CastLowering, ArgMaxLowering, GatherLowering>(patterns.getContext());
+               CastLowering, ArgMaxLowering, GatherLowering,
+               GatherElementsLowering>(patterns.getContext());
 }
 
 } // namespace kiln

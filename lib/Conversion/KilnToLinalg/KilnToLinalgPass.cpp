@@ -86,6 +86,7 @@ struct KilnLowerToLinalgPass
     populateIndexingLoweringPatterns(patterns);
     populateDataMovementLoweringPatterns(patterns);
     populateQuantLoweringPatterns(patterns);
+    populateTopKLoweringPatterns(patterns);
     patterns.add<ReturnStorage>(ctx);
     ModuleOp module = getOperation();
     module.walk(useStorageArguments);

@@ -1,4 +1,4 @@
-//===- ReductionToLinalg.cpp - ReduceSum/Mean/Max to linalg.generic -------===//
+//===- ReductionToLinalg.cpp - Reduce* and CumSum to linalg.generic ------===//
 #include "Kiln/KilnOps.h"
 #include "kiln/Conversion/LoweringUtils.h"
 
@@ -12,7 +12,34 @@ using namespace mlir;
 namespace kiln {
 namespace {
 
-enum class ReduceKind { Sum, Mean, Max };
+enum class ReduceKind { Sum, Mean, Max, Min, Prod };
+
+/// The reduction's identity: where an empty reduction starts.
+double reduceInit(ReduceKind kind) {
+  switch (kind) {
+  case ReduceKind::Max:
+    return -std::numeric_limits<double>::infinity();
+  case ReduceKind::Min:
+    return std::numeric_limits<double>::infinity();
+  case ReduceKind::Prod:
+    return 1.0;
+  default:
+    return 0.0;
+  }
+}
+
+Value reduceStep(OpBuilder &b, Location l, ReduceKind kind, Value acc, Value x) {
+  switch (kind) {
+  case ReduceKind::Max:
+    return arith::MaximumFOp::create(b, l, acc, x);
+  case ReduceKind::Min:
+    return arith::MinimumFOp::create(b, l, acc, x);
+  case ReduceKind::Prod:
+    return arith::MulFOp::create(b, l, acc, x);
+  default:
+    return arith::AddFOp::create(b, l, acc, x);
+  }
+}
 
 template <typename Op, ReduceKind kind>
 struct ReduceLowering : OpConversionPattern<Op> {
@@ -44,11 +71,8 @@ struct ReduceLowering : OpConversionPattern<Op> {
       outExprs.push_back(rewriter.getAffineDimExpr(d));
     }
     auto reducedType = RankedTensorType::get(reducedShape, elem);
-    double init = kind == ReduceKind::Max
-                      ? -std::numeric_limits<double>::infinity()
-                      : 0.0;
     Value acc = filledTensor(rewriter, loc, reducedShape, elem,
-                             rewriter.getFloatAttr(elem, init));
+                             rewriter.getFloatAttr(elem, reduceInit(kind)));
     Value result =
         linalg::GenericOp::create(
             rewriter, loc, reducedType, adaptor.getInput(), acc,
@@ -56,10 +80,7 @@ struct ReduceLowering : OpConversionPattern<Op> {
              AffineMap::get(rank, 0, outExprs, rewriter.getContext())},
             iterators,
             [](OpBuilder &b, Location l, ValueRange a) {
-              Value v = kind == ReduceKind::Max
-                            ? arith::MaximumFOp::create(b, l, a[1], a[0]).getResult()
-                            : arith::AddFOp::create(b, l, a[1], a[0]).getResult();
-              yieldValue(b, l, v);
+              yieldValue(b, l, reduceStep(b, l, kind, a[1], a[0]));
             })
             .getResult(0);
     if (kind == ReduceKind::Mean)
@@ -76,12 +97,63 @@ struct ReduceLowering : OpConversionPattern<Op> {
   }
 };
 
+/// out[.., i, ..] = sum over j of in[.., j, ..] where j runs over 0..i along
+/// the axis (the other end with `reverse`, i itself left out with
+/// `exclusive`): one reduction over an extra loop of the axis' extent. The
+/// work is quadratic in that extent, which is the price of staying in
+/// linalg's parallel-or-reduction form; running sums are short in practice.
+struct CumSumLowering : OpConversionPattern<CumSumOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(CumSumOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto type = cast<RankedTensorType>(op.getType());
+    Type elem = type.getElementType();
+    int64_t rank = type.getRank(), axis = op.getAxis();
+    MLIRContext *ctx = rewriter.getContext();
+    SmallVector<AffineExpr> inExprs, outExprs;
+    for (int64_t d = 0; d < rank; ++d) {
+      inExprs.push_back(getAffineDimExpr(d == axis ? rank : d, ctx));
+      outExprs.push_back(getAffineDimExpr(d, ctx));
+    }
+    SmallVector<utils::IteratorType> iterators(rank, utils::IteratorType::parallel);
+    iterators.push_back(utils::IteratorType::reduction);
+    TypedAttr zeroAttr = isa<FloatType>(elem)
+                             ? TypedAttr(rewriter.getFloatAttr(elem, 0))
+                             : TypedAttr(rewriter.getIntegerAttr(elem, 0));
+    Value init = filledTensor(rewriter, loc, type.getShape(), elem, zeroAttr);
+    using P = arith::CmpIPredicate;
+    P pred = op.getReverse() ? (op.getExclusive() ? P::sgt : P::sge)
+                             : (op.getExclusive() ? P::slt : P::sle);
+    auto generic = linalg::GenericOp::create(
+        rewriter, loc, type, adaptor.getInput(), init,
+        {AffineMap::get(rank + 1, 0, inExprs, ctx),
+         AffineMap::get(rank + 1, 0, outExprs, ctx)},
+        iterators, [&](OpBuilder &b, Location l, ValueRange a) {
+          Value i = linalg::IndexOp::create(b, l, axis);
+          Value j = linalg::IndexOp::create(b, l, rank);
+          Value take = arith::CmpIOp::create(b, l, pred, j, i);
+          Value zero = arith::ConstantOp::create(b, l, zeroAttr);
+          Value x = arith::SelectOp::create(b, l, take, a[0], zero);
+          Value sum = isa<FloatType>(elem)
+                          ? arith::AddFOp::create(b, l, a[1], x).getResult()
+                          : arith::AddIOp::create(b, l, a[1], x).getResult();
+          yieldValue(b, l, sum);
+        });
+    rewriter.replaceOp(op, generic.getResult(0));
+    return success();
+  }
+};
+
 } // namespace
 
 void populateReductionLoweringPatterns(RewritePatternSet &patterns) {
   patterns.add<ReduceLowering<ReduceSumOp, ReduceKind::Sum>,
                ReduceLowering<ReduceMeanOp, ReduceKind::Mean>,
-               ReduceLowering<ReduceMaxOp, ReduceKind::Max>>(
+               ReduceLowering<ReduceMaxOp, ReduceKind::Max>,
+               ReduceLowering<ReduceMinOp, ReduceKind::Min>,
+               ReduceLowering<ReduceProdOp, ReduceKind::Prod>, CumSumLowering>(
       patterns.getContext());
 }
 

@@ -202,6 +202,45 @@ bool importCompare(GraphImporter &g) {
   return lhs && rhs && g.produce(g.make<OpT>(lhs, rhs));
 }
 
+/// False, after reporting it, unless `v` holds booleans.
+bool requireBool(GraphImporter &g, Value v) {
+  if (!cast<RankedTensorType>(v.getType()).getElementType().isInteger(1))
+    return g.fail("expects bool tensors");
+  return true;
+}
+
+template <typename OpT>
+bool importLogical(GraphImporter &g) {
+  Value lhs = g.input(0), rhs = g.input(1);
+  return lhs && rhs && requireBool(g, lhs) && requireBool(g, rhs) &&
+         g.produce(g.make<OpT>(lhs, rhs));
+}
+
+bool importNot(GraphImporter &g) {
+  Value x = g.input(0);
+  return x && requireBool(g, x) && g.produce(NotOp::create(g.builder, g.loc(), x));
+}
+
+/// x / (1 + |x|)
+bool importSoftsign(GraphImporter &g) {
+  Value x = g.input(0);
+  if (!x || !requireFloat(g, x))
+    return false;
+  Value one = g.constant(HostTensor::fromDouble({1.0}, {}, kFloat), "one");
+  Value denom = g.make<AddOp>(AbsOp::create(g.builder, g.loc(), x), one);
+  return g.produce(denom ? g.make<DivOp>(x, denom) : Value());
+}
+
+bool importMod(GraphImporter &g) {
+  Value lhs = g.input(0), rhs = g.input(1);
+  if (!lhs || !rhs)
+    return false;
+  bool fmod = g.attrInt("fmod", 0) != 0;
+  if (!fmod && isa<FloatType>(cast<RankedTensorType>(lhs.getType()).getElementType()))
+    return g.fail("float inputs need fmod=1");
+  return g.produce(g.make<ModOp>(lhs, rhs, fmod));
+}
+
 bool importWhere(GraphImporter &g) {
   Value c = g.input(0), x = g.input(1), y = g.input(2);
   return c && x && y && g.produce(g.make<WhereOp>(c, x, y));
@@ -250,7 +289,15 @@ void addElementwiseImporters(OpImporterTable &table) {
   table.try_emplace("Reciprocal", importUnary<ReciprocalOp>);
   table.try_emplace("Floor", importUnary<FloorOp>);
   table.try_emplace("Ceil", importUnary<CeilOp>);
+  table.try_emplace("Round", importUnary<RoundOp>);
+  table.try_emplace("Sign", importUnary<SignOp>);
+  table.try_emplace("Mod", importMod);
+  table.try_emplace("And", importLogical<AndOp>);
+  table.try_emplace("Or", importLogical<OrOp>);
+  table.try_emplace("Xor", importLogical<XorOp>);
+  table.try_emplace("Not", importNot);
   table.try_emplace("Softplus", importUnary<SoftplusOp>);
+  table.try_emplace("Softsign", importSoftsign);
   table.try_emplace("HardSwish", importUnary<HardSwishOp>);
   table.try_emplace("LeakyRelu", [](GraphImporter &g) {
     return importUnaryWithAttrs<LeakyReluOp>(g, {{"alpha", 0.01f}});

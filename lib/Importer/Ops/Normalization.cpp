@@ -1,4 +1,4 @@
-//===- Normalization.cpp - BatchNorm, LayerNorm, InstanceNorm importers ---===//
+//===- Normalization.cpp - BatchNorm, Layer/InstanceNorm, LRN importers --===//
 #include "OpFamilies.h"
 #include "Kiln/KilnOps.h"
 
@@ -99,12 +99,52 @@ bool importInstanceNorm(GraphImporter &g) {
   return g.produce(y);
 }
 
+/// LRN: x / (bias + alpha / size * sum of x^2 over `size` neighbouring
+/// channels)^beta. The channel window is an average pool (padding counted,
+/// so average * size is the windowed sum) over x^2 viewed as [N, 1, C, rest].
+bool importLrn(GraphImporter &g) {
+  Value x = g.input(0);
+  if (!x || !requireFloat(g, x))
+    return false;
+  auto type = cast<RankedTensorType>(x.getType());
+  if (type.getRank() < 2)
+    return g.fail("expects an input of rank >= 2");
+  int64_t size = g.attrInt("size", 0);
+  if (size < 1 || size > (int64_t(1) << 16))
+    return g.fail("size must be positive, got " + std::to_string(size));
+  Dims shape = shapeOf(type);
+  int64_t rest = 1;
+  for (size_t d = 2; d < shape.size(); ++d)
+    rest *= shape[d];
+  Value squared = g.make<MulOp>(x, x);
+  if (!squared)
+    return false;
+  squared = g.reshape(squared, {shape[0], 1, shape[1], rest});
+  int64_t before = (size - 1) / 2, after = size - 1 - before;
+  Value mean = g.make<AveragePoolOp>(squared, Dims{size, 1}, Dims{1, 1},
+                                     Dims{before, 0, after, 0}, Dims{1, 1},
+                                     false, true);
+  if (!mean)
+    return false;
+  auto scalar = [&](float v, const char *name) {
+    return g.constant(HostTensor::fromDouble({v}, {}, kFloat), name);
+  };
+  Value scaled = g.make<MulOp>(g.reshape(mean, shape),
+                               scalar(g.attrFloat("alpha", 1e-4f), "alpha"));
+  Value base = scaled ? g.make<AddOp>(scaled, scalar(g.attrFloat("bias", 1.0f), "bias"))
+                      : Value();
+  Value denom = base ? g.make<PowOp>(base, scalar(g.attrFloat("beta", 0.75f), "beta"))
+                     : Value();
+  return g.produce(denom ? g.make<DivOp>(x, denom) : Value());
+}
+
 } // namespace
 
 void addNormalizationImporters(OpImporterTable &table) {
   table.try_emplace("BatchNormalization", importBatchNorm);
   table.try_emplace("LayerNormalization", importLayerNorm);
   table.try_emplace("InstanceNormalization", importInstanceNorm);
+  table.try_emplace("LRN", importLrn);
 }
 
 } // namespace kiln

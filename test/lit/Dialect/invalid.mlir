@@ -203,3 +203,54 @@ func.func @halide_depthwise_result(%x: memref<1x4x10x10xf32>, %w: memref<4x1x3x3
   kiln.halide_depthwise %x, %w, %b into %o channels(%c) {activation = "none", kernel_size = 3 : i64, stride = 1 : i64} : memref<1x4x10x10xf32>, memref<4x1x3x3xf32>, memref<4xf32>, memref<1x4x8x8xf32>
   return
 }
+
+// -----
+
+func.func @mod_float_needs_fmod(%a: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{'kiln.mod' op on floats needs fmod}}
+  %0 = kiln.mod %a, %a {fmod = false} : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
+func.func @logical_on_floats(%a: tensor<4xf32>) -> tensor<4xi1> {
+  // expected-error @+1 {{'kiln.and' op operand #0 must be ranked tensor of 1-bit signless integer values}}
+  %0 = kiln.and %a, %a : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xi1>
+  return %0 : tensor<4xi1>
+}
+
+// -----
+
+func.func @cumsum_axis(%x: tensor<4x2xf32>) -> tensor<4x2xf32> {
+  // expected-error @+1 {{'kiln.cumsum' op axis 2 out of range for rank 2}}
+  %0 = kiln.cumsum %x {axis = 2 : i64, exclusive = false, reverse = false} : tensor<4x2xf32>
+  return %0 : tensor<4x2xf32>
+}
+
+// -----
+
+func.func @gather_elements_rank(%d: tensor<3x4xf32>, %i: tensor<4xi64>) -> tensor<4xf32> {
+  // expected-error @+2 {{failed to infer returned types}}
+  // expected-error @+1 {{indices must have the rank of data (2)}}
+  %0 = kiln.gather_elements %d, %i {axis = 1 : i64} : (tensor<3x4xf32>, tensor<4xi64>) -> tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
+func.func @gather_elements_larger(%d: tensor<3x4xf32>, %i: tensor<5x2xi64>) -> tensor<5x2xf32> {
+  // expected-error @+2 {{failed to infer returned types}}
+  // expected-error @+1 {{indices 'tensor<5x2xi64>' exceed data 'tensor<3x4xf32>' in dimension 0}}
+  %0 = kiln.gather_elements %d, %i {axis = 1 : i64} : (tensor<3x4xf32>, tensor<5x2xi64>) -> tensor<5x2xf32>
+  return %0 : tensor<5x2xf32>
+}
+
+// -----
+
+func.func @top_k_too_many(%x: tensor<3x4xf32>) -> (tensor<3x5xf32>, tensor<3x5xi64>) {
+  // expected-error @+2 {{failed to infer returned types}}
+  // expected-error @+1 {{k 5 out of range [1, 4]}}
+  %v, %i = kiln.top_k %x {axis = 1 : i64, k = 5 : i64, largest = true} : (tensor<3x4xf32>) -> (tensor<3x5xf32>, tensor<3x5xi64>)
+  return %v, %i : tensor<3x5xf32>, tensor<3x5xi64>
+}

@@ -114,6 +114,26 @@ MODELS = {
     "uint8_add": lambda: model(
         [helper.make_node("Add", ["x", "x"], ["y"])],
         [tensor("x", [4], TensorProto.UINT8)], [tensor("y", [4], TensorProto.UINT8)]),
+    "lrn": lambda: model(
+        [helper.make_node("LRN", ["x"], ["y"], size=3, alpha=2e-4, beta=0.75, bias=2.0)],
+        [tensor("x", [1, 5, 2, 3])], [tensor("y", [1, 5, 2, 3])]),
+    "onehot": lambda: model(
+        [helper.make_node("OneHot", ["i", "depth", "values"], ["y"], axis=1)],
+        [tensor("i", [2, 3], TensorProto.INT64), tensor("values", [2])],
+        [tensor("y", [2, 4, 3])], [init("depth", np.array(4, np.int64))], opset=11),
+    "reduce_log_sum_exp": lambda: model(
+        [helper.make_node("ReduceLogSumExp", ["x"], ["y"], axes=[1], keepdims=0)],
+        [tensor("x", [2, 3, 4])], [tensor("y", [2, 4])]),
+    "reduce_l2_v18": lambda: model(
+        [helper.make_node("ReduceL2", ["x", "axes"], ["y"], keepdims=1)],
+        [tensor("x", [2, 3])], [tensor("y", [2, 1])],
+        [init("axes", np.array([-1], np.int64))], opset=18),
+    "mod_float": lambda: model(
+        [helper.make_node("Mod", ["a", "b"], ["y"])],
+        [tensor("a", [3]), tensor("b", [3])], [tensor("y", [3])]),
+    "not_float": lambda: model(
+        [helper.make_node("Not", ["a"], ["y"])],
+        [tensor("a", [3])], [tensor("y", [3], TensorProto.BOOL)]),
 }
 
 if __name__ == "__main__":
