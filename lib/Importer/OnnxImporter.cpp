@@ -41,13 +41,6 @@ static bool fitsTensorLimit(llvm::ArrayRef<int64_t> dims) {
   return true;
 }
 
-static std::string formatDims(llvm::ArrayRef<int64_t> dims) {
-  std::string text;
-  for (int64_t d : dims)
-    text += (text.empty() ? "" : "x") + std::to_string(d);
-  return text.empty() ? "[]" : text;
-}
-
 bool parseShapeText(const std::string &text, std::vector<int64_t> &dims) {
   dims.clear();
   if (text.empty())

@@ -146,4 +146,11 @@ std::optional<SliceBounds> resolveSlice(const Shape &dims, const Shape &starts,
   return b;
 }
 
+std::string formatDims(const Shape &dims) {
+  std::string text;
+  for (int64_t d : dims)
+    text += (text.empty() ? "" : "x") + std::to_string(d);
+  return text.empty() ? "[]" : text;
+}
+
 } // namespace kiln

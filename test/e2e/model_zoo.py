@@ -21,6 +21,9 @@ requires relative L2 error <= 1e-4:
   (compiled with --cpu native);
 - sequence_ops: CumSum, ReduceLogSumExp, TopK, Softsign and LRN in float32
   (the ONNX suite has some of them in float64 only);
+- lstm_bidirectional, gru_reverse, gru_bidirectional, rnn_relu: recurrent
+  layers with what the ONNX suite leaves out (both directions, sequence
+  lengths, linear_before_reset, clip, non-default activations);
 - transformer_block: decomposed LayerNorm (ReduceMean, Sub, Pow, Sqrt, Div),
   multi-head attention (Einsum for Q.K^T, MatMul, Reshape, Transpose,
   Softmax), Erf GELU MLP.
@@ -270,8 +273,51 @@ def sequence_ops(b):
     return b.model([2, 6, 8], b.op("Concat", [summed, top, where, soft, lrn], axis=2))
 
 
+def recurrent(b, kind, outputs, gates, hidden=4, steps=7, batch=3, features=5, **attrs):
+    """One recurrent node over x [steps, batch, features] with random W, R
+    and B, initial states, and sequence lengths that stop two of the three
+    entries early; all of its outputs flattened into one."""
+    directions = 2 if attrs.get("direction") == "bidirectional" else 1
+    inputs = ["x", b.weight((directions, gates * hidden, features), 0.5),
+              b.weight((directions, gates * hidden, hidden), 0.5),
+              b.weight((directions, 2 * gates * hidden), 0.3),
+              b.const([steps, 4, 1], np.int32),
+              b.weight((directions, batch, hidden), 0.5)]
+    if kind == "LSTM":
+        inputs += [b.weight((directions, batch, hidden), 0.5),
+                   b.weight((directions, 3 * hidden), 0.5)]
+    names = [b.name(kind.lower()) for _ in range(outputs)]
+    b.nodes.append(helper.make_node(kind, inputs, names, hidden_size=hidden, **attrs))
+    flat = [b.op("Reshape", [n, b.const([-1], np.int64)]) for n in names]
+    return b.model([steps, batch, features], b.op("Concat", flat, axis=0))
+
+
+def lstm_bidirectional(b):
+    """LSTM both ways with peepholes, initial states and sequence lengths."""
+    return recurrent(b, "LSTM", 3, 4, direction="bidirectional")
+
+
+def gru_reverse(b):
+    """GRU backwards with linear_before_reset, a clip and sequence lengths:
+    each entry's reverse pass starts at its own last step."""
+    return recurrent(b, "GRU", 2, 3, direction="reverse", linear_before_reset=1, clip=1.5)
+
+
+def gru_bidirectional(b):
+    """GRU both ways, reset applied before the recurrent product."""
+    return recurrent(b, "GRU", 2, 3, direction="bidirectional")
+
+
+def rnn_relu(b):
+    """RNN both ways with Relu one way and a scaled tanh the other."""
+    return recurrent(b, "RNN", 2, 1, direction="bidirectional",
+                     activations=["Relu", "ScaledTanh"], activation_alpha=[0.8],
+                     activation_beta=[1.2])
+
+
 MODELS = [mobilenet_v2, squeeze_excite, depthwise_kernels, unet_decoder, transformer_block,
-          packed_weights, wide_matmul, scalar_tail, sequence_ops]
+          packed_weights, wide_matmul, scalar_tail, sequence_ops, lstm_bidirectional,
+          gru_reverse, gru_bidirectional, rnn_relu]
 # Models compiled for this machine's CPU rather than generic x86-64.
 NATIVE = {"wide_matmul"}
 

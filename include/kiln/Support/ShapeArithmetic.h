@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <vector>
 
 namespace kiln {
@@ -36,6 +37,9 @@ void samePadding(int64_t input, int64_t kernel, int64_t stride,
 
 /// Normalizes a possibly negative axis into [0, rank); nullopt if out of range.
 std::optional<int64_t> normalizeAxis(int64_t axis, int64_t rank);
+
+/// Dims as messages print them: "2x3x4", "[]" for a scalar.
+std::string formatDims(const Shape &dims);
 
 /// Resolves an ONNX Reshape target (0 copies the input dim unless allowZero,
 /// one -1 is inferred). nullopt when the element counts cannot match.

@@ -49,6 +49,7 @@ void addNormalizationImporters(OpImporterTable &table);
 void addDataMovementImporters(OpImporterTable &table);
 void addIndexingImporters(OpImporterTable &table);
 void addQuantizationImporters(OpImporterTable &table);
+void addRecurrentImporters(OpImporterTable &table);
 
 } // namespace kiln
 

@@ -14,6 +14,7 @@ const OpImporterTable &opImporters() {
     addDataMovementImporters(t);
     addIndexingImporters(t);
     addQuantizationImporters(t);
+    addRecurrentImporters(t);
     return t;
   }();
   return table;

@@ -128,6 +128,19 @@ MODELS = {
         [helper.make_node("ReduceL2", ["x", "axes"], ["y"], keepdims=1)],
         [tensor("x", [2, 3])], [tensor("y", [2, 1])],
         [init("axes", np.array([-1], np.int64))], opset=18),
+    # LSTM, 3 steps: one input projection for all steps, then one recurrent
+    # product per step.
+    "lstm": lambda: model(
+        [helper.make_node("LSTM", ["x", "w", "r", "b"], ["y", "h"], hidden_size=4)],
+        [tensor("x", [3, 2, 5])], [tensor("y", [3, 1, 2, 4]), tensor("h", [1, 2, 4])],
+        [init("w", rng.standard_normal((1, 16, 5)).astype(np.float32)),
+         init("r", rng.standard_normal((1, 16, 4)).astype(np.float32)),
+         init("b", rng.standard_normal((1, 32)).astype(np.float32))]),
+    "lstm_bad_weights": lambda: model(
+        [helper.make_node("LSTM", ["x", "w", "r"], ["y"], hidden_size=4)],
+        [tensor("x", [3, 2, 5])], [tensor("y", [3, 1, 2, 4])],
+        [init("w", rng.standard_normal((1, 12, 5)).astype(np.float32)),
+         init("r", rng.standard_normal((1, 16, 4)).astype(np.float32))]),
     "mod_float": lambda: model(
         [helper.make_node("Mod", ["a", "b"], ["y"])],
         [tensor("a", [3]), tensor("b", [3])], [tensor("y", [3])]),
