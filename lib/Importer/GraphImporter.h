@@ -24,6 +24,7 @@
 #include <unordered_map>
 
 namespace onnx {
+class GraphProto;
 class NodeProto;
 class AttributeProto;
 } // namespace onnx
@@ -135,6 +136,10 @@ const OpImporterTable &opImporters();
 /// constant inputs from 10 on) and resolves them against `dims`.
 bool readSlice(GraphImporter &g, const std::vector<int64_t> &dims,
                SliceBounds &bounds);
+
+/// Imports the nodes of `graph` (the model's, or a branch or loop body
+/// whose inputs are bound already) in order; false after fail().
+bool importGraphNodes(GraphImporter &importer, const onnx::GraphProto &graph);
 
 /// Evaluates the node on the host when every input is a constant and the op
 /// has a host rule. Returns nullopt when it does not apply, else the result

@@ -224,6 +224,66 @@ bool loadOnnxModel(const std::string &path, const ImportOptions &options,
   return true;
 }
 
+static void collectUnsupported(const onnx::GraphProto &graph, int64_t opset,
+                               std::vector<std::string> &missing) {
+  const OpImporterTable &table = opImporters();
+  for (int i = 0; i < graph.node_size(); ++i) {
+    const onnx::NodeProto &node = graph.node(i);
+    if (!table.count(node.op_type()) && !hasHostRule(node.op_type()))
+      missing.push_back(describeNode(node, i, "opset " + std::to_string(opset)));
+    // Branches and loop bodies are part of the model too.
+    for (const onnx::AttributeProto &a : node.attribute())
+      if (a.has_g())
+        collectUnsupported(a.g(), opset, missing);
+  }
+}
+
+bool importGraphNodes(GraphImporter &importer, const onnx::GraphProto &graph) {
+  const OpImporterTable &table = opImporters();
+  for (int i = 0; i < graph.node_size(); ++i) {
+    const onnx::NodeProto &node = graph.node(i);
+    importer.node = &node;
+    importer.nodeIndex = i;
+    bool ok;
+    if (auto folded = foldOnHost(importer)) {
+      ok = *folded;
+    } else if (auto it = table.find(node.op_type()); it != table.end()) {
+      ok = it->second(importer);
+    } else {
+      ok = importer.fail("unsupported operator");
+    }
+    for (size_t i = 0; ok && i < importer.numOutputs(); ++i) {
+      if (!importer.hasOutput(i))
+        continue;
+      auto it = importer.values.find(node.output(i));
+      if (it == importer.values.end()) {
+        ok = importer.fail("output " + std::to_string(i) + " ('" +
+                           node.output(i) + "') is not supported");
+        continue;
+      }
+      // Absurd attributes (pads of 10^8, say) make absurd tensors: refuse
+      // them here rather than plan an exabyte arena.
+      auto type = it->second.value
+                      ? dyn_cast<RankedTensorType>(it->second.value.getType())
+                      : RankedTensorType();
+      if (type && type.hasStaticShape() && !fitsTensorLimit(type.getShape()))
+        ok = importer.fail("output '" + node.output(i) + "' of shape " +
+                           formatDims(type.getShape()) +
+                           " has more elements than Kiln supports (2^31)");
+      // Computed empty tensors are legal ONNX, but nothing downstream plans
+      // for them yet (constants folded on the host are fine).
+      else if (type && type.hasStaticShape() && type.getNumElements() == 0 &&
+               !it->second.constant)
+        ok = importer.fail("output '" + node.output(i) + "' of shape " +
+                           formatDims(type.getShape()) +
+                           " has no elements: empty tensors are not supported yet");
+    }
+    if (!ok)
+      return false;
+  }
+  return true;
+}
+
 OwningOpRef<ModuleOp> importOnnxFile(MLIRContext &context,
                                      const std::string &path,
                                      const ImportOptions &options,
@@ -293,15 +353,10 @@ OwningOpRef<ModuleOp> importOnnxModel(MLIRContext &context,
     importer.values[name] = ImportedValue{arg, nullptr};
   b.setInsertionPointToStart(body);
 
-  const auto &table = opImporters();
   // Every operator Kiln lacks, in one line: a user porting a model wants the
   // whole list, not one per attempt.
   std::vector<std::string> missing;
-  for (int i = 0; i < graph.node_size(); ++i) {
-    const std::string &op = graph.node(i).op_type();
-    if (!table.count(op) && !hasHostRule(op))
-      missing.push_back(describeNode(graph.node(i), i, "opset " + std::to_string(opset)));
-  }
+  collectUnsupported(graph, opset, missing);
   if (missing.size() == 1) {
     error = path + ": " + missing.front() + ": unsupported operator";
     return nullptr;
@@ -311,48 +366,9 @@ OwningOpRef<ModuleOp> importOnnxModel(MLIRContext &context,
             llvm::join(missing, ", ");
     return nullptr;
   }
-  for (int i = 0; i < graph.node_size(); ++i) {
-    const onnx::NodeProto &node = graph.node(i);
-    importer.node = &node;
-    importer.nodeIndex = i;
-    bool ok;
-    if (auto folded = foldOnHost(importer)) {
-      ok = *folded;
-    } else if (auto it = table.find(node.op_type()); it != table.end()) {
-      ok = it->second(importer);
-    } else {
-      ok = importer.fail("unsupported operator");
-    }
-    for (size_t i = 0; ok && i < importer.numOutputs(); ++i) {
-      if (!importer.hasOutput(i))
-        continue;
-      auto it = importer.values.find(node.output(i));
-      if (it == importer.values.end()) {
-        ok = importer.fail("output " + std::to_string(i) + " ('" +
-                           node.output(i) + "') is not supported");
-        continue;
-      }
-      // Absurd attributes (pads of 10^8, say) make absurd tensors: refuse
-      // them here rather than plan an exabyte arena.
-      auto type = it->second.value
-                      ? dyn_cast<RankedTensorType>(it->second.value.getType())
-                      : RankedTensorType();
-      if (type && type.hasStaticShape() && !fitsTensorLimit(type.getShape()))
-        ok = importer.fail("output '" + node.output(i) + "' of shape " +
-                           formatDims(type.getShape()) +
-                           " has more elements than Kiln supports (2^31)");
-      // Computed empty tensors are legal ONNX, but nothing downstream plans
-      // for them yet (constants folded on the host are fine).
-      else if (type && type.hasStaticShape() && type.getNumElements() == 0 &&
-               !it->second.constant)
-        ok = importer.fail("output '" + node.output(i) + "' of shape " +
-                           formatDims(type.getShape()) +
-                           " has no elements: empty tensors are not supported yet");
-    }
-    if (!ok) {
-      error = importer.error;
-      return nullptr;
-    }
+  if (!importGraphNodes(importer, graph)) {
+    error = importer.error;
+    return nullptr;
   }
   importer.node = nullptr;
 

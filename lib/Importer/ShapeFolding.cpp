@@ -188,7 +188,11 @@ bool foldConcat(GraphImporter &g) {
 }
 
 /// Elementwise arithmetic with broadcasting, in int64 for integer tensors.
-bool foldArithmetic(GraphImporter &g) {
+/// Binary ops on host tensors with broadcasting: arithmetic keeps the data
+/// type, comparisons and logic give bool.
+bool foldBinary(GraphImporter &g) {
+  if (g.numInputs() != 2)
+    return g.fail("expects two inputs");
   const HostTensor &a = *g.constantInput(0), &b = *g.constantInput(1);
   if (a.dtype != b.dtype)
     return g.fail("operand data types differ");
@@ -211,23 +215,85 @@ bool foldArithmetic(GraphImporter &g) {
     return idx;
   };
   int64_t total = product(*outDims, 0, outDims->size());
+  bool logical = op == "And" || op == "Or" || op == "Xor";
+  bool compare = op == "Equal" || op == "Less" || op == "LessOrEqual" ||
+                 op == "Greater" || op == "GreaterOrEqual";
+  if (logical && a.dtype != kBool)
+    return g.fail("expects bool tensors");
+  auto apply = [&](auto p, auto q) -> std::optional<decltype(p)> {
+    using T = decltype(p);
+    if (op == "Add") return p + q;
+    if (op == "Sub") return p - q;
+    if (op == "Mul") return p * q;
+    if (op == "Div") {
+      if constexpr (std::is_integral_v<T>)
+        if (q == 0)
+          return std::nullopt;
+      return p / q;
+    }
+    if (op == "Equal") return T(p == q);
+    if (op == "Less") return T(p < q);
+    if (op == "LessOrEqual") return T(p <= q);
+    if (op == "Greater") return T(p > q);
+    if (op == "GreaterOrEqual") return T(p >= q);
+    if (op == "And") return T(p != 0 && q != 0);
+    if (op == "Or") return T(p != 0 || q != 0);
+    return T((p != 0) != (q != 0)); // Xor
+  };
+  int32_t outType = compare || logical ? kBool : a.dtype;
   if (a.dtype == kFloat) {
     std::vector<double> x = a.asDouble(), y = b.asDouble(), r(total);
-    for (int64_t i = 0; i < total; ++i) {
-      double p = x[index(a.dims, i)], q = y[index(b.dims, i)];
-      r[i] = op == "Add" ? p + q : op == "Sub" ? p - q : op == "Mul" ? p * q : p / q;
-    }
-    g.setOutput(0, HostTensor::fromDouble(r, *outDims, a.dtype));
+    for (int64_t i = 0; i < total; ++i)
+      r[i] = *apply(x[index(a.dims, i)], y[index(b.dims, i)]);
+    g.setOutput(0, HostTensor::fromDouble(r, *outDims, outType));
     return true;
   }
   Dims x = a.asInt64(), y = b.asInt64(), r(total);
   for (int64_t i = 0; i < total; ++i) {
-    int64_t p = x[index(a.dims, i)], q = y[index(b.dims, i)];
-    if (op == "Div" && q == 0)
+    std::optional<int64_t> v = apply(x[index(a.dims, i)], y[index(b.dims, i)]);
+    if (!v)
       return g.fail("integer division by zero");
-    r[i] = op == "Add" ? p + q : op == "Sub" ? p - q : op == "Mul" ? p * q : p / q;
+    r[i] = *v;
   }
-  g.setOutput(0, HostTensor::fromInt64(r, *outDims, a.dtype));
+  g.setOutput(0, HostTensor::fromInt64(r, *outDims, outType));
+  return true;
+}
+
+/// Unary ops on host tensors (the scalar arithmetic of shape computations
+/// and loop bounds).
+bool foldUnary(GraphImporter &g) {
+  const HostTensor &a = *g.constantInput(0);
+  const std::string &op = g.node->op_type();
+  if (op == "Not") {
+    if (a.dtype != kBool)
+      return g.fail("expects bool tensors");
+    Dims v = a.asInt64();
+    for (int64_t &x : v)
+      x = !x;
+    g.setOutput(0, HostTensor::fromInt64(v, a.dims, kBool));
+    return true;
+  }
+  auto apply = [&](auto x) {
+    using T = decltype(x);
+    if (op == "Ceil")
+      return T(std::ceil(x));
+    if (op == "Floor")
+      return T(std::floor(x));
+    if (op == "Relu")
+      return std::max(x, T(0));
+    return op == "Neg" ? -x : x < 0 ? -x : x;
+  };
+  if (a.dtype == kFloat) {
+    std::vector<double> v = a.asDouble();
+    for (double &x : v)
+      x = apply(x);
+    g.setOutput(0, HostTensor::fromDouble(v, a.dims, a.dtype));
+  } else {
+    Dims v = a.asInt64();
+    for (int64_t &x : v)
+      x = apply(x);
+    g.setOutput(0, HostTensor::fromInt64(v, a.dims, a.dtype));
+  }
   return true;
 }
 
@@ -311,8 +377,15 @@ static const HostRules &hostRules() {
       {"Constant", foldConstant}, {"Shape", foldShape},
       {"Cast", foldCast},         {"Gather", foldGather},
       {"Slice", foldSlice},       {"Concat", foldConcat},
-      {"Add", foldArithmetic},    {"Sub", foldArithmetic},
-      {"Mul", foldArithmetic},    {"Div", foldArithmetic},
+      {"Add", foldBinary},        {"Sub", foldBinary},
+      {"Mul", foldBinary},        {"Div", foldBinary},
+      {"Equal", foldBinary},      {"Less", foldBinary},
+      {"LessOrEqual", foldBinary}, {"Greater", foldBinary},
+      {"GreaterOrEqual", foldBinary}, {"And", foldBinary},
+      {"Or", foldBinary},         {"Xor", foldBinary},
+      {"Ceil", foldUnary},        {"Floor", foldUnary},
+      {"Relu", foldUnary},        {"Neg", foldUnary},
+      {"Abs", foldUnary},         {"Not", foldUnary},
       {"ConstantOfShape", foldConstantOfShape}, {"Range", foldRange}};
   return rules;
 }

@@ -44,7 +44,7 @@ SUPPORTED_OPS = {
     "QuantizeLinear", "DequantizeLinear", "QLinearConv", "QLinearMatMul",
     "ConvInteger", "MatMulInteger", "Round", "Sign", "Mod", "And", "Or", "Xor",
     "Not", "ReduceMin", "ReduceProd", "ReduceL1", "ReduceL2", "ReduceSumSquare",
-    "ReduceLogSum", "ReduceLogSumExp", "CumSum", "GatherElements", "OneHot", "LRN", "TopK", "Softsign", "LSTM", "GRU", "RNN",
+    "ReduceLogSum", "ReduceLogSumExp", "CumSum", "GatherElements", "OneHot", "LRN", "TopK", "Softsign", "LSTM", "GRU", "RNN", "If", "Loop",
 }
 DTYPES = {onnx.TensorProto.FLOAT: np.float32, onnx.TensorProto.INT64: np.int64,
           onnx.TensorProto.INT32: np.int32, onnx.TensorProto.BOOL: np.bool_,
@@ -70,16 +70,32 @@ COMPILE_TIME_INPUTS = {
     "QuantizeLinear": (1, 2), "DequantizeLinear": (1, 2),
     "QLinearConv": (1, 2, 4, 5, 6, 7), "QLinearMatMul": (1, 2, 4, 5, 6, 7),
     "ConvInteger": (2, 3), "MatMulInteger": (2, 3),
+    # A trip count and a condition unroll the loop.
+    "Loop": (0, 1),
 }
 
 
-def bake_compile_time_inputs(model, first_data_set):
+def expanded_op(test_dir):
+    """The operator a `*_expanded` test spells out as a function body (the
+    one node of its unexpanded twin), or None."""
+    if not test_dir.name.endswith("_expanded"):
+        return None
+    twin = test_dir.parent / test_dir.name[:-len("_expanded")] / "model.onnx"
+    if not twin.exists():
+        return None
+    nodes = onnx.load(str(twin)).graph.node
+    return nodes[0].op_type if len(nodes) == 1 else None
+
+
+def bake_compile_time_inputs(model, first_data_set, expanded=None):
     """Turns graph inputs that feed COMPILE_TIME_INPUTS positions into
     initializers holding the test's values. Returns the indices (into the
-    original input list) that were baked."""
+    original input list) that were baked. An expanded test bakes the inputs
+    its operator would (`expanded`: that operator; its node inputs are the
+    graph inputs in order)."""
     inits = {i.name for i in model.graph.initializer}
     inputs = [i.name for i in model.graph.input if i.name not in inits]
-    wanted = set()
+    wanted = {inputs[p] for p in COMPILE_TIME_INPUTS.get(expanded, ()) if p < len(inputs)}
     for node in model.graph.node:
         for pos in COMPILE_TIME_INPUTS.get(node.op_type, ()):
             if pos < len(node.input) and node.input[pos] in inputs:
@@ -151,7 +167,7 @@ def run_test(test_dir, model, model_path, kilnc, harness, cc, work):
         return "unsupported", "no test data"
     inits = {i.name for i in model.graph.initializer}
     all_inputs = [i.name for i in model.graph.input if i.name not in inits]
-    baked = bake_compile_time_inputs(model, data_sets[0])
+    baked = bake_compile_time_inputs(model, data_sets[0], expanded_op(test_dir))
     reason = scope(model)
     if reason:
         return "unsupported", reason

@@ -24,6 +24,8 @@ requires relative L2 error <= 1e-4:
 - lstm_bidirectional, gru_reverse, gru_bidirectional, rnn_relu: recurrent
   layers with what the ONNX suite leaves out (both directions, sequence
   lengths, linear_before_reset, clip, non-default activations);
+- if_shape_test, if_runtime, loop_scan: an If folded at compile time, an
+  If on a run-time value, and a Loop unrolled with carried and scan outputs;
 - transformer_block: decomposed LayerNorm (ReduceMean, Sub, Pow, Sqrt, Div),
   multi-head attention (Einsum for Q.K^T, MatMul, Reshape, Transpose,
   Softmax), Erf GELU MLP.
@@ -315,9 +317,70 @@ def rnn_relu(b):
                      activation_beta=[1.2])
 
 
+def graph(nodes, inputs, outputs):
+    """A branch or loop body; inputs are (name, type, shape)."""
+    return helper.make_graph(nodes, "body", [helper.make_tensor_value_info(n, t, shape)
+                                             for n, t, shape in inputs],
+                             [helper.make_tensor_value_info(n, t, None) for n, t in outputs])
+
+
+def if_shape_test(b):
+    """A keyword classifier's head: an If on a test of the input's shape,
+    which folds at compile time, so only the taken branch is compiled."""
+    width = b.op("Gather", [b.op("Shape", ["x"]), b.const(2, np.int64)], axis=0)
+    wide = b.op("Greater", [width, b.const(3, np.int64)])
+    then = graph([helper.make_node("ReduceMean", ["x"], ["t"], axes=[2])], [],
+                 [("t", TensorProto.FLOAT)])
+    other = graph([helper.make_node("ReduceMax", ["x"], ["e"], axes=[2])], [],
+                  [("e", TensorProto.FLOAT)])
+    out = b.name("if")
+    b.nodes.append(helper.make_node("If", [wide], [out], then_branch=then, else_branch=other))
+    return b.model([1, 4, 5], out)
+
+
+def if_runtime(b):
+    """Ifs on values known only at run time: both branches are compiled and
+    the output selected. Two Ifs with opposite conditions, so that one input
+    takes both branches."""
+    w = b.weight((6, 6))
+    outs = []
+    for x in ("x", b.op("Neg", ["x"])):
+        positive = b.op("Greater", [b.op("ReduceSum", [x], keepdims=0), b.const(0.0)])
+        then = graph([helper.make_node("MatMul", [x, w], ["t0"]),
+                      helper.make_node("Relu", ["t0"], ["t"])], [], [("t", TensorProto.FLOAT)])
+        other = graph([helper.make_node("Sigmoid", [x], ["e"])], [],
+                      [("e", TensorProto.FLOAT)])
+        outs.append(b.name("if"))
+        b.nodes.append(helper.make_node("If", [positive], [outs[-1]], then_branch=then,
+                                        else_branch=other))
+    return b.model([3, 6], b.op("Concat", outs, axis=0))
+
+
+def loop_scan(b):
+    """A Loop with a constant trip count, unrolled: a carried state updated
+    from the iteration number, and a scan output stacked over iterations."""
+    w = b.weight((6, 6))
+    body = graph([helper.make_node("Cast", ["i"], ["fi"], to=TensorProto.FLOAT),
+                  helper.make_node("MatMul", ["s", w], ["m"]),
+                  helper.make_node("Mul", ["fi", b.const(0.1)], ["shift"]),
+                  helper.make_node("Add", ["m", "shift"], ["pre"]),
+                  helper.make_node("Tanh", ["pre"], ["s2"]),
+                  helper.make_node("Identity", ["c"], ["c2"]),
+                  helper.make_node("Identity", ["s2"], ["scan"])],
+                 [("i", TensorProto.INT64, []), ("c", TensorProto.BOOL, []),
+                  ("s", TensorProto.FLOAT, [2, 6])],
+                 [("c2", TensorProto.BOOL), ("s2", TensorProto.FLOAT),
+                  ("scan", TensorProto.FLOAT)])
+    final, scan = b.name("final"), b.name("scan")
+    b.nodes.append(helper.make_node("Loop", [b.const(4, np.int64), b.const(True, np.bool_), "x"],
+                                    [final, scan], body=body))
+    flat = [b.op("Reshape", [n, b.const([-1], np.int64)]) for n in (final, scan)]
+    return b.model([2, 6], b.op("Concat", flat, axis=0))
+
+
 MODELS = [mobilenet_v2, squeeze_excite, depthwise_kernels, unet_decoder, transformer_block,
           packed_weights, wide_matmul, scalar_tail, sequence_ops, lstm_bidirectional,
-          gru_reverse, gru_bidirectional, rnn_relu]
+          gru_reverse, gru_bidirectional, rnn_relu, if_shape_test, if_runtime, loop_scan]
 # Models compiled for this machine's CPU rather than generic x86-64.
 NATIVE = {"wide_matmul"}
 

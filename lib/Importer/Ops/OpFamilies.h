@@ -50,6 +50,7 @@ void addDataMovementImporters(OpImporterTable &table);
 void addIndexingImporters(OpImporterTable &table);
 void addQuantizationImporters(OpImporterTable &table);
 void addRecurrentImporters(OpImporterTable &table);
+void addControlFlowImporters(OpImporterTable &table);
 
 } // namespace kiln
 

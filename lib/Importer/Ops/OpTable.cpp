@@ -15,6 +15,7 @@ const OpImporterTable &opImporters() {
     addIndexingImporters(t);
     addQuantizationImporters(t);
     addRecurrentImporters(t);
+    addControlFlowImporters(t);
     return t;
   }();
   return table;

@@ -27,6 +27,47 @@ def model(nodes, inputs, outputs, inits=(), opset=13):
     return m
 
 
+def branch(nodes, outputs):
+    return helper.make_graph(nodes, "branch", [],
+                             [helper.make_tensor_value_info(n, F, None) for n in outputs])
+
+
+def if_model(condition_nodes, then_op="Relu", else_op="Sigmoid", else_shape=None):
+    """An If on `cond` over x [2, 3]; the else branch may reshape."""
+    other = [helper.make_node(else_op, ["x"], ["e"])]
+    if else_shape:
+        other.append(helper.make_node("Reshape", ["e", "shape"], ["e2"]))
+    return model(condition_nodes + [
+        helper.make_node("If", ["cond"], ["y"],
+                         then_branch=branch([helper.make_node(then_op, ["x"], ["t"])], ["t"]),
+                         else_branch=branch(other, ["e2" if else_shape else "e"]))],
+        [tensor("x", [2, 3])], [tensor("y", None)],
+        [init("shape", np.array(else_shape or [1], np.int64)),
+         init("zero", np.array(0, np.int64)), init("two", np.array(2, np.int64)),
+         init("zerof", np.array(0.0, np.float32))])
+
+
+def loop_model(trips, body_cond="c"):
+    body = helper.make_graph(
+        [helper.make_node("Add", ["s", "one"], ["s2"]),
+         helper.make_node("Identity", [body_cond], ["c2"]),
+         helper.make_node("Mul", ["s2", "s2"], ["sq"])], "body",
+        [helper.make_tensor_value_info("i", TensorProto.INT64, []),
+         helper.make_tensor_value_info("c", TensorProto.BOOL, []),
+         helper.make_tensor_value_info("s", F, [2])],
+        [helper.make_tensor_value_info("c2", TensorProto.BOOL, []),
+         helper.make_tensor_value_info("s2", F, [2]),
+         helper.make_tensor_value_info("sq", F, [2])])
+    inputs = [tensor("x", [2])]
+    inits = [init("one", np.ones(2, np.float32)), init("yes", np.array(True))]
+    if trips is None:
+        inputs.append(tensor("m", [], TensorProto.INT64))
+    else:
+        inits.append(init("m", np.array(trips, np.int64)))
+    return model([helper.make_node("Loop", ["m", "yes", "x"], ["final", "scan"], body=body)],
+                 inputs, [tensor("final", [2]), tensor("scan", None)], inits)
+
+
 rng = np.random.default_rng(0)
 MODELS = {
     # SAME_UPPER with stride 2 on 7x7: output 4x4 needs 2 pad rows, 1 + 1.
@@ -141,6 +182,19 @@ MODELS = {
         [tensor("x", [3, 2, 5])], [tensor("y", [3, 1, 2, 4])],
         [init("w", rng.standard_normal((1, 12, 5)).astype(np.float32)),
          init("r", rng.standard_normal((1, 16, 4)).astype(np.float32))]),
+    # The condition is a test of x's shape: it folds, one branch is left.
+    "if_folded": lambda: if_model([
+        helper.make_node("Shape", ["x"], ["s"]),
+        helper.make_node("Gather", ["s", "zero"], ["n"], axis=0),
+        helper.make_node("Equal", ["n", "two"], ["cond"])]),
+    "if_runtime": lambda: if_model([
+        helper.make_node("ReduceSum", ["x"], ["total"], keepdims=0),
+        helper.make_node("Greater", ["total", "zerof"], ["cond"])]),
+    "if_runtime_shapes": lambda: if_model([
+        helper.make_node("ReduceSum", ["x"], ["total"], keepdims=0),
+        helper.make_node("Greater", ["total", "zerof"], ["cond"])], else_shape=[3, 2]),
+    "loop_unrolled": lambda: loop_model(3),
+    "loop_runtime_trips": lambda: loop_model(None),
     "mod_float": lambda: model(
         [helper.make_node("Mod", ["a", "b"], ["y"])],
         [tensor("a", [3]), tensor("b", [3])], [tensor("y", [3])]),
