@@ -199,6 +199,8 @@ bool GraphImporter::failOnDiagnostics(llvm::function_ref<bool()> build,
 }
 
 Value GraphImporter::reshape(Value value, ArrayRef<int64_t> shape) {
+  if (!value) // building it failed and said why
+    return {};
   auto type = cast<RankedTensorType>(value.getType());
   if (type.getShape() == shape)
     return value;

@@ -22,6 +22,11 @@ int64_t defaultOpset(const onnx::ModelProto &model);
 /// The first line of a (multi-line) exception message.
 std::string firstLine(const std::string &text);
 
+/// Checks what ONNX's shape inference reads without bounds checks (tensor
+/// data against dims, weight ranks, window attributes); false with `error`
+/// naming the tensor or node (ModelChecks.cpp).
+bool checkBeforeShapeInference(const onnx::GraphProto &graph, std::string &error);
+
 /// Parses and checks `path`, binds the --shape options to its inputs and runs
 /// ONNX's shape inference. False with a one-line `error`.
 bool loadOnnxModel(const std::string &path, const ImportOptions &options,

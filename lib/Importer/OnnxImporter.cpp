@@ -212,6 +212,10 @@ bool loadOnnxModel(const std::string &path, const ImportOptions &options,
   if (!bindInputShapes(graph, initializerNames, options, path, error))
     return false;
 
+  if (!checkBeforeShapeInference(graph, error)) {
+    error = path + ": " + error;
+    return false;
+  }
   try {
     onnx::shape_inference::InferShapes(
         model, onnx::OpSchemaRegistry::Instance(),
@@ -238,6 +242,21 @@ static void collectUnsupported(const onnx::GraphProto &graph, int64_t opset,
   }
 }
 
+/// False, after fail(), when a run-time operand of `node` has no elements:
+/// then no importer has to consider empty operands (see below).
+static bool operandsHaveElements(GraphImporter &importer, const onnx::NodeProto &node) {
+  for (const std::string &name : node.input()) {
+    auto it = importer.values.find(name);
+    auto type = it != importer.values.end() && it->second.value
+                    ? dyn_cast<RankedTensorType>(it->second.value.getType())
+                    : RankedTensorType();
+    if (type && type.hasStaticShape() && type.getNumElements() == 0)
+      return importer.fail("input '" + name + "' of shape " + formatDims(type.getShape()) +
+                           " has no elements: empty tensors are not supported yet");
+  }
+  return true;
+}
+
 bool importGraphNodes(GraphImporter &importer, const onnx::GraphProto &graph) {
   const OpImporterTable &table = opImporters();
   for (int i = 0; i < graph.node_size(); ++i) {
@@ -245,7 +264,9 @@ bool importGraphNodes(GraphImporter &importer, const onnx::GraphProto &graph) {
     importer.node = &node;
     importer.nodeIndex = i;
     bool ok;
-    if (auto folded = foldOnHost(importer)) {
+    if (!operandsHaveElements(importer, node)) {
+      ok = false;
+    } else if (auto folded = foldOnHost(importer)) {
       ok = *folded;
     } else if (auto it = table.find(node.op_type()); it != table.end()) {
       ok = it->second(importer);

@@ -121,9 +121,14 @@ def scope(model):
     missing = [op for op in ops if op not in SUPPORTED_OPS]
     if missing:
         return "op " + ", ".join(missing)
+    known = {i.name for i in model.graph.initializer}
+    known |= {o for n in model.graph.node if n.op_type == "Constant" for o in n.output}
     for node in model.graph.node:
         if node.op_type == "MaxPool" and len(node.output) > 1 and node.output[1]:
             return "MaxPool Indices output"
+        if node.op_type in ("QuantizeLinear", "DequantizeLinear") and \
+                len(node.input) > 1 and node.input[1] not in known:
+            return "quantization scale computed at run time (dynamic quantization)"
         for a in node.attribute:
             if node.op_type == "BatchNormalization" and a.name == "training_mode" and a.i:
                 return "training mode"

@@ -84,6 +84,30 @@ def cases(work):
          numpy_helper.from_array(np.array([2], np.int64), "e")]))], \
         "node 'cut' (Slice, opset 13): output 't' of shape 0x4 has no elements: " \
         "empty tensors are not supported yet"
+    # ONNX's shape inference reads these without bounds checks; they are
+    # refused before it runs.
+    short = numpy_helper.from_array(np.array([4, 6], np.int64), "e")
+    short.raw_data = short.raw_data[:4]
+    yield "short initializer", [write(work, "short.onnx", model(
+        [helper.make_node("Slice", ["x", "s", "e"], ["y"], name="cut")],
+        [vi("x", [4, 6])], [vi("y", None)],
+        [numpy_helper.from_array(np.array([0, 0], np.int64), "s"), short]))], \
+        "initializer 'e' holds 0 elements' worth of data, its shape needs 2"
+    yield "rank-1 deconv weight", [write(work, "deconv.onnx", model(
+        [helper.make_node("ConvTranspose", ["x", "w"], ["y"], name="up")],
+        [vi("x", [1, 2, 4, 4])], [vi("y", None)],
+        [numpy_helper.from_array(np.ones(8, np.float32), "w")]))], \
+        "node 'up' (ConvTranspose): weight must have rank >= 3, not 1"
+    yield "window attribute length", [write(work, "strides.onnx", model(
+        [helper.make_node("Conv", ["x", "w"], ["y"], name="c", strides=[1, 1, 1])],
+        [vi("x", [1, 1, 4, 4])], [vi("y", None)],
+        [numpy_helper.from_array(np.ones((2, 1, 3, 3), np.float32), "w")]))], \
+        "node 'c' (Conv): strides has 3 values; 2 spatial dims need 2"
+    yield "zero group", [write(work, "group.onnx", model(
+        [helper.make_node("Conv", ["x", "w"], ["y"], name="c", group=0)],
+        [vi("x", [1, 1, 4, 4])], [vi("y", None)],
+        [numpy_helper.from_array(np.ones((2, 1, 3, 3), np.float32), "w")]))], \
+        "node 'c' (Conv): group must be positive, not 0"
     yield "custom domain", [write(work, "dom.onnx", model(
         [helper.make_node("Relu", ["x"], ["y"], name="r", domain="com.acme")],
         [vi("x", [2])], [vi("y", [2])]))], "domain 'com.acme'"

@@ -169,6 +169,29 @@ bool importIdentity(GraphImporter &g) {
   return true;
 }
 
+/// uint8 is quantized storage in Kiln: a cast to it is a quantization of
+/// scale 1 after truncation toward zero, so 0..255 arrive exactly and what
+/// lies outside (undefined in ONNX) saturates.
+Value castToUInt8(GraphImporter &g, Value x) {
+  auto type = cast<RankedTensorType>(x.getType());
+  Type f32 = Float32Type::get(g.ctx);
+  if (!type.getElementType().isF32())
+    x = CastOp::create(g.builder, g.loc(), type.clone(f32), x);
+  type = type.clone(f32);
+  Value zero = g.constant(HostTensor::fromDouble({0.0}, {}, kFloat), "zero");
+  Value negative = g.make<LessOp>(x, zero);
+  Value truncated =
+      negative ? g.make<WhereOp>(negative, CeilOp::create(g.builder, g.loc(), x),
+                                 FloorOp::create(g.builder, g.loc(), x))
+               : Value();
+  if (!truncated)
+    return {};
+  Type u8 = makeQuantType(g.ctx, 8, false, std::nullopt, {1.0}, {0});
+  Value q = QuantizeOp::create(g.builder, g.loc(), type.clone(u8), truncated);
+  return StorageCastOp::create(g.builder, g.loc(),
+                               type.clone(IntegerType::get(g.ctx, 8, IntegerType::Unsigned)), q);
+}
+
 bool importCast(GraphImporter &g) {
   Value x = g.input(0);
   if (!x)
@@ -183,7 +206,7 @@ bool importCast(GraphImporter &g) {
   if (type.getElementType() == elem)
     return g.produce(x);
   if (to == kUInt8)
-    return g.fail("Cast to uint8 at run time is not supported yet");
+    return g.produce(castToUInt8(g, x));
   if (type.getElementType().isUnsignedInteger(8)) {
     // 0..255 exactly: as quantized data of scale 1, dequantized.
     Type u8 = makeQuantType(g.ctx, 8, false, std::nullopt, {1.0}, {0});

@@ -385,7 +385,7 @@ std::optional<DirectionResult> runDirection(GraphImporter &g, const Layer &layer
     outputs[t] = g.reshape(out, {1, B, H});
   }
   Value y = g.make<ConcatOp>(ValueRange(outputs), int64_t(0));
-  if (reverse && masked && !(y = permuteSteps(g, y, lengths.reverseOrder)))
+  if (!y || (reverse && masked && !(y = permuteSteps(g, y, lengths.reverseOrder))))
     return std::nullopt;
   return DirectionResult{y, h, c};
 }
@@ -443,6 +443,9 @@ bool importRecurrent(GraphImporter &g, Cell cell) {
        (!expectShape(6, {layer.directions, layer.batch, H}, "initial_c") ||
         !expectShape(7, {layer.directions, 3 * H}, "P"))))
     return false;
+  if (layer.steps < 1 || layer.batch < 1 || layer.inputSize < 1)
+    return g.fail("X of shape " + formatDims(xShape) +
+                  " has no elements: empty tensors are not supported yet");
   if (layer.steps > kMaxSteps)
     return g.fail("sequences longer than " + std::to_string(kMaxSteps) +
                   " steps are not supported (the time loop is unrolled)");
