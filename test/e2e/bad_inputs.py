@@ -6,9 +6,12 @@ usage: bad_inputs.py KILNC
 """
 import os
 import pathlib
+import re
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 
 import numpy as np
 import onnx
@@ -214,6 +217,35 @@ def cases(work):
                                   cal("cal4", [b"\x93NUMPY junk"])], "s0.npy: "
 
 
+def long_compile(work):
+    """An LSTM of 100 steps: several seconds of passes."""
+    rng = np.random.default_rng(0)
+    return write(work, "long.onnx", model(
+        [helper.make_node("LSTM", ["x", "w", "r"], ["y"], hidden_size=64)],
+        [vi("x", [100, 1, 32])], [vi("y", None)],
+        [numpy_helper.from_array(rng.standard_normal((1, 256, 32)).astype(np.float32), "w"),
+         numpy_helper.from_array(rng.standard_normal((1, 256, 64)).astype(np.float32), "r")]))
+
+
+def crash_names_the_pass(kilnc, work):
+    out = work / "crash"
+    out.mkdir()
+    p = subprocess.Popen([kilnc, long_compile(work), "-o", str(out / "m.o")],
+                         stderr=subprocess.PIPE, text=True)
+    time.sleep(1.5)
+    p.send_signal(signal.SIGSEGV)
+    _, err = p.communicate(timeout=60)
+    lines = err.splitlines()
+    left = sorted(f.name for f in out.iterdir())
+    ok = (p.returncode != 0 and len(lines) == 1 and
+          re.match(r"error: internal compiler error: kilnc crashed \(in (pass '[^']+'|import)\)$",
+                   lines[0]) is not None and not left)
+    print("%-4s %-24s %s%s" % ("ok" if ok else "FAIL", "crash mid-compile",
+                               lines[0] if lines else repr(err),
+                               "" if not left else " (left %s)" % left))
+    return ok
+
+
 def main():
     kilnc = sys.argv[1]
     failures = 0
@@ -244,6 +276,11 @@ def main():
             for p in problems:
                 print("     " + p)
             failures += bool(problems)
+        # A crash mid-compile (a signal, here sent) is one line naming the
+        # pass that was running, and leaves no file. The model takes seconds
+        # to compile, so the signal arrives inside a pass.
+        count += 1
+        failures += not crash_names_the_pass(kilnc, work)
         # An output folder that does not exist is an error, not a crash.
         count += 1
         r = subprocess.run([kilnc, str(work / "relu.onnx"), "-o",

@@ -13,6 +13,8 @@
 #include "Kiln/KilnDialect.h"
 #include "kiln/Importer/OnnxImporter.h"
 #include "kiln/Pipeline/Pipelines.h"
+
+#include "CompilerStage.h"
 #include "kiln/Support/ArenaReport.h"
 #include "kiln/Quantize/PostTrainingQuantization.h"
 #include "kiln/Target/ModelInterface.h"
@@ -151,7 +153,8 @@ int fail(const std::string &message) {
 /// half-written is left.
 [[noreturn]] void internalError(const char *what) {
   llvm::sys::RunInterruptHandlers();
-  fmt::print(stderr, "error: internal compiler error: {}\n", what);
+  fmt::print(stderr, "error: internal compiler error: {} (in {})\n", what,
+             kiln::compilerStage());
   std::fflush(stderr);
   std::_Exit(1);
 }
@@ -165,8 +168,16 @@ void installInternalErrorHandlers() {
   // handler has already removed the temporary output.
   llvm::sys::AddSignalHandler(
       [](void *) {
-        static const char line[] = "error: internal compiler error: kilnc crashed\n";
-        (void)!::write(2, line, sizeof(line) - 1);
+        // write() only: this runs inside a signal handler.
+        auto put = [](const char *text) {
+          size_t n = 0;
+          while (text[n])
+            ++n;
+          (void)!::write(2, text, n);
+        };
+        put("error: internal compiler error: kilnc crashed (in ");
+        put(kiln::compilerStage());
+        put(")\n");
       },
       nullptr);
 }
@@ -424,6 +435,7 @@ int main(int argc, char **argv) {
   context.disableMultithreading(); // two cores; the pipeline is sequential
 
   std::string error;
+  kiln::setCompilerStage("import");
   OwningOpRef<ModuleOp> module =
       kiln::importOnnxFile(context, o.model, o.import, error);
   if (!module)
@@ -460,6 +472,7 @@ int main(int argc, char **argv) {
     return fail(o.model + ": " + error);
 
   PassManager frontend(&context);
+  kiln::trackPassStages(frontend);
   kiln::buildFrontend(frontend, kiln::FrontendOptions());
   if (failed(frontend.run(*module)))
     return fail(o.model + ": " +
@@ -493,6 +506,7 @@ int main(int argc, char **argv) {
         int8MinIntensity >= 0                     ? int8MinIntensity
         : !target->pairMultiply.intrinsic.empty() ? kPairKernelMinIntensity
                                                   : 0;
+    kiln::setCompilerStage("post-training quantization");
     if (!kiln::quantizePostTraining(*module, o.import.entry, model, q, summary,
                                     error))
       return fail(o.model + ": " + error);
@@ -506,6 +520,7 @@ int main(int argc, char **argv) {
       return output.commit(error) ? 0 : fail(error);
     }
     PassManager fold(&context);
+    kiln::trackPassStages(fold);
     kiln::buildQuantizedFold(fold);
     if (failed(fold.run(*module)))
       return fail(o.model + ": " +
@@ -541,6 +556,7 @@ int main(int argc, char **argv) {
       fmt::print(stderr, "kilnc: {}: {}\n", o.model, line);
   }
   PassManager pm(&context);
+  kiln::trackPassStages(pm);
   kiln::buildCpuBackend(pm,
                         kiln::cpuBackendOptionsFor(*target, o.import.entry));
   if (failed(pm.run(*module)))
@@ -566,6 +582,7 @@ int main(int argc, char **argv) {
   }
 
   llvm::LLVMContext llvmContext;
+  kiln::setCompilerStage("translation to LLVM IR");
   std::unique_ptr<llvm::Module> llvmModule =
       kiln::buildLLVMModule(*module, model, *target, llvmContext, error);
   if (!llvmModule)
@@ -574,6 +591,7 @@ int main(int argc, char **argv) {
   kiln::EmitKind kind = emitKind == "obj"   ? kiln::EmitKind::Object
                         : emitKind == "asm" ? kiln::EmitKind::Assembly
                                             : kiln::EmitKind::LLVMIR;
+  kiln::setCompilerStage("LLVM code generation");
   if (!kiln::writeObject(*llvmModule, *target, kind, *os, error))
     return fail(o.model + ": " + error);
   timer.lap("optimize+codegen");
