@@ -31,6 +31,11 @@ bool checkBeforeShapeInference(const onnx::GraphProto &graph, std::string &error
 /// ONNX's shape inference. False with a one-line `error`.
 bool loadOnnxModel(const std::string &path, const ImportOptions &options,
                    onnx::ModelProto &model, std::string &error);
+/// loadOnnxModel on a model already in memory (`path` names it in errors
+/// and locates external data).
+bool parseOnnxModel(llvm::StringRef bytes, const std::string &path,
+                    const ImportOptions &options, onnx::ModelProto &model,
+                    std::string &error);
 
 /// Builds the kiln module of a loaded model. `shapes`, when given, receives
 /// the static dims of every tensor the import computed or folded.

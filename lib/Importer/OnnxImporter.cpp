@@ -164,12 +164,17 @@ bool loadOnnxModel(const std::string &path, const ImportOptions &options,
     error = path + ": cannot read file: " + buffer.getError().message();
     return false;
   }
-  if ((*buffer)->getBufferSize() > static_cast<size_t>(INT_MAX)) {
+  return parseOnnxModel((*buffer)->getBuffer(), path, options, model, error);
+}
+
+bool parseOnnxModel(llvm::StringRef bytes, const std::string &path,
+                    const ImportOptions &options, onnx::ModelProto &model,
+                    std::string &error) {
+  if (bytes.size() > static_cast<size_t>(INT_MAX)) {
     error = path + ": file is larger than 2 GiB; store weights as external data";
     return false;
   }
-  if (!model.ParseFromArray((*buffer)->getBufferStart(),
-                            static_cast<int>((*buffer)->getBufferSize()))) {
+  if (!model.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
     error = path + ": not a valid ONNX model (malformed or truncated protobuf)";
     return false;
   }
