@@ -229,17 +229,33 @@ bool checkInputSize(const onnx::ValueInfoProto &v, std::string &error) {
   return true;
 }
 
-bool checkGraph(const onnx::GraphProto &graph, Ranks ranks, std::string &error) {
+/// `defined`: the names visible so far (an outer graph's too, in a branch).
+bool checkGraph(const onnx::GraphProto &graph, Ranks ranks, std::set<std::string> defined,
+                std::string &error) {
   for (const onnx::TensorProto &t : graph.initializer()) {
     if (!checkTensor(t, "initializer", error))
       return false;
     ranks[t.name()] = t.dims_size();
+    defined.insert(t.name());
   }
-  for (const onnx::ValueInfoProto &v : graph.input())
+  for (const onnx::ValueInfoProto &v : graph.input()) {
+    if (v.name().empty()) {
+      error = "a graph input has no name";
+      return false;
+    }
+    defined.insert(v.name());
     if (v.type().has_tensor_type() && v.type().tensor_type().has_shape() && !ranks.count(v.name()))
       ranks[v.name()] = v.type().tensor_type().shape().dim_size();
+  }
   for (int i = 0; i < graph.node_size(); ++i) {
     const onnx::NodeProto &node = graph.node(i);
+    // Shape inference looks each input up and dereferences what it finds.
+    for (const std::string &in : node.input())
+      if (!in.empty() && !defined.count(in)) {
+        error = describeNode(node, i, "") + ": input '" + in +
+                "' is not defined (by an earlier node, an initializer or a graph input)";
+        return false;
+      }
     for (const onnx::AttributeProto &a : node.attribute()) {
       std::string what = describeNode(node, i, "") + " attribute " + a.name() + ": tensor";
       if (a.has_t() && !checkTensor(a.t(), what, error))
@@ -247,15 +263,17 @@ bool checkGraph(const onnx::GraphProto &graph, Ranks ranks, std::string &error) 
       for (const onnx::TensorProto &t : a.tensors())
         if (!checkTensor(t, what, error))
           return false;
-      if (a.has_g() && !checkGraph(a.g(), ranks, error))
+      if (a.has_g() && !checkGraph(a.g(), ranks, defined, error))
         return false;
       for (const onnx::GraphProto &g : a.graphs())
-        if (!checkGraph(g, ranks, error))
+        if (!checkGraph(g, ranks, defined, error))
           return false;
     }
     if (!checkWindowNode(node, i, ranks, error) || !checkFactorAttributes(node, i, error) ||
         !checkAssumedRanks(node, i, ranks, error))
       return false;
+    for (const std::string &out : node.output())
+      defined.insert(out);
     // A Constant's output rank is known from its value.
     if (node.op_type() == "Constant" && node.output_size() == 1)
       if (const onnx::AttributeProto *v = findAttr(node, "value"); v && v->has_t())
@@ -270,7 +288,7 @@ bool checkBeforeShapeInference(const onnx::GraphProto &graph, std::string &error
   for (const onnx::ValueInfoProto &v : graph.input())
     if (!checkInputSize(v, error))
       return false;
-  return checkGraph(graph, {}, error);
+  return checkGraph(graph, {}, {}, error);
 }
 
 } // namespace kiln

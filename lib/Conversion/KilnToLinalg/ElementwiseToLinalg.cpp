@@ -174,24 +174,6 @@ struct ModLowering : OpConversionPattern<ModOp> {
   }
 };
 
-/// Boolean ops: one arith op on i1 elements.
-template <typename KilnOp, typename BitOp>
-struct LogicalLowering : OpConversionPattern<KilnOp> {
-  using OpConversionPattern<KilnOp>::OpConversionPattern;
-  LogicalResult
-  matchAndRewrite(KilnOp op, typename KilnOp::Adaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
-    Value result = buildElementwise(
-        rewriter, op.getLoc(), cast<RankedTensorType>(op.getType()),
-        {adaptor.getLhs(), adaptor.getRhs()},
-        [](OpBuilder &b, Location loc, ValueRange a) {
-          yieldValue(b, loc, BitOp::create(b, loc, a[0], a[1]));
-        });
-    rewriter.replaceOp(op, result);
-    return success();
-  }
-};
-
 struct NotLowering : OpConversionPattern<NotOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -298,9 +280,11 @@ void populateElementwiseLoweringPatterns(RewritePatternSet &patterns) {
                DirectUnaryLowering<FloorOp, math::FloorOp>,
                DirectUnaryLowering<CeilOp, math::CeilOp>,
                DirectUnaryLowering<RoundOp, math::RoundEvenOp>,
-               ModLowering, NotLowering, LogicalLowering<AndOp, arith::AndIOp>,
-               LogicalLowering<OrOp, arith::OrIOp>,
-               LogicalLowering<XorOp, arith::XOrIOp>,
+               ModLowering, NotLowering,
+               // Booleans are never float: the integer op serves both slots.
+               BinaryLowering<AndOp, arith::AndIOp, arith::AndIOp>,
+               BinaryLowering<OrOp, arith::OrIOp, arith::OrIOp>,
+               BinaryLowering<XorOp, arith::XOrIOp, arith::XOrIOp>,
                SigmoidLowering, ClipLowering, HardSigmoidLowering,
                BatchNormLowering, ConstantLowering>(ctx);
   patterns.add<FormulaLowering<ReciprocalOp>>(
