@@ -26,6 +26,9 @@ requires relative L2 error <= 1e-4:
   lengths, linear_before_reset, clip, non-default activations);
 - if_shape_test, if_runtime, loop_scan: an If folded at compile time, an
   If on a run-time value, and a Loop unrolled with carried and scan outputs;
+- audio_frontend: STFT as a strided Conv, power, mel MatMul, log, minus
+  the rank-0 peak; lstm_runtime_if: an LSTM whose head is an If on a
+  run-time value;
 - transformer_block: decomposed LayerNorm (ReduceMean, Sub, Pow, Sqrt, Div),
   multi-head attention (Einsum for Q.K^T, MatMul, Reshape, Transpose,
   Softmax), Erf GELU MLP.
@@ -378,9 +381,48 @@ def loop_scan(b):
     return b.model([2, 6], b.op("Concat", flat, axis=0))
 
 
+def audio_frontend(b):
+    """A keyword spotter's front end: an STFT as a strided Conv (real and
+    imaginary filters), power, a mel MatMul, log, and the utterance's peak
+    as a rank-0 ReduceMax subtracted from every frame."""
+    frames = b.op("Conv", ["x", b.weight((2 * 17, 1, 32), 0.2)], kernel_shape=[32],
+                  strides=[16])                                   # [1, 34, 24]
+    square = b.op("Mul", [frames, frames])
+    power = b.op("ReduceSum", [b.op("Reshape", [square, b.const([1, 2, 17, 24], np.int64)]),
+                               b.const([1], np.int64)], keepdims=0)  # [1, 17, 24]
+    mel = b.op("MatMul", [b.op("Transpose", [power], perm=[0, 2, 1]),
+                          b.const(np.abs(b.rng.standard_normal((17, 8))))])  # [1, 24, 8]
+    logmel = b.op("Log", [b.op("Add", [mel, b.const(1e-6)])])
+    peak = b.op("ReduceMax", [logmel], keepdims=0)                # rank 0
+    return b.model([1, 1, 400], b.op("Sub", [logmel, peak]))
+
+
+def lstm_runtime_if(b):
+    """A sequence model whose head branches on a value known only at run
+    time: an LSTM, then an If on its mean output."""
+    hidden = 6
+    y, h = b.name("y"), b.name("h")
+    b.nodes.append(helper.make_node("LSTM", ["x", b.weight((1, 4 * hidden, 5), 0.5),
+                                             b.weight((1, 4 * hidden, hidden), 0.5)],
+                                    [y, h], hidden_size=hidden))
+    positive = b.op("Greater", [b.op("ReduceMean", [y], keepdims=0), b.const(0.0)])
+    w = b.weight((hidden, 3))
+    then = graph([helper.make_node("MatMul", [h, w], ["t"])], [], [("t", TensorProto.FLOAT)])
+    other = graph([helper.make_node("Tanh", [h], ["e0"]),
+                   helper.make_node("Slice", ["e0", b.const([0], np.int64),
+                                              b.const([3], np.int64),
+                                              b.const([2], np.int64)], ["e"])], [],
+                  [("e", TensorProto.FLOAT)])
+    out = b.name("if")
+    b.nodes.append(helper.make_node("If", [positive], [out], then_branch=then,
+                                    else_branch=other))
+    return b.model([6, 2, 5], out)
+
+
 MODELS = [mobilenet_v2, squeeze_excite, depthwise_kernels, unet_decoder, transformer_block,
           packed_weights, wide_matmul, scalar_tail, sequence_ops, lstm_bidirectional,
-          gru_reverse, gru_bidirectional, rnn_relu, if_shape_test, if_runtime, loop_scan]
+          gru_reverse, gru_bidirectional, rnn_relu, if_shape_test, if_runtime, loop_scan,
+          audio_frontend, lstm_runtime_if]
 # Models compiled for this machine's CPU rather than generic x86-64.
 NATIVE = {"wide_matmul"}
 
