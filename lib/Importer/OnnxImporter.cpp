@@ -156,6 +156,34 @@ int64_t defaultOpset(const onnx::ModelProto &model) {
   return 1;
 }
 
+static void collectUnsupported(const onnx::GraphProto &graph, int64_t opset,
+                               std::vector<std::string> &missing) {
+  const OpImporterTable &table = opImporters();
+  for (int i = 0; i < graph.node_size(); ++i) {
+    const onnx::NodeProto &node = graph.node(i);
+    if (!table.count(node.op_type()) && !hasHostRule(node.op_type()))
+      missing.push_back(describeNode(node, i, "opset " + std::to_string(opset)));
+    // Branches and loop bodies are part of the model too.
+    for (const onnx::AttributeProto &a : node.attribute())
+      if (a.has_g())
+        collectUnsupported(a.g(), opset, missing);
+  }
+}
+
+/// Every operator Kiln lacks, in one line: a user porting a model wants the
+/// whole list, not one per attempt.
+static bool allOperatorsSupported(const onnx::GraphProto &graph, int64_t opset,
+                                  const std::string &path, std::string &error) {
+  std::vector<std::string> missing;
+  collectUnsupported(graph, opset, missing);
+  if (missing.size() == 1)
+    error = path + ": " + missing.front() + ": unsupported operator";
+  else if (!missing.empty())
+    error = path + ": " + std::to_string(missing.size()) + " unsupported operators: " +
+            llvm::join(missing, ", ");
+  return missing.empty();
+}
+
 bool loadOnnxModel(const std::string &path, const ImportOptions &options,
                    onnx::ModelProto &model, std::string &error) {
   auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
@@ -211,6 +239,10 @@ bool parseOnnxModel(llvm::StringRef bytes, const std::string &path,
       return false;
     }
   }
+  // Operators Kiln lacks are refused before ONNX's shape inference runs on
+  // them: its inference of ops nothing here uses need not be trusted.
+  if (!allOperatorsSupported(graph, opset, path, error))
+    return false;
   std::set<std::string> initializerNames;
   for (const auto &init : graph.initializer())
     initializerNames.insert(init.name());
@@ -231,20 +263,6 @@ bool parseOnnxModel(llvm::StringRef bytes, const std::string &path,
     return false;
   }
   return true;
-}
-
-static void collectUnsupported(const onnx::GraphProto &graph, int64_t opset,
-                               std::vector<std::string> &missing) {
-  const OpImporterTable &table = opImporters();
-  for (int i = 0; i < graph.node_size(); ++i) {
-    const onnx::NodeProto &node = graph.node(i);
-    if (!table.count(node.op_type()) && !hasHostRule(node.op_type()))
-      missing.push_back(describeNode(node, i, "opset " + std::to_string(opset)));
-    // Branches and loop bodies are part of the model too.
-    for (const onnx::AttributeProto &a : node.attribute())
-      if (a.has_g())
-        collectUnsupported(a.g(), opset, missing);
-  }
 }
 
 /// False, after fail(), when a run-time operand of `node` has no elements:
@@ -379,19 +397,8 @@ OwningOpRef<ModuleOp> importOnnxModel(MLIRContext &context,
     importer.values[name] = ImportedValue{arg, nullptr};
   b.setInsertionPointToStart(body);
 
-  // Every operator Kiln lacks, in one line: a user porting a model wants the
-  // whole list, not one per attempt.
-  std::vector<std::string> missing;
-  collectUnsupported(graph, opset, missing);
-  if (missing.size() == 1) {
-    error = path + ": " + missing.front() + ": unsupported operator";
+  if (!allOperatorsSupported(graph, opset, path, error))
     return nullptr;
-  }
-  if (!missing.empty()) {
-    error = path + ": " + std::to_string(missing.size()) + " unsupported operators: " +
-            llvm::join(missing, ", ");
-    return nullptr;
-  }
   if (!importGraphNodes(importer, graph)) {
     error = importer.error;
     return nullptr;
