@@ -710,6 +710,27 @@ LogicalResult GatherElementsOp::inferReturnTypes(
   return success();
 }
 
+LogicalResult ScatterNDOp::verify() {
+  auto data = getData().getType(), updates = getUpdates().getType();
+  auto indices = getIndices().getType();
+  if (getResult().getType() != data)
+    return emitOpError("result must have the type of data");
+  if (updates.getElementType() != data.getElementType())
+    return emitOpError("updates must have data's element type");
+  if (indices.getRank() != 2 || indices.getDimSize(1) < 1 ||
+      indices.getDimSize(1) > data.getRank())
+    return emitOpError("indices must be [U, q] with 1 <= q <= ") << data.getRank();
+  int64_t q = indices.getDimSize(1);
+  Shape expected{indices.getDimSize(0)};
+  expected.insert(expected.end(), data.getShape().begin() + q, data.getShape().end());
+  if (shapeOf(updates) != expected)
+    return emitOpError("updates must have shape [U, data dims q...]");
+  StringRef r = getReduction();
+  if (r != "none" && r != "add" && r != "mul" && r != "max" && r != "min")
+    return emitOpError("unknown reduction '") << r << "'";
+  return success();
+}
+
 LogicalResult ConcatOp::inferReturnTypes(
     MLIRContext *, std::optional<Location> loc, ValueRange operands,
     DictionaryAttr attributes, OpaqueProperties properties, RegionRange regions,

@@ -450,6 +450,22 @@ def Kiln_GatherElementsOp : Kiln_Op<"gather_elements",
   let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
 }
 
+def Kiln_ScatterNDOp : Kiln_Op<"scatter_nd", [Pure]> {
+  let summary = "A copy of `data` with the slices `indices` names replaced";
+  let description = [{
+    `indices` is [U, q]: row u names the slice data[indices[u, 0], ...,
+    indices[u, q - 1], ...] (negative indices count from the end), which
+    `updates` [U, data dims q...] replaces, or adds to, multiplies, or
+    takes the max or min with, by `reduction`. With `none` a later row
+    wins over an earlier one naming the same slice.
+  }];
+  let arguments = (ins Kiln_Tensor:$data, RankedTensorOf<[I64]>:$indices,
+      Kiln_Tensor:$updates, StrAttr:$reduction);
+  let results = (outs Kiln_Tensor:$result);
+  let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
 def Kiln_ConcatOp : Kiln_Op<"concat",
     [Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
   let summary = "Joins tensors along one axis";

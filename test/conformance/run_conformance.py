@@ -44,7 +44,7 @@ SUPPORTED_OPS = {
     "QuantizeLinear", "DequantizeLinear", "QLinearConv", "QLinearMatMul",
     "ConvInteger", "MatMulInteger", "Round", "Sign", "Mod", "And", "Or", "Xor",
     "Not", "ReduceMin", "ReduceProd", "ReduceL1", "ReduceL2", "ReduceSumSquare",
-    "ReduceLogSum", "ReduceLogSumExp", "CumSum", "GatherElements", "OneHot", "LRN", "TopK", "Softsign", "LSTM", "GRU", "RNN", "If", "Loop",
+    "ReduceLogSum", "ReduceLogSumExp", "CumSum", "GatherElements", "OneHot", "LRN", "TopK", "Softsign", "LSTM", "GRU", "RNN", "If", "Loop", "ScatterND",
 }
 DTYPES = {onnx.TensorProto.FLOAT: np.float32, onnx.TensorProto.INT64: np.int64,
           onnx.TensorProto.INT32: np.int32, onnx.TensorProto.BOOL: np.bool_,

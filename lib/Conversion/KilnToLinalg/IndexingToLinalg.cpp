@@ -215,6 +215,71 @@ struct GatherElementsLowering : OpConversionPattern<GatherElementsOp> {
   }
 };
 
+/// out[p] starts as data[p]; a reduction loop over the rows u of `indices`
+/// combines updates[u, p[q:]] into it wherever row u names p's leading q
+/// coordinates. Rows outside data name nothing. The work is data size x
+/// rows, which suits the few rows scatters carry in practice.
+struct ScatterNDLowering : OpConversionPattern<ScatterNDOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(ScatterNDOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rewriter.getContext();
+    auto type = cast<RankedTensorType>(op.getType());
+    int64_t rank = type.getRank();
+    int64_t q = cast<RankedTensorType>(adaptor.getIndices().getType()).getDimSize(1);
+    SmallVector<AffineExpr> updateExprs{getAffineDimExpr(rank, ctx)}, outExprs;
+    for (int64_t d = 0; d < rank; ++d) {
+      outExprs.push_back(getAffineDimExpr(d, ctx));
+      if (d >= q)
+        updateExprs.push_back(getAffineDimExpr(d, ctx));
+    }
+    SmallVector<utils::IteratorType> iterators(rank, utils::IteratorType::parallel);
+    iterators.push_back(utils::IteratorType::reduction);
+    Value indices = adaptor.getIndices();
+    StringRef reduction = op.getReduction();
+    bool isFloat = isa<FloatType>(type.getElementType());
+    auto generic = linalg::GenericOp::create(
+        rewriter, loc, type, adaptor.getUpdates(), adaptor.getData(),
+        {AffineMap::get(rank + 1, 0, updateExprs, ctx),
+         AffineMap::get(rank + 1, 0, outExprs, ctx)},
+        iterators, [&](OpBuilder &b, Location l, ValueRange a) {
+          Value row = linalg::IndexOp::create(b, l, rank);
+          Value match = arith::ConstantOp::create(b, l, b.getBoolAttr(true));
+          for (int64_t k = 0; k < q; ++k) {
+            Value raw = tensor::ExtractOp::create(
+                b, l, indices, ValueRange{row, arith::ConstantIndexOp::create(b, l, k)});
+            Value i = arith::IndexCastOp::create(b, l, b.getIndexType(), raw);
+            Value zero = arith::ConstantIndexOp::create(b, l, 0);
+            Value negative = arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, i, zero);
+            Value wrapped = arith::AddIOp::create(
+                b, l, i, arith::ConstantIndexOp::create(b, l, type.getDimSize(k)));
+            i = arith::SelectOp::create(b, l, negative, wrapped, i);
+            Value here = arith::CmpIOp::create(b, l, arith::CmpIPredicate::eq, i,
+                                               linalg::IndexOp::create(b, l, k));
+            match = arith::AndIOp::create(b, l, match, here);
+          }
+          Value update = a[0], acc = a[1], combined = update;
+          if (reduction == "add")
+            combined = isFloat ? arith::AddFOp::create(b, l, acc, update).getResult()
+                               : arith::AddIOp::create(b, l, acc, update).getResult();
+          else if (reduction == "mul")
+            combined = isFloat ? arith::MulFOp::create(b, l, acc, update).getResult()
+                               : arith::MulIOp::create(b, l, acc, update).getResult();
+          else if (reduction == "max")
+            combined = isFloat ? arith::MaximumFOp::create(b, l, acc, update).getResult()
+                               : arith::MaxSIOp::create(b, l, acc, update).getResult();
+          else if (reduction == "min")
+            combined = isFloat ? arith::MinimumFOp::create(b, l, acc, update).getResult()
+                               : arith::MinSIOp::create(b, l, acc, update).getResult();
+          yieldValue(b, l, arith::SelectOp::create(b, l, match, combined, acc));
+        });
+    rewriter.replaceOp(op, generic.getResult(0));
+    return success();
+  }
+};
+
 } // namespace
 
 void populateIndexingLoweringPatterns(RewritePatternSet &patterns) {
@@ -226,7 +291,7 @@ void populateIndexingLoweringPatterns(RewritePatternSet &patterns) {
                CompareLowering<GreaterOp, F::OGT, I::sgt>,
                CompareLowering<GreaterEqualOp, F::OGE, I::sge>, WhereLowering,
                CastLowering, ArgMaxLowering, GatherLowering,
-               GatherElementsLowering>(patterns.getContext());
+               GatherElementsLowering, ScatterNDLowering>(patterns.getContext());
 }
 
 } // namespace kiln

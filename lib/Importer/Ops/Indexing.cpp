@@ -1,4 +1,4 @@
-//===- Indexing.cpp - Gather, GatherElements, OneHot and Slice importers --===//
+//===- Indexing.cpp - Gather*, ScatterND, OneHot and Slice importers -----===//
 #include "OpFamilies.h"
 #include "Kiln/KilnOps.h"
 
@@ -94,6 +94,39 @@ bool importOneHot(GraphImporter &g) {
   return g.produce(g.make<WhereOp>(hit, g.reshape(on, {}), g.reshape(off, {})));
 }
 
+/// ScatterND with its indices flattened to [U, q] and the updates to
+/// [U, data dims q...].
+bool importScatterND(GraphImporter &g) {
+  Value data = g.input(0), indices = g.input(1), updates = g.input(2);
+  if (!data || !indices || !updates)
+    return false;
+  auto dataType = cast<RankedTensorType>(data.getType());
+  auto idxType = cast<RankedTensorType>(indices.getType());
+  if (!idxType.getElementType().isInteger(64) || idxType.getRank() < 1)
+    return g.fail("indices must be int64 of rank >= 1");
+  int64_t q = idxType.getDimSize(idxType.getRank() - 1);
+  if (q < 1 || q > dataType.getRank())
+    return g.fail("the last dim of indices (" + std::to_string(q) + ") must be in [1, " +
+                  std::to_string(dataType.getRank()) + "]");
+  int64_t rows = 1;
+  for (int64_t d = 0; d + 1 < idxType.getRank(); ++d)
+    rows *= idxType.getDimSize(d);
+  Dims expected(idxType.getShape().begin(), idxType.getShape().end() - 1);
+  expected.insert(expected.end(), dataType.getShape().begin() + q, dataType.getShape().end());
+  auto updType = cast<RankedTensorType>(updates.getType());
+  if (shapeOf(updType) != expected || updType.getElementType() != dataType.getElementType())
+    return g.fail("updates must have shape " + formatDims(expected) + " and data's type");
+  Dims flat{rows};
+  flat.insert(flat.end(), dataType.getShape().begin() + q, dataType.getShape().end());
+  std::string reduction = g.attrString("reduction", "none");
+  if (reduction != "none" && reduction != "add" && reduction != "mul" &&
+      reduction != "max" && reduction != "min")
+    return g.fail("unknown reduction '" + reduction + "'");
+  return g.produce(ScatterNDOp::create(g.builder, g.loc(), dataType, data,
+                                       g.reshape(indices, {rows, q}),
+                                       g.reshape(updates, flat), reduction));
+}
+
 bool importSlice(GraphImporter &g) {
   Value x = g.input(0);
   if (!x)
@@ -111,6 +144,7 @@ void addIndexingImporters(OpImporterTable &table) {
   table.try_emplace("Gather", importGather);
   table.try_emplace("GatherElements", importGatherElements);
   table.try_emplace("OneHot", importOneHot);
+  table.try_emplace("ScatterND", importScatterND);
   table.try_emplace("Slice", importSlice);
 }
 

@@ -155,3 +155,22 @@ func.func @top_k_smallest(%x: tensor<5xf32>) -> (tensor<3xf32>, tensor<3xi64>) {
   %v, %i = kiln.top_k %x {axis = 0 : i64, k = 3 : i64, largest = false} : (tensor<5xf32>) -> (tensor<3xf32>, tensor<3xi64>)
   return %v, %i : tensor<3xf32>, tensor<3xi64>
 }
+
+// -----
+
+// ScatterND starts from data and, in a reduction loop over the index rows
+// (d2), combines the update wherever a row names the position.
+// CHECK: #[[UPD:.+]] = affine_map<(d0, d1, d2) -> (d2, d1)>
+// CHECK: #[[OUT:.+]] = affine_map<(d0, d1, d2) -> (d0, d1)>
+// CHECK-LABEL: func @scatter_nd_add
+// CHECK: linalg.generic {indexing_maps = [#[[UPD]], #[[OUT]]], iterator_types = ["parallel", "parallel", "reduction"]} ins(%{{.*}} : tensor<2x3xf32>) outs(%{{.*}} : tensor<4x3xf32>)
+// CHECK: %[[ROW:.+]] = linalg.index 2
+// CHECK: tensor.extract %{{.*}}[%[[ROW]], %{{.*}}] : tensor<2x1xi64>
+// CHECK: arith.cmpi eq
+// CHECK: arith.andi
+// CHECK: arith.addf
+// CHECK: arith.select
+func.func @scatter_nd_add(%data: tensor<4x3xf32>, %idx: tensor<2x1xi64>, %upd: tensor<2x3xf32>) -> tensor<4x3xf32> {
+  %0 = kiln.scatter_nd %data, %idx, %upd {reduction = "add"} : (tensor<4x3xf32>, tensor<2x1xi64>, tensor<2x3xf32>) -> tensor<4x3xf32>
+  return %0 : tensor<4x3xf32>
+}
