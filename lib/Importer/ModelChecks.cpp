@@ -238,11 +238,22 @@ bool checkGraph(const onnx::GraphProto &graph, Ranks ranks, std::set<std::string
     ranks[t.name()] = t.dims_size();
     defined.insert(t.name());
   }
+  // Names are defined once in a graph (an initializer may also be listed
+  // as an input); inference would otherwise read one definition's shape
+  // for the other's.
+  std::set<std::string> inputs, local;
+  for (const onnx::TensorProto &t : graph.initializer())
+    local.insert(t.name());
   for (const onnx::ValueInfoProto &v : graph.input()) {
     if (v.name().empty()) {
       error = "a graph input has no name";
       return false;
     }
+    if (!inputs.insert(v.name()).second) {
+      error = "graph input '" + v.name() + "' is listed twice";
+      return false;
+    }
+    local.insert(v.name());
     defined.insert(v.name());
     if (v.type().has_tensor_type() && v.type().tensor_type().has_shape() && !ranks.count(v.name()))
       ranks[v.name()] = v.type().tensor_type().shape().dim_size();
@@ -272,8 +283,15 @@ bool checkGraph(const onnx::GraphProto &graph, Ranks ranks, std::set<std::string
     if (!checkWindowNode(node, i, ranks, error) || !checkFactorAttributes(node, i, error) ||
         !checkAssumedRanks(node, i, ranks, error))
       return false;
-    for (const std::string &out : node.output())
+    for (const std::string &out : node.output()) {
+      if (out.empty())
+        continue;
+      if (!local.insert(out).second) {
+        error = describeNode(node, i, "") + ": output '" + out + "' is defined twice";
+        return false;
+      }
       defined.insert(out);
+    }
     // A Constant's output rank is known from its value.
     if (node.op_type() == "Constant" && node.output_size() == 1)
       if (const onnx::AttributeProto *v = findAttr(node, "value"); v && v->has_t())
