@@ -60,7 +60,7 @@ def compile_and_link(args, work, name, path, cpu):
     seconds = time.monotonic() - start
     exe = work / ("%s_%s" % (name, cpu))
     run(["cc", "-O2", "-I", str(work), "-I", str(ROOT / "runtime"), "-I", str(ROOT / "test/e2e"),
-         '-DKILN_HEADER="%s.h"' % name, "-DKILN_NAME=" + name, str(ROOT / "bench/timing.c"),
+         '-DKILN_HEADER="%s.h"' % obj.stem, "-DKILN_NAME=" + name, str(ROOT / "bench/timing.c"),
          str(obj), str(args.runtime), "-lm", "-lpthread", "-o", str(exe)])
     return exe, seconds, obj.stat().st_size
 
