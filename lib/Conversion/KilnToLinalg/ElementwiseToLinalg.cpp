@@ -31,7 +31,7 @@ struct BinaryLowering : OpConversionPattern<KilnOp> {
   }
 };
 
-/// Unary float ops: the subclass supplies the scalar body.
+/// Unary ops: the subclass supplies the scalar body.
 template <typename Op>
 struct UnaryLowering : OpConversionPattern<Op> {
   using OpConversionPattern<Op>::OpConversionPattern;
@@ -174,22 +174,6 @@ struct ModLowering : OpConversionPattern<ModOp> {
   }
 };
 
-struct NotLowering : OpConversionPattern<NotOp> {
-  using OpConversionPattern::OpConversionPattern;
-  LogicalResult
-  matchAndRewrite(NotOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
-    Value result = buildElementwise(
-        rewriter, op.getLoc(), cast<RankedTensorType>(op.getType()),
-        {adaptor.getInput()}, [](OpBuilder &b, Location loc, ValueRange a) {
-          Value yes = arith::ConstantOp::create(b, loc, b.getBoolAttr(true));
-          yieldValue(b, loc, arith::XOrIOp::create(b, loc, a[0], yes));
-        });
-    rewriter.replaceOp(op, result);
-    return success();
-  }
-};
-
 struct PReluLowering : OpConversionPattern<PReluOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -280,7 +264,7 @@ void populateElementwiseLoweringPatterns(RewritePatternSet &patterns) {
                DirectUnaryLowering<FloorOp, math::FloorOp>,
                DirectUnaryLowering<CeilOp, math::CeilOp>,
                DirectUnaryLowering<RoundOp, math::RoundEvenOp>,
-               ModLowering, NotLowering,
+               ModLowering,
                // Booleans are never float: the integer op serves both slots.
                BinaryLowering<AndOp, arith::AndIOp, arith::AndIOp>,
                BinaryLowering<OrOp, arith::OrIOp, arith::OrIOp>,
@@ -290,6 +274,11 @@ void populateElementwiseLoweringPatterns(RewritePatternSet &patterns) {
   patterns.add<FormulaLowering<ReciprocalOp>>(
       ctx, +[](ReciprocalOp, OpBuilder &b, Location loc, Value x) {
         return reciprocal(b, loc, x);
+      });
+  patterns.add<FormulaLowering<NotOp>>(
+      ctx, +[](NotOp, OpBuilder &b, Location loc, Value x) -> Value {
+        Value yes = arith::ConstantOp::create(b, loc, b.getBoolAttr(true));
+        return arith::XOrIOp::create(b, loc, x, yes);
       });
   patterns.add<FormulaLowering<SignOp>>(
       ctx, +[](SignOp, OpBuilder &b, Location loc, Value x) -> Value {
