@@ -177,8 +177,8 @@ Value step(GraphImporter &g, Value v, int64_t t) {
   return one ? g.reshape(one, {batch, n}) : Value();
 }
 
-/// The hidden-state dims of a [directions, batch, hidden] initial state, or
-/// zeros when the input is absent.
+/// Direction d's [batch, hidden] initial state from a [directions, batch,
+/// hidden] input, or zeros when the input is absent.
 Value initialState(GraphImporter &g, size_t input, int64_t d, const Layer &layer) {
   if (g.hasInput(input))
     return directionSlab(g, input, d);
