@@ -111,6 +111,14 @@ def cases(work):
         [vi("x", [1, 1, 4, 4])], [vi("y", None)],
         [numpy_helper.from_array(np.ones((2, 1, 3, 3), np.float32), "w")]))], \
         "node 'c' (Conv): group must be positive, not 0"
+    yield "input listed twice", [write(work, "twice.onnx", model(
+        [helper.make_node("Relu", ["x"], ["y"], name="r")],
+        [vi("x", [2]), vi("x", [1, 3])], [vi("y", None)]))], \
+        "graph input 'x' is listed twice"
+    yield "value defined twice", [write(work, "redefined.onnx", model(
+        [helper.make_node("Relu", ["x"], ["y"], name="a"),
+         helper.make_node("Neg", ["x"], ["y"], name="b")],
+        [vi("x", [2])], [vi("y", None)]))], "node 'b' (Neg): output 'y' is defined twice"
     yield "custom domain", [write(work, "dom.onnx", model(
         [helper.make_node("Relu", ["x"], ["y"], name="r", domain="com.acme")],
         [vi("x", [2])], [vi("y", [2])]))], "domain 'com.acme'"
