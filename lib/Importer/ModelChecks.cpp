@@ -213,20 +213,14 @@ bool checkFactorAttributes(const onnx::NodeProto &node, int index, std::string &
 bool checkInputSize(const onnx::ValueInfoProto &v, std::string &error) {
   if (!v.type().has_tensor_type() || !v.type().tensor_type().has_shape())
     return true;
-  int64_t count = 1;
-  std::string dims;
-  bool overflow = false;
-  for (const auto &d : v.type().tensor_type().shape().dim()) {
-    int64_t n = d.has_dim_value() ? d.dim_value() : 1;
-    dims += (dims.empty() ? "" : "x") + std::to_string(n);
-    overflow |= n < 0 || __builtin_mul_overflow(count, n, &count) || count > (int64_t(1) << 31);
-  }
-  if (overflow) {
-    error = "input '" + v.name() + "' of shape " + dims +
-            " has more elements than Kiln supports (2^31)";
-    return false;
-  }
-  return true;
+  Shape dims;
+  for (const auto &d : v.type().tensor_type().shape().dim())
+    dims.push_back(d.has_dim_value() ? d.dim_value() : 1); // unbound: refused later
+  if (fitsTensorLimit(dims))
+    return true;
+  error = "input '" + v.name() + "' of shape " + formatDims(dims) +
+          " has more elements than Kiln supports (2^31)";
+  return false;
 }
 
 /// `defined`: the names visible so far (an outer graph's too, in a branch).
@@ -301,6 +295,14 @@ bool checkGraph(const onnx::GraphProto &graph, Ranks ranks, std::set<std::string
 }
 
 } // namespace
+
+bool fitsTensorLimit(llvm::ArrayRef<int64_t> dims) {
+  int64_t count = 1;
+  for (int64_t d : dims)
+    if (d < 0 || __builtin_mul_overflow(count, d, &count) || count > kMaxTensorElements)
+      return false;
+  return true;
+}
 
 bool checkBeforeShapeInference(const onnx::GraphProto &graph, std::string &error) {
   for (const onnx::ValueInfoProto &v : graph.input())

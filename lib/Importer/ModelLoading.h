@@ -22,6 +22,14 @@ int64_t defaultOpset(const onnx::ModelProto &model);
 /// The first line of a (multi-line) exception message.
 std::string firstLine(const std::string &text);
 
+/// The largest tensor a compiled model may hold, in elements: 8 GiB of
+/// float32, beyond any model meant for the devices Kiln targets.
+constexpr int64_t kMaxTensorElements = int64_t{1} << 31;
+
+/// Whether a tensor of `dims` has at most kMaxTensorElements elements
+/// (checked without overflow).
+bool fitsTensorLimit(llvm::ArrayRef<int64_t> dims);
+
 /// Checks what ONNX's shape inference reads without bounds checks (tensor
 /// data against dims, weight ranks, window attributes); false with `error`
 /// naming the tensor or node (ModelChecks.cpp).
@@ -31,7 +39,9 @@ bool checkBeforeShapeInference(const onnx::GraphProto &graph, std::string &error
 /// ONNX's shape inference. False with a one-line `error`.
 bool loadOnnxModel(const std::string &path, const ImportOptions &options,
                    onnx::ModelProto &model, std::string &error);
-/// loadOnnxModel on a model already in memory (`path` names it in errors
+/// loadOnnxModel on a model already in memory; every model reaches
+/// importOnnxModel through one of the two, which refuse unsupported
+/// operators and check what shape inference assumes (`path` names it in errors
 /// and locates external data).
 bool parseOnnxModel(llvm::StringRef bytes, const std::string &path,
                     const ImportOptions &options, onnx::ModelProto &model,

@@ -27,20 +27,6 @@ using namespace mlir;
 
 namespace kiln {
 
-/// The largest tensor a compiled model may hold, in elements: 8 GiB of
-/// float32, beyond any model meant for the devices Kiln targets.
-constexpr int64_t kMaxTensorElements = int64_t{1} << 31;
-
-/// Whether a tensor of `dims` has at most kMaxTensorElements elements
-/// (checked without overflow).
-static bool fitsTensorLimit(llvm::ArrayRef<int64_t> dims) {
-  int64_t count = 1;
-  for (int64_t d : dims)
-    if (d < 0 || __builtin_mul_overflow(count, d, &count) || count > kMaxTensorElements)
-      return false;
-  return true;
-}
-
 bool parseShapeText(const std::string &text, std::vector<int64_t> &dims) {
   dims.clear();
   if (text.empty())
@@ -397,8 +383,6 @@ OwningOpRef<ModuleOp> importOnnxModel(MLIRContext &context,
     importer.values[name] = ImportedValue{arg, nullptr};
   b.setInsertionPointToStart(body);
 
-  if (!allOperatorsSupported(graph, opset, path, error))
-    return nullptr;
   if (!importGraphNodes(importer, graph)) {
     error = importer.error;
     return nullptr;

@@ -12,6 +12,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <unordered_map>
 
 namespace kiln {
 namespace {
@@ -215,30 +216,38 @@ bool foldBinary(GraphImporter &g) {
     return idx;
   };
   int64_t total = product(*outDims, 0, outDims->size());
-  bool logical = op == "And" || op == "Or" || op == "Xor";
-  bool compare = op == "Equal" || op == "Less" || op == "LessOrEqual" ||
-                 op == "Greater" || op == "GreaterOrEqual";
+  // The operator is looked up once, not per element: host tensors can be
+  // weights of millions of elements.
+  enum Kind { Add, Sub, Mul, Div, Eq, Lt, Le, Gt, Ge, And, Or, Xor };
+  static const std::unordered_map<std::string, Kind> kinds = {
+      {"Add", Add}, {"Sub", Sub}, {"Mul", Mul}, {"Div", Div}, {"Equal", Eq},
+      {"Less", Lt}, {"LessOrEqual", Le}, {"Greater", Gt}, {"GreaterOrEqual", Ge},
+      {"And", And}, {"Or", Or}, {"Xor", Xor}};
+  Kind kind = kinds.at(op);
+  bool logical = kind >= And, compare = kind >= Eq && kind <= Ge;
   if (logical && a.dtype != kBool)
     return g.fail("expects bool tensors");
-  auto apply = [&](auto p, auto q) -> std::optional<decltype(p)> {
+  auto apply = [kind](auto p, auto q) -> std::optional<decltype(p)> {
     using T = decltype(p);
-    if (op == "Add") return p + q;
-    if (op == "Sub") return p - q;
-    if (op == "Mul") return p * q;
-    if (op == "Div") {
+    switch (kind) {
+    case Add: return p + q;
+    case Sub: return p - q;
+    case Mul: return p * q;
+    case Div:
       if constexpr (std::is_integral_v<T>)
         if (q == 0)
           return std::nullopt;
       return p / q;
+    case Eq: return T(p == q);
+    case Lt: return T(p < q);
+    case Le: return T(p <= q);
+    case Gt: return T(p > q);
+    case Ge: return T(p >= q);
+    case And: return T(p != 0 && q != 0);
+    case Or: return T(p != 0 || q != 0);
+    case Xor: return T((p != 0) != (q != 0));
     }
-    if (op == "Equal") return T(p == q);
-    if (op == "Less") return T(p < q);
-    if (op == "LessOrEqual") return T(p <= q);
-    if (op == "Greater") return T(p > q);
-    if (op == "GreaterOrEqual") return T(p >= q);
-    if (op == "And") return T(p != 0 && q != 0);
-    if (op == "Or") return T(p != 0 || q != 0);
-    return T((p != 0) != (q != 0)); // Xor
+    return std::nullopt;
   };
   int32_t outType = compare || logical ? kBool : a.dtype;
   if (a.dtype == kFloat) {
@@ -273,15 +282,20 @@ bool foldUnary(GraphImporter &g) {
     g.setOutput(0, HostTensor::fromInt64(v, a.dims, kBool));
     return true;
   }
-  auto apply = [&](auto x) {
+  enum Kind { Ceil, Floor, Relu, Neg, Abs };
+  static const std::unordered_map<std::string, Kind> kinds = {
+      {"Ceil", Ceil}, {"Floor", Floor}, {"Relu", Relu}, {"Neg", Neg}, {"Abs", Abs}};
+  Kind kind = kinds.at(op);
+  auto apply = [kind](auto x) {
     using T = decltype(x);
-    if (op == "Ceil")
-      return T(std::ceil(x));
-    if (op == "Floor")
-      return T(std::floor(x));
-    if (op == "Relu")
-      return std::max(x, T(0));
-    return op == "Neg" ? -x : x < 0 ? -x : x;
+    switch (kind) {
+    case Ceil: return T(std::ceil(x));
+    case Floor: return T(std::floor(x));
+    case Relu: return std::max(x, T(0));
+    case Neg: return T(-x);
+    case Abs: break;
+    }
+    return x < 0 ? T(-x) : x;
   };
   if (a.dtype == kFloat) {
     std::vector<double> v = a.asDouble();

@@ -357,8 +357,9 @@ def main():
                                     enumerate(cases)))
         for i, ((name, what, data), failure) in enumerate(zip(cases, results)):
             if failure is None:
-                compiled += (work / ("case%04d" % i) / "out" / "m.o").exists()
-                refused += not (work / ("case%04d" % i) / "out" / "m.o").exists()
+                built = (work / ("case%04d" % i) / "out" / "m.o").exists()
+                compiled += built
+                refused += not built
                 continue
             failures.append(i)
             print("FAIL case %d (seed %s, %s): %s" % (i, name, what, failure))

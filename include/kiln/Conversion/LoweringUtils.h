@@ -26,6 +26,12 @@ mlir::Value filledTensor(mlir::OpBuilder &b, mlir::Location loc,
                          llvm::ArrayRef<int64_t> shape, mlir::Type elementType,
                          mlir::TypedAttr value);
 
+/// For generics that add one loop (dim `rank`) over an axis' extent, as
+/// running sums and rankings do: the identity over dims 0..rank-1, with
+/// dim `axis` replaced by the extra loop when `extraOnAxis`.
+mlir::AffineMap axisLoopMap(mlir::MLIRContext *ctx, int64_t rank, int64_t axis,
+                            bool extraOnAxis);
+
 /// An all-parallel linalg.generic over `outType`, broadcasting the inputs.
 mlir::Value buildElementwise(mlir::OpBuilder &b, mlir::Location loc,
                              mlir::RankedTensorType outType,

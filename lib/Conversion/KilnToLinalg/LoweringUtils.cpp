@@ -25,6 +25,13 @@ Value emptyTensor(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
   return tensor::EmptyOp::create(b, loc, shape, elementType);
 }
 
+AffineMap axisLoopMap(MLIRContext *ctx, int64_t rank, int64_t axis, bool extraOnAxis) {
+  SmallVector<AffineExpr> exprs;
+  for (int64_t d = 0; d < rank; ++d)
+    exprs.push_back(getAffineDimExpr(d == axis && extraOnAxis ? rank : d, ctx));
+  return AffineMap::get(rank + 1, 0, exprs, ctx);
+}
+
 Value filledTensor(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
                    Type elementType, TypedAttr value) {
   Value init = emptyTensor(b, loc, shape, elementType);

@@ -112,11 +112,6 @@ struct CumSumLowering : OpConversionPattern<CumSumOp> {
     Type elem = type.getElementType();
     int64_t rank = type.getRank(), axis = op.getAxis();
     MLIRContext *ctx = rewriter.getContext();
-    SmallVector<AffineExpr> inExprs, outExprs;
-    for (int64_t d = 0; d < rank; ++d) {
-      inExprs.push_back(getAffineDimExpr(d == axis ? rank : d, ctx));
-      outExprs.push_back(getAffineDimExpr(d, ctx));
-    }
     SmallVector<utils::IteratorType> iterators(rank, utils::IteratorType::parallel);
     iterators.push_back(utils::IteratorType::reduction);
     TypedAttr zeroAttr = isa<FloatType>(elem)
@@ -128,8 +123,7 @@ struct CumSumLowering : OpConversionPattern<CumSumOp> {
                              : (op.getExclusive() ? P::slt : P::sle);
     auto generic = linalg::GenericOp::create(
         rewriter, loc, type, adaptor.getInput(), init,
-        {AffineMap::get(rank + 1, 0, inExprs, ctx),
-         AffineMap::get(rank + 1, 0, outExprs, ctx)},
+        {axisLoopMap(ctx, rank, axis, true), axisLoopMap(ctx, rank, axis, false)},
         iterators, [&](OpBuilder &b, Location l, ValueRange a) {
           Value i = linalg::IndexOp::create(b, l, axis);
           Value j = linalg::IndexOp::create(b, l, rank);

@@ -18,15 +18,6 @@ using namespace mlir;
 namespace kiln {
 namespace {
 
-/// Maps over rank + 1 loops: `dims` of them, the axis' coordinate replaced
-/// by the extra loop `rank` when `useExtra`.
-AffineMap withAxisLoop(MLIRContext *ctx, int64_t rank, int64_t axis, bool useExtra) {
-  SmallVector<AffineExpr> exprs;
-  for (int64_t d = 0; d < rank; ++d)
-    exprs.push_back(getAffineDimExpr(d == axis && useExtra ? rank : d, ctx));
-  return AffineMap::get(rank + 1, 0, exprs, ctx);
-}
-
 struct TopKLowering : OpConversionPattern<TopKOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -50,8 +41,8 @@ struct TopKLowering : OpConversionPattern<TopKOp> {
     Value ranks =
         linalg::GenericOp::create(
             rewriter, loc, zeros.getType(), ValueRange{x, x}, zeros,
-            {withAxisLoop(ctx, rank, axis, false), withAxisLoop(ctx, rank, axis, true),
-             withAxisLoop(ctx, rank, axis, false)},
+            {axisLoopMap(ctx, rank, axis, false), axisLoopMap(ctx, rank, axis, true),
+             axisLoopMap(ctx, rank, axis, false)},
             iterators,
             [&](OpBuilder &b, Location l, ValueRange a) {
               Value i = linalg::IndexOp::create(b, l, axis);
@@ -71,8 +62,8 @@ struct TopKLowering : OpConversionPattern<TopKOp> {
                                    valuesType.getElementType());
     Value indicesInit = filledTensor(rewriter, loc, indicesType.getShape(), i64,
                                      rewriter.getI64IntegerAttr(0));
-    AffineMap read = withAxisLoop(ctx, rank, axis, true);
-    AffineMap write = withAxisLoop(ctx, rank, axis, false);
+    AffineMap read = axisLoopMap(ctx, rank, axis, true);
+    AffineMap write = axisLoopMap(ctx, rank, axis, false);
     auto select = linalg::GenericOp::create(
         rewriter, loc, TypeRange{valuesType, indicesType}, ValueRange{x, ranks},
         ValueRange{valuesInit, indicesInit}, {read, read, write, write}, iterators,

@@ -178,7 +178,7 @@ Value castToUInt8(GraphImporter &g, Value x) {
   if (!type.getElementType().isF32())
     x = CastOp::create(g.builder, g.loc(), type.clone(f32), x);
   type = type.clone(f32);
-  Value zero = g.constant(HostTensor::fromDouble({0.0}, {}, kFloat), "zero");
+  Value zero = scalarF32(g, 0, "zero");
   Value negative = g.make<LessOp>(x, zero);
   Value truncated =
       negative ? g.make<WhereOp>(negative, CeilOp::create(g.builder, g.loc(), x),
@@ -244,14 +244,9 @@ bool importNot(GraphImporter &g) {
   return x && requireBool(g, x) && g.produce(NotOp::create(g.builder, g.loc(), x));
 }
 
-/// x / (1 + |x|)
 bool importSoftsign(GraphImporter &g) {
   Value x = g.input(0);
-  if (!x || !requireFloat(g, x))
-    return false;
-  Value one = g.constant(HostTensor::fromDouble({1.0}, {}, kFloat), "one");
-  Value denom = g.make<AddOp>(AbsOp::create(g.builder, g.loc(), x), one);
-  return g.produce(denom ? g.make<DivOp>(x, denom) : Value());
+  return x && requireFloat(g, x) && g.produce(softsign(g, x));
 }
 
 bool importMod(GraphImporter &g) {
@@ -284,6 +279,11 @@ bool importVariadic(GraphImporter &g) {
 }
 
 } // namespace
+
+Value softsign(GraphImporter &g, Value x) {
+  Value denom = g.make<AddOp>(AbsOp::create(g.builder, g.loc(), x), scalarF32(g, 1, "one"));
+  return denom ? g.make<DivOp>(x, denom) : Value();
+}
 
 void addElementwiseImporters(OpImporterTable &table) {
   table.try_emplace("Add", importBinary<AddOp>);

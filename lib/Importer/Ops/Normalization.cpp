@@ -45,8 +45,7 @@ Value normalizeOver(GraphImporter &g, Value x, const Dims &axes, float epsilon,
   Value var = squared ? reduceOver(g, squared, axes, true) : Value();
   if (!var)
     return {};
-  HostTensor eps = HostTensor::fromDouble({epsilon}, {}, kFloat);
-  Value shifted = g.make<AddOp>(var, g.constant(eps, "epsilon"));
+  Value shifted = g.make<AddOp>(var, scalarF32(g, epsilon, "epsilon"));
   if (!shifted)
     return {};
   Value std = SqrtOp::create(g.builder, g.loc(), shifted);
@@ -126,14 +125,11 @@ bool importLrn(GraphImporter &g) {
                                      false, true);
   if (!mean)
     return false;
-  auto scalar = [&](float v, const char *name) {
-    return g.constant(HostTensor::fromDouble({v}, {}, kFloat), name);
-  };
   Value scaled = g.make<MulOp>(g.reshape(mean, shape),
-                               scalar(g.attrFloat("alpha", 1e-4f), "alpha"));
-  Value base = scaled ? g.make<AddOp>(scaled, scalar(g.attrFloat("bias", 1.0f), "bias"))
+                               scalarF32(g, g.attrFloat("alpha", 1e-4f), "alpha"));
+  Value base = scaled ? g.make<AddOp>(scaled, scalarF32(g, g.attrFloat("bias", 1.0f), "bias"))
                       : Value();
-  Value denom = base ? g.make<PowOp>(base, scalar(g.attrFloat("beta", 0.75f), "beta"))
+  Value denom = base ? g.make<PowOp>(base, scalarF32(g, g.attrFloat("beta", 0.75f), "beta"))
                      : Value();
   return g.produce(denom ? g.make<DivOp>(x, denom) : Value());
 }

@@ -24,6 +24,14 @@ inline mlir::FloatAttr f32(GraphImporter &g, double v) {
   return g.builder.getF32FloatAttr(static_cast<float>(v));
 }
 
+/// A float32 scalar constant (rank 0, broadcasts against anything).
+inline mlir::Value scalarF32(GraphImporter &g, double v, const std::string &name) {
+  return g.constant(HostTensor::fromDouble({v}, {}, kFloat), name);
+}
+
+/// x / (1 + |x|): the Softsign operator, and the recurrent activation.
+mlir::Value softsign(GraphImporter &g, mlir::Value x);
+
 /// False, after reporting it, when `v` is not an f32 tensor.
 inline bool requireFloat(GraphImporter &g, mlir::Value v) {
   if (!mlir::cast<mlir::RankedTensorType>(v.getType()).getElementType().isF32())

@@ -94,10 +94,6 @@ bool readActivations(GraphImporter &g, Layer &layer) {
   return true;
 }
 
-Value scalar(GraphImporter &g, double v) {
-  return g.constant(HostTensor::fromDouble({v}, {}, kFloat), "scalar");
-}
-
 Value activate(GraphImporter &g, const Activation &act, Value x) {
   OpBuilder &b = g.builder;
   Location loc = g.loc();
@@ -117,16 +113,17 @@ Value activate(GraphImporter &g, const Activation &act, Value x) {
   if (n == "Softplus")
     return SoftplusOp::create(b, loc, x);
   if (n == "Softsign")
-    return g.make<DivOp>(x, g.make<AddOp>(AbsOp::create(b, loc, x), scalar(g, 1)));
+    return softsign(g, x);
   if (n == "Affine")
-    return g.make<AddOp>(g.make<MulOp>(x, scalar(g, act.alpha)), scalar(g, act.beta));
+    return g.make<AddOp>(g.make<MulOp>(x, scalarF32(g, act.alpha, "alpha")),
+                         scalarF32(g, act.beta, "beta"));
   if (n == "ScaledTanh")
     return g.make<MulOp>(
-        TanhOp::create(b, loc, g.make<MulOp>(x, scalar(g, act.beta))),
-        scalar(g, act.alpha));
+        TanhOp::create(b, loc, g.make<MulOp>(x, scalarF32(g, act.beta, "beta"))),
+        scalarF32(g, act.alpha, "alpha"));
   // ThresholdedRelu: x > alpha ? x : 0
-  Value keep = g.make<GreaterOp>(x, scalar(g, act.alpha));
-  return g.make<WhereOp>(keep, x, scalar(g, 0));
+  Value keep = g.make<GreaterOp>(x, scalarF32(g, act.alpha, "alpha"));
+  return g.make<WhereOp>(keep, x, scalarF32(g, 0, "zero"));
 }
 
 /// Rows [begin, begin + count) of direction d of a [directions, rows, ...]
@@ -307,7 +304,7 @@ std::optional<DirectionResult> runDirection(GraphImporter &g, const Layer &layer
     for (int k = 0; k < 3 && p; ++k)
       peep[k] = g.make<SliceOp>(p, Dims{k * H}, Dims{H}, Dims{1});
   }
-  Value zeroOut = g.constant(HostTensor::fromDouble({0.0}, {}, kFloat), "zero");
+  Value zeroOut = scalarF32(g, 0, "zero");
   auto clipped = [&](Value v) -> Value {
     if (!layer.clip || !v)
       return v;
@@ -353,7 +350,7 @@ std::optional<DirectionResult> runDirection(GraphImporter &g, const Layer &layer
       i = activate(g, act[0], clipped(i));
       Value f;
       if (layer.coupledForget) {
-        f = i ? g.make<SubOp>(scalar(g, 1), i) : Value();
+        f = i ? g.make<SubOp>(scalarF32(g, 1, "one"), i) : Value();
       } else {
         f = add(gate(xt, 2), gate(ht, 2));
         if (peep[2])
