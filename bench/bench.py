@@ -195,6 +195,8 @@ def int8_table(args, work, models, rounds):
         for i in range(CALIBRATION_SAMPLES):
             np.save(cal / ("%d.npy" % i), rng.uniform(-1, 1, dims).astype(np.float32))
         quantize = ["--quantize", "int8", "--calibrate", str(cal)]
+        if args.int8_weight_bits:
+            quantize += ["--int8-weight-bits", str(args.int8_weight_bits)]
         objs = {}
         for tag, extra in (("f32", []), ("int8", quantize)):
             obj = work / ("%s_%s.o" % (name, tag))
@@ -234,6 +236,8 @@ def main():
     ap.add_argument("--threads", default="1,2", help="comma-separated thread counts")
     ap.add_argument("--int8", action="store_true",
                     help="also compile each model with --quantize int8 and compare with fp32")
+    ap.add_argument("--int8-weight-bits", type=int, default=0,
+                    help="kilnc --int8-weight-bits for the int8 objects (default: kilnc's)")
     ap.add_argument("--kernels-only", action="store_true",
                     help="only the GEMM/depthwise kernel and Halide stencil tables")
     args = ap.parse_args()

@@ -30,6 +30,8 @@ CpuBackendOptions cpuBackendOptionsFor(const TargetDescription &target,
   options.quadIntrinsic = target.quadMultiply.intrinsic;
   options.quadLanes = target.quadMultiply.i8Lanes;
   options.quadUnsignedInput = target.quadMultiply.unsignedInput;
+  options.quadWidenIntrinsic = target.quadMultiply.widenIntrinsic;
+  options.quadMaxWeight = target.quadMultiply.maxWeight;
   options.halideKernels = target.hasHalideKernels();
   return options;
 }
@@ -46,6 +48,7 @@ void buildCpuBackend(OpPassManager &pm, const CpuBackendOptions &options) {
   select.halideDepthwise = options.halideKernels;
   select.channelGroup = options.quadIntrinsic.empty() ? 2 : 4;
   select.unsignedQuads = options.quadUnsignedInput;
+  select.quadMaxWeight = options.quadMaxWeight;
   pm.addNestedPass<func::FuncOp>(createKilnSelectCpuKernels(select));
   pm.addPass(createKilnLowerToLinalg());
   pm.addPass(createCanonicalizerPass());
@@ -62,6 +65,7 @@ void buildCpuBackend(OpPassManager &pm, const CpuBackendOptions &options) {
   tile.quadIntrinsic = options.quadIntrinsic;
   tile.quadLanes = options.quadLanes;
   tile.quadUnsignedInput = options.quadUnsignedInput;
+  tile.quadWidenIntrinsic = options.quadWidenIntrinsic;
   OpPassManager &tiles = pm.nest<func::FuncOp>();
   tiles.addPass(createKilnTileAndVectorize(tile));
   tiles.addPass(createKilnApproximateMath());

@@ -150,12 +150,14 @@ std::string examine(Operation *op, const QuantizationOptions &options, Candidate
 /// the accumulator room for 2^30 of products.
 constexpr double kMaxBiasUnits = 1 << 30;
 
-/// Symmetric per-channel int8 weights: storage_cast(constant) -> dequantize.
+/// Symmetric per-channel int8 weights in [-maxWeight, maxWeight]:
+/// storage_cast(constant) -> dequantize.
 /// A channel whose bias would not fit int32 at input scale x weight scale
 /// (weights near zero) gets a coarser weight scale instead. `scales`
 /// receives the weight scales.
 Value quantizedWeight(OpBuilder &b, Location loc, Value weight, int64_t axis,
-                      Value bias, double inputScale, SmallVector<double> &scales) {
+                      Value bias, double inputScale, int64_t maxWeight,
+                      SmallVector<double> &scales) {
   auto type = cast<RankedTensorType>(weight.getType());
   SmallVector<float> w = *readF32Constant(weight);
   int64_t channels = type.getDimSize(axis);
@@ -164,7 +166,7 @@ Value quantizedWeight(OpBuilder &b, Location loc, Value weight, int64_t axis,
   };
   scales.assign(channels, 0);
   for (size_t i = 0; i < w.size(); ++i)
-    scales[channelOf(i)] = std::max<double>(scales[channelOf(i)], std::fabs(w[i]) / 127.0);
+    scales[channelOf(i)] = std::max<double>(scales[channelOf(i)], std::fabs(w[i]) / static_cast<double>(maxWeight));
   std::optional<SmallVector<float>> biases =
       bias ? readF32Constant(bias) : std::nullopt;
   if (biases && (biases->size() == 1 || int64_t(biases->size()) == channels))
@@ -177,7 +179,8 @@ Value quantizedWeight(OpBuilder &b, Location loc, Value weight, int64_t axis,
   SmallVector<int64_t> q(w.size());
   for (size_t i = 0; i < w.size(); ++i)
     q[i] = std::clamp<int64_t>(
-        static_cast<int64_t>(std::nearbyint(w[i] / scales[channelOf(i)])), -127, 127);
+        static_cast<int64_t>(std::nearbyint(w[i] / scales[channelOf(i)])), -maxWeight,
+        maxWeight);
   Type quant = makeQuantType(b.getContext(), 8, true, static_cast<int32_t>(axis),
                              scales, SmallVector<int64_t>(channels, 0));
   auto storageType = type.clone(b.getI8Type());
@@ -234,7 +237,7 @@ void returnAlso(func::FuncOp func, ArrayRef<Value> values) {
 /// observed value that got one (null for the others).
 SmallVector<Value> insertQdq(func::FuncOp func, const ModelPlan &plan,
                              const std::vector<Int8Params> &params,
-                             const std::vector<bool> &enabled,
+                             const std::vector<bool> &enabled, int64_t maxWeight,
                              std::vector<std::vector<double>> *weightScales = nullptr) {
   MLIRContext *ctx = func.getContext();
   SmallVector<Value> dequantized(plan.observed.size());
@@ -276,7 +279,8 @@ SmallVector<Value> insertQdq(func::FuncOp func, const ModelPlan &plan,
     c.op->setOperand(c.weightOperand,
                      quantizedWeight(b, c.op->getLoc(), c.op->getOperand(c.weightOperand),
                                      c.weightAxis, bias,
-                                     params[plan.observed.lookup(c.input)].scale, scales));
+                                     params[plan.observed.lookup(c.input)].scale,
+                                     maxWeight, scales));
     if (weightScales)
       (*weightScales)[i].assign(scales.begin(), scales.end());
   }
@@ -383,7 +387,7 @@ bool quantizePostTraining(ModuleOp module, const std::string &entry,
   auto evaluate = [&](std::vector<double> &layerError, double &outputError) {
     std::unique_ptr<InProcessModel> quantRunner =
         cloneWith([&](func::FuncOp f, ModelPlan &p) {
-          SmallVector<Value> dq = insertQdq(f, p, params, enabled);
+          SmallVector<Value> dq = insertQdq(f, p, params, enabled, options.maxWeight);
           SmallVector<Value> extra;
           for (auto [value, index] : p.observed)
             extra.push_back(dq[index] ? dq[index] : value);
@@ -487,7 +491,7 @@ bool quantizePostTraining(ModuleOp module, const std::string &entry,
     d.output = sourceTensor(func, c.output, params[plan.observed.lookup(c.output)]);
   }
   std::vector<std::vector<double>> weightScales(plan.candidates.size());
-  insertQdq(func, plan, params, enabled, &weightScales);
+  insertQdq(func, plan, params, enabled, options.maxWeight, &weightScales);
   for (auto [i, c] : llvm::enumerate(plan.candidates))
     summary.layers[plan.layerOfCandidate[i]].weightScales = weightScales[i];
   return true;

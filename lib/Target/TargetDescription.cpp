@@ -192,6 +192,12 @@ QuadMultiply quadMultiplyFor(const llvm::TargetMachine &tm) {
       return {"llvm.x86.avx512.vpdpbusd.512", 64, true};
     if (sti.checkFeatures("+avxvnni") || sti.checkFeatures("+avx512vnni,+avx512vl"))
       return {"llvm.x86.avx512.vpdpbusd.256", 32, true};
+    // 7-bit weights on pmaddubsw + pmaddwd (see QuadMultiply).
+    if (sti.checkFeatures("+avx512bw"))
+      return {"llvm.x86.avx512.pmaddubs.w.512", 64, true,
+              "llvm.x86.avx512.pmaddw.d.512", 64};
+    if (sti.checkFeatures("+avx2"))
+      return {"llvm.x86.avx2.pmadd.ub.sw", 32, true, "llvm.x86.avx2.pmadd.wd", 64};
     return {};
   default:
     return {};

@@ -188,6 +188,12 @@ LogicalResult vectorizeGroupTile(RewriterBase &rewriter, linalg::GenericOp op,
   Value rowGroups = vector::BitCastOp::create(
       rewriter, loc, VectorType::get({rows}, i32), w);
   auto callType = VectorType::get({perCall}, i32);
+  // Saturating quads: 16-bit pair sums, added pairwise against ones.
+  auto pairType = VectorType::get({lanes / 2}, rewriter.getI16Type());
+  Value ones;
+  if (!intrinsic.widen.empty())
+    ones = arith::ConstantOp::create(
+        rewriter, loc, DenseElementsAttr::get(pairType, rewriter.getI16IntegerAttr(1)));
   for (int64_t r = 0; r < rows; ++r) {
     // The row's weight group, broadcast to every lane.
     Value weights = vector::BitCastOp::create(
@@ -205,12 +211,24 @@ LogicalResult vectorizeGroupTile(RewriterBase &rewriter, linalg::GenericOp op,
           rewriter, loc, row, ArrayRef<int64_t>{offset},
           ArrayRef<int64_t>{perCall}, ArrayRef<int64_t>{1});
       StringAttr name = rewriter.getStringAttr(intrinsic.name);
+      // The unsigned operand first, where the intrinsic has one.
+      Value first = tile->unsignedBroadcast ? weights : chunk;
+      Value second = tile->unsignedBroadcast ? chunk : weights;
       if (intrinsic.accumulates) {
-        Value first = tile->unsignedBroadcast ? weights : chunk;
-        Value second = tile->unsignedBroadcast ? chunk : weights;
         part = LLVM::CallIntrinsicOp::create(rewriter, loc, callType, name,
                                              ValueRange{part, first, second})
                    ->getResult(0);
+      } else if (!intrinsic.widen.empty()) {
+        Value pairSums =
+            LLVM::CallIntrinsicOp::create(rewriter, loc, pairType, name,
+                                          ValueRange{first, second})
+                ->getResult(0);
+        Value sums = LLVM::CallIntrinsicOp::create(
+                         rewriter, loc, callType,
+                         rewriter.getStringAttr(intrinsic.widen),
+                         ValueRange{pairSums, ones})
+                         ->getResult(0);
+        part = arith::AddIOp::create(rewriter, loc, part, sums);
       } else {
         Value sums = LLVM::CallIntrinsicOp::create(rewriter, loc, callType, name,
                                                    ValueRange{chunk, weights})

@@ -22,6 +22,10 @@ struct GroupIntrinsic {
   /// name(acc, u, s) reads u as unsigned bytes and s as signed ones
   /// (vpdpbusd): the tile's body zero-extends one operand, which goes first.
   bool unsignedInput = false;
+  /// Non-empty (quads, not accumulating): name(x, w) returns saturating
+  /// 16-bit pair sums (pmaddubsw), which this pair intrinsic (pmaddwd)
+  /// against ones adds into the i32 quad sums.
+  llvm::StringRef widen;
 };
 
 /// Replaces a group tile `op`, `acc[r][p] += x[p][j] * w[r][j]` summed over

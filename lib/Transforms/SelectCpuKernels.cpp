@@ -131,6 +131,8 @@ struct KilnSelectCpuKernelsPass
       op->setAttr(kChannelGroupAttr, b.getI64IntegerAttr(channelGroup));
       if (unsignedQuads)
         op->setAttr(kUnsignedQuadsAttr, b.getUnitAttr());
+      if (quadMaxWeight < 128)
+        op->setAttr(kQuadMaxWeightAttr, b.getI64IntegerAttr(quadMaxWeight));
     };
     // Large products take the wide tile, small ones the regular one.
     auto markProduct = [&](Operation *op, Value rhs, bool transposeRhs) {

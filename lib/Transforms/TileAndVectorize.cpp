@@ -454,7 +454,8 @@ struct KilnTileAndVectorizePass
     IRRewriter rewriter(ctx);
     const GroupIntrinsic intrinsics[] = {
         {pairIntrinsic, 2, pairLanes, /*accumulates=*/false},
-        {quadIntrinsic, 4, quadLanes, /*accumulates=*/true, quadUnsignedInput}};
+        {quadIntrinsic, 4, quadLanes, /*accumulates=*/quadWidenIntrinsic.empty(),
+         quadUnsignedInput, quadWidenIntrinsic}};
 
     // 1. Tile, and peel partial tiles so every tile is static.
     SmallVector<linalg::GenericOp> targets;

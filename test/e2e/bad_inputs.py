@@ -202,7 +202,9 @@ def cases(work):
         "--quantize must be int8, not 'int4'"
     yield "--quantize alone", [mm, "--quantize", "int8"], "needs calibration samples"
     yield "--calibrate alone", [mm, "--calibrate", str(work)], \
-        "--calibrate, --calibration and --int8-tolerance go with --quantize int8"
+        "--calibrate, --calibration, --int8-tolerance and --int8-weight-bits go with --quantize int8"
+    yield "bad --int8-weight-bits", [mm, "--quantize", "int8", "--calibrate", str(work),
+                                     "--int8-weight-bits", "4"], "--int8-weight-bits must be 7 or 8"
     yield "bad --calibration", [mm, "--quantize", "int8", "--calibrate", str(work),
                                 "--calibration", "kl"], "--calibration must be minmax"
     yield "bad --int8-tolerance", [mm, "--quantize", "int8", "--calibrate", str(work),

@@ -1,6 +1,6 @@
 """The x86-64 kernel sets this host can run beyond the baseline ones, as
 extra (label, triple, CPU, compiler, runner) targets: each integer kernel
-set (pairs on zmm, vpdpbusd on zmm and on ymm) is then checked wherever a
+set (pmaddubsw and pairs on zmm, vpdpbusd on zmm and on ymm) is then checked wherever a
 machine has it, and skipped silently where it would not run."""
 import platform
 
@@ -22,7 +22,7 @@ def extra_x86_targets():
     flags, targets = _flags(), []
     avx512 = {"avx512f", "avx512bw", "avx512dq", "avx512vl", "avx512cd"}
     if avx512 <= flags:
-        targets.append(("x86-64 skylake-avx512 (pairs, zmm)", None, "skylake-avx512", "cc", []))
+        targets.append(("x86-64 skylake-avx512 (pmaddubsw, zmm)", None, "skylake-avx512", "cc", []))
         if "avx512_vnni" in flags:
             targets.append(("x86-64 cascadelake (vpdpbusd, zmm)", None, "cascadelake", "cc", []))
     if {"avx_vnni", "avx2", "fma"} <= flags:

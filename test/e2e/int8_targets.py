@@ -35,9 +35,10 @@ TARGETS = [
 TARGETS += extra_x86_targets()
 
 
-def qlinear_convnet(rng):
-    """uint8 1x8x12x12 -> 3x3 conv (per-channel int8 weights, bias) -> 3x3
-    depthwise stride 2 -> 1x1 conv (uint8 weights with a zero point) -> uint8."""
+def qlinear_convnet(rng, limit=127):
+    """uint8 1x8x12x12 -> 3x3 conv (per-channel int8 weights in [-limit,
+    limit], bias) -> 3x3 depthwise stride 2 -> 1x1 conv (uint8 weights with
+    a zero point) -> uint8."""
     inits, nodes = [], []
 
     def init(name, a):
@@ -51,7 +52,7 @@ def qlinear_convnet(rng):
               (24, 16, 3, 2, 1, True)]
     for i, (cin, cout, k, stride, group, per_channel) in enumerate(layers):
         if per_channel:
-            w = rng.integers(-127, 128, (cout, cin // group, k, k)).astype(np.int8)
+            w = rng.integers(-limit, limit + 1, (cout, cin // group, k, k)).astype(np.int8)
             ws = (rng.uniform(0.5, 1.5, cout) * 0.01).astype(np.float32)
             wz = np.zeros(cout, np.int8)
         else:
@@ -75,11 +76,11 @@ def qlinear_convnet(rng):
     return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)]), [1, 8, 13, 13]
 
 
-def qlinear_matmul(rng):
-    """uint8 6x40 -> QLinearMatMul (int8 weights) -> int8 out."""
+def qlinear_matmul(rng, limit=127):
+    """uint8 6x40 -> QLinearMatMul (int8 weights in [-limit, limit]) -> int8 out."""
     inits = [numpy_helper.from_array(np.asarray(a), n) for n, a in [
         ("as", np.float32(0.03)), ("az", np.uint8(128)),
-        ("b", rng.integers(-127, 128, (40, 24)).astype(np.int8)),
+        ("b", rng.integers(-limit, limit + 1, (40, 24)).astype(np.int8)),
         ("bs", np.float32(0.02)), ("bz", np.int8(0)),
         ("ys", np.float32(0.1)), ("yz", np.int8(-5))]]
     node = helper.make_node("QLinearMatMul", ["a", "as", "az", "b", "bs", "bz", "ys", "yz"], ["y"])
@@ -87,6 +88,16 @@ def qlinear_matmul(rng):
         [node], "qmatmul", [helper.make_tensor_value_info("a", TensorProto.UINT8, [6, 40])],
         [helper.make_tensor_value_info("y", TensorProto.INT8, None)], inits)
     return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)]), [6, 40]
+
+
+# Weights within 7 bits: x86 without VNNI multiplies them on pmaddubsw
+# (whose 16-bit sums cannot saturate then) rather than on pairs.
+def qlinear_convnet_7bit(rng):
+    return qlinear_convnet(rng, limit=64)
+
+
+def qlinear_matmul_7bit(rng):
+    return qlinear_matmul(rng, limit=64)
 
 
 def main():
@@ -99,7 +110,7 @@ def main():
     failed = 0
     with tempfile.TemporaryDirectory(prefix="kiln-int8-") as tmp:
         work = pathlib.Path(tmp)
-        for make in (qlinear_convnet, qlinear_matmul):
+        for make in (qlinear_convnet, qlinear_matmul, qlinear_convnet_7bit, qlinear_matmul_7bit):
             rng = np.random.default_rng(7)
             model, shape = make(rng)
             path = work / (make.__name__ + ".onnx")

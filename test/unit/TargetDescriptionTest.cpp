@@ -39,7 +39,10 @@ TEST_CASE("An AVX-512 description holds its registers, tiles and kernels",
   CHECK(t->tile.wideLanes == 64);
   CHECK(t->kernelSet == "x86-64-avx512");
   CHECK(t->pairMultiply.intrinsic == "llvm.x86.avx512.pmaddw.d.512");
-  CHECK(t->quadMultiply.intrinsic.empty()); // no VNNI: pairs
+  // No VNNI: quads on vpmaddubsw (7-bit weights) widened by vpmaddwd.
+  CHECK(t->quadMultiply.intrinsic == "llvm.x86.avx512.pmaddubs.w.512");
+  CHECK(t->quadMultiply.widenIntrinsic == "llvm.x86.avx512.pmaddw.d.512");
+  CHECK(t->quadMultiply.maxWeight == 64);
   // No kernel folder given: the set is known but nothing can be linked.
   CHECK_FALSE(t->hasHalideKernels());
   REQUIRE(t->machine);
@@ -57,8 +60,15 @@ TEST_CASE("x86 CPUs with VNNI take int8 quads on vpdpbusd", "[target]") {
   CHECK(ymm->quadMultiply.intrinsic == "llvm.x86.avx512.vpdpbusd.256");
   CHECK(ymm->quadMultiply.i8Lanes == 32);
   CHECK(ymm->vectors.floatsPerRegister == 8);
-  // AVX2 without VNNI (Zen 3) and baseline x86-64 stay on pairs.
-  CHECK(describe("x86_64-linux-gnu", "znver3")->quadMultiply.intrinsic.empty());
+  CHECK(zmm->quadMultiply.widenIntrinsic.empty());
+  CHECK(zmm->quadMultiply.maxWeight == 128);
+  // AVX2 without VNNI (Zen 3): vpmaddubsw quads for 7-bit weights; baseline
+  // x86-64 stays on pairs.
+  auto avx2 = describe("x86_64-linux-gnu", "znver3");
+  CHECK(avx2->quadMultiply.intrinsic == "llvm.x86.avx2.pmadd.ub.sw");
+  CHECK(avx2->quadMultiply.widenIntrinsic == "llvm.x86.avx2.pmadd.wd");
+  CHECK(avx2->quadMultiply.maxWeight == 64);
+  CHECK(avx2->quadMultiply.unsignedInput);
   CHECK(describe("x86_64-linux-gnu", "generic")->quadMultiply.intrinsic.empty());
   CHECK_FALSE(describe("aarch64-linux-gnu", "cortex-a76")->quadMultiply.unsignedInput);
 }

@@ -55,6 +55,10 @@ struct CpuBackendOptions {
   std::string quadIntrinsic;
   int64_t quadLanes = 0;
   bool quadUnsignedInput = false; // the quads' inputs are unsigned bytes
+  /// Non-empty: the quad intrinsic returns saturating 16-bit pair sums,
+  /// widened by this pair intrinsic, for weights up to `quadMaxWeight`.
+  std::string quadWidenIntrinsic;
+  int64_t quadMaxWeight = 128;
   /// Depthwise convs call the Halide kernels (the target has them).
   bool halideKernels = false;
   /// Multiply-adds per Halide channel block, at least.

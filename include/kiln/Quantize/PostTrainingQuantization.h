@@ -5,7 +5,8 @@
 // observing the inputs and outputs of each conv, Gemm and MatMul with
 // constant weights. Then those ops are wrapped in quantize/dequantize, as a
 // QDQ model would be, with
-//   - weights int8, symmetric ([-127, 127]), per output channel;
+//   - weights int8, symmetric ([-127, 127], or 7 bits where the target's
+//     kernel needs them), per output channel;
 //   - activations int8, asymmetric, per tensor, from the calibration ranges;
 //   - biases left float, for kiln-fold-qdq to requantize to int32.
 // kiln-fold-qdq then turns each wrapped op into an integer kernel.
@@ -42,6 +43,9 @@ struct QuantizationOptions {
   /// float: their integer kernel saves less than converting their input
   /// and output costs.
   double minMultiplyAddsPerElement = 0;
+  /// Weights in [-maxWeight, maxWeight]: 127 (8 bits), or 64 (7 bits) for
+  /// a target whose integer kernel saturates 16-bit sums of 8-bit weights.
+  int64_t maxWeight = 127;
 };
 
 /// What happened to one conv / Gemm / MatMul of the float model.

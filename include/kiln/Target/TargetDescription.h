@@ -60,10 +60,19 @@ struct PairMultiply {
 /// sdot takes signed bytes on both sides; x86's vpdpbusd takes the inputs
 /// (activations) unsigned and the weights signed. Empty `intrinsic`: none;
 /// integer contractions use pairs.
+///
+/// Without a dot product (x86 AVX2, or AVX-512 without VNNI), pmaddubsw
+/// multiplies unsigned by signed bytes and adds adjacent products into
+/// saturating 16-bit sums, which a pmaddwd against ones adds pairwise into
+/// 32-bit quad sums: then `widenIntrinsic` names that pmaddwd, and the
+/// weights must lie in [-maxWeight, maxWeight] (64: 2 x 255 x 64 fits
+/// 16 bits, so nothing saturates), or the contraction uses pairs.
 struct QuadMultiply {
   std::string intrinsic;      // LLVM intrinsic name, (acc, x, w) -> acc
   int64_t i8Lanes = 0;        // 8-bit inputs per call (the result has a quarter)
   bool unsignedInput = false; // x is read as unsigned bytes
+  std::string widenIntrinsic; // non-empty: (x, w) -> i16 pair sums, widened by it
+  int64_t maxWeight = 128;    // |w| at most this (128: any signed byte)
 };
 
 struct TargetDescription {

@@ -55,6 +55,10 @@ inline constexpr llvm::StringLiteral kChannelGroupAttr = "kiln.channel_group";
 /// On a qconv or qmatmul with quads: the dot product reads the inputs as
 /// unsigned bytes (x86 vpdpbusd), so the lowering shifts them there.
 inline constexpr llvm::StringLiteral kUnsignedQuadsAttr = "kiln.unsigned_quads";
+/// On a qconv or qmatmul with quads: the largest weight magnitude the dot
+/// product takes without saturating (x86 pmaddubsw: 64); absent, any
+/// signed byte. Weights beyond it use pairs.
+inline constexpr llvm::StringLiteral kQuadMaxWeightAttr = "kiln.quad_max_weight";
 
 } // namespace kiln
 

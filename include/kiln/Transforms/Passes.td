@@ -36,7 +36,10 @@ def KilnSelectCpuKernels
     `kiln.register_tile`, which kiln-tile-and-vectorize follows). Packed
     qconvs and qmatmuls also get `kiln.channel_group` when `channel-group`
     is 4, and `kiln.unsigned_quads` with `unsigned-quads` (a dot product
-    that reads the inputs as unsigned bytes, x86's vpdpbusd).
+    that reads the inputs as unsigned bytes, x86's vpdpbusd), and
+    `kiln.quad_max_weight` with `quad-max-weight` below 128 (a dot product
+    whose pair sums saturate, x86's pmaddubsw: quads only for weights that
+    fit).
   }];
   let options = [
     Option<"rows", "rows", "int64_t", /*default=*/"8",
@@ -53,7 +56,10 @@ def KilnSelectCpuKernels
            "Input channels a packed integer contraction takes per step: 2 "
            "(i16 pairs) or 4 (i8 quads, for a dot product instruction)">,
     Option<"unsignedQuads", "unsigned-quads", "bool", /*default=*/"false",
-           "The dot product reads the quads' inputs as unsigned bytes">
+           "The dot product reads the quads' inputs as unsigned bytes">,
+    Option<"quadMaxWeight", "quad-max-weight", "int64_t", /*default=*/"128",
+           "Quads only where every weight's magnitude is at most this (128: "
+           "any signed byte)">
   ];
   let dependentDialects = ["mlir::arith::ArithDialect",
                            "mlir::tensor::TensorDialect",
@@ -303,7 +309,12 @@ def KilnTileAndVectorize
            "i8 inputs per call of the quad intrinsic">,
     Option<"quadUnsignedInput", "quad-unsigned-input", "bool",
            /*default=*/"false",
-           "The quad intrinsic reads its input (not weight) bytes as unsigned">
+           "The quad intrinsic reads its input (not weight) bytes as unsigned">,
+    Option<"quadWidenIntrinsic", "quad-widen-intrinsic", "std::string",
+           /*default=*/"",
+           "Non-empty: the quad intrinsic returns 16-bit pair sums (no "
+           "accumulator operand), which this pair intrinsic widens into i32 "
+           "quad sums against ones">
   ];
   let dependentDialects = ["mlir::scf::SCFDialect",
                            "mlir::vector::VectorDialect",

@@ -460,11 +460,15 @@ std::optional<QuadInput> quadInput(OpBuilder &b, Location loc, Value input,
 }
 
 /// The quads a backend asked for on `op` (signed or unsigned input bytes),
-/// or none when it did not or the weight values do not fit signed bytes.
+/// or none when it did not or the weight values do not fit its bytes (or
+/// the magnitude its sums take without saturating).
 std::optional<ChannelGroup> quadsOf(Operation *op, ArrayRef<int64_t> weight) {
   auto attr = op->getAttrOfType<IntegerAttr>(kChannelGroupAttr);
+  auto limit = op->getAttrOfType<IntegerAttr>(kQuadMaxWeightAttr);
+  int64_t hi = limit ? std::min<int64_t>(limit.getInt(), 127) : 127;
+  int64_t lo = limit ? -limit.getInt() : -128;
   if (!attr || attr.getInt() != 4 || !packTileOf(op) ||
-      !llvm::all_of(weight, [](int64_t v) { return v >= -128 && v <= 127; }))
+      !llvm::all_of(weight, [&](int64_t v) { return v >= lo && v <= hi; }))
     return std::nullopt;
   return ChannelGroup(4, op->hasAttr(kUnsignedQuadsAttr));
 }

@@ -2,6 +2,7 @@
 // RUN: kiln-opt %s -split-input-file -kiln-select-cpu-kernels="halide-depthwise=true" | FileCheck %s --check-prefix=HALIDE
 // RUN: kiln-opt %s -split-input-file -kiln-select-cpu-kernels="channel-group=4" | FileCheck %s --check-prefix=QUADS
 // RUN: kiln-opt %s -split-input-file -kiln-select-cpu-kernels="channel-group=4 unsigned-quads=true" | FileCheck %s --check-prefix=UQUADS
+// RUN: kiln-opt %s -split-input-file -kiln-select-cpu-kernels="channel-group=4 unsigned-quads=true quad-max-weight=64" | FileCheck %s --check-prefix=SATQUADS
 
 // Contractions over a constant weight are marked with the tile their weight
 // is packed for; a weight computed at run time cannot be packed.
@@ -73,6 +74,14 @@ func.func @depthwise(%x: tensor<1x4x8x8xf32>, %w: tensor<4x1x3x3xf32>) -> tensor
 // UQUADS: kiln.qmatmul {{.*}}kiln.channel_group = 4 : i64, kiln.pack_tile = array<i64: 8, 32>, kiln.unsigned_quads
 // UQUADS: kiln.matmul
 // UQUADS-NOT: kiln.unsigned_quads
+// UQUADS-NOT: kiln.quad_max_weight
+// A dot product whose pair sums saturate (x86 pmaddubsw) also marks the
+// weight magnitude its quads take.
+// SATQUADS-LABEL: func.func @integer
+// SATQUADS: kiln.qconv {{.*}}kiln.channel_group = 4 : i64, kiln.pack_tile = array<i64: 8, 32>, kiln.quad_max_weight = 64 : i64, kiln.unsigned_quads
+// SATQUADS: kiln.qmatmul {{.*}}kiln.channel_group = 4 : i64, kiln.pack_tile = array<i64: 8, 32>, kiln.quad_max_weight = 64 : i64, kiln.unsigned_quads
+// SATQUADS: kiln.matmul
+// SATQUADS-NOT: kiln.quad_max_weight
 func.func @integer(%x: tensor<1x8x4x4x!quant.uniform<i8:f32, 0.02:3>>, %a: tensor<2x8x!quant.uniform<i8:f32, 0.02:3>>, %f: tensor<2x8xf32>)
     -> (tensor<1x16x4x4x!quant.uniform<i8:f32, 0.05>>, tensor<2x16x!quant.uniform<i8:f32, 0.05>>, tensor<2x16xf32>) {
   %wc = kiln.constant dense<1> : tensor<16x8x1x1xi8>

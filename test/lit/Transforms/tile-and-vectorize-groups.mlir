@@ -2,6 +2,7 @@
 // RUN: kiln-opt %s -split-input-file -kiln-tile-and-vectorize="rows=4 contraction-lanes=16" | FileCheck %s --check-prefix=LANES
 // RUN: kiln-opt %s -split-input-file -kiln-tile-and-vectorize="rows=4 contraction-lanes=16 quad-intrinsic=llvm.aarch64.neon.sdot.v4i32.v16i8 quad-lanes=16" | FileCheck %s --check-prefix=QUAD
 // RUN: kiln-opt %s -split-input-file -kiln-tile-and-vectorize="rows=4 contraction-lanes=16 quad-intrinsic=llvm.x86.avx512.vpdpbusd.512 quad-lanes=64 quad-unsigned-input=true" | FileCheck %s --check-prefix=UQUAD
+// RUN: kiln-opt %s -split-input-file -kiln-tile-and-vectorize="rows=4 contraction-lanes=16 quad-intrinsic=llvm.x86.avx2.pmadd.ub.sw quad-lanes=32 quad-unsigned-input=true quad-widen-intrinsic=llvm.x86.avx2.pmadd.wd" | FileCheck %s --check-prefix=WQUAD
 
 // A channel-pair contraction (loops n, block, row, p, pair, j) over an
 // input with each pair's values side by side: with a pair multiply-add,
@@ -128,6 +129,16 @@ func.func @quads(%x: tensor<1x3x16x4xi8>, %w: tensor<2x3x4x4xi8>) -> tensor<1x2x
 // UQUAD: scf.yield
 // QUAD-LABEL: func.func @unsigned_quads
 // QUAD-NOT: llvm.call_intrinsic
+// Without a dot product (x86 AVX2): pmaddubsw makes 16 pair sums of 32
+// bytes, pmaddwd against ones adds them into 8 quad sums, and an add
+// accumulates them: two calls of each per row of 16 lanes.
+// WQUAD-LABEL: func.func @unsigned_quads
+// WQUAD: %[[ONES:.*]] = arith.constant dense<1> : vector<16xi16>
+// WQUAD: vector.transfer_read {{.*}} : tensor<64xi8>, vector<64xi8>
+// WQUAD-COUNT-8: %[[P:.*]] = llvm.call_intrinsic "llvm.x86.avx2.pmadd.ub.sw"({{.*}}) : (vector<32xi8>, vector<32xi8>) -> vector<16xi16>
+// WQUAD-NEXT: %[[S:.*]] = llvm.call_intrinsic "llvm.x86.avx2.pmadd.wd"(%[[P]], %[[ONES]]) : (vector<16xi16>, vector<16xi16>) -> vector<8xi32>
+// WQUAD-NEXT: arith.addi %{{.*}}, %[[S]] : vector<8xi32>
+// WQUAD: scf.yield
 #xu = affine_map<(n, b, r, p, c, j) -> (n, c, p, j)>
 #wu = affine_map<(n, b, r, p, c, j) -> (b, c, r, j)>
 #accu = affine_map<(n, b, r, p, c, j) -> (n, b, r, p)>

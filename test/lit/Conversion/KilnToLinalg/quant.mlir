@@ -236,3 +236,26 @@ func.func @qmatmul_unsigned_quads(%a: tensor<2x3xi8>) -> tensor<2x20xi8> {
   %s = kiln.storage_cast %y : (tensor<2x20x!quant.uniform<i8:f32, 0.05>>) -> tensor<2x20xi8>
   return %s : tensor<2x20xi8>
 }
+
+// A dot product whose pair sums saturate (x86 pmaddubsw, kiln.quad_max_weight
+// 64): weights within [-64, 64] go to quads of bytes; one weight outside
+// (-65) sends the whole conv to i16 pairs, which cannot saturate.
+// CHECK-LABEL: func.func @qconv_saturating_quads
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<1x1x4x4x4xi8>, tensor<2x1x3x3x2x4xi8>) outs(%{{.*}} : tensor<1x2x2x2x2xi32>)
+// CHECK: arith.extui %{{.*}} : i8 to i32
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<1x2x4x4x2xi16>, tensor<2x2x3x3x2x2xi8>) outs(%{{.*}} : tensor<1x2x2x2x2xi32>)
+// CHECK: arith.extsi %{{.*}} : i16 to i32
+func.func @qconv_saturating_quads(%x: tensor<1x3x2x2xui8>) -> (tensor<1x4x2x2xi8>, tensor<1x4x2x2xi8>) {
+  %xq = kiln.storage_cast %x : (tensor<1x3x2x2xui8>) -> tensor<1x3x2x2x!quant.uniform<u8:f32, 0.02:100>>
+  %wc = kiln.constant dense<64> : tensor<4x3x3x3xi8>
+  %w = kiln.storage_cast %wc : (tensor<4x3x3x3xi8>) -> tensor<4x3x3x3x!quant.uniform<i8:f32, 0.1>>
+  %y = kiln.qconv %xq, %w {strides = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, group = 1 : i64, kiln.pack_tile = array<i64: 2, 16>, kiln.channel_group = 4 : i64, kiln.unsigned_quads, kiln.quad_max_weight = 64 : i64}
+      : (tensor<1x3x2x2x!quant.uniform<u8:f32, 0.02:100>>, tensor<4x3x3x3x!quant.uniform<i8:f32, 0.1>>) -> tensor<1x4x2x2x!quant.uniform<i8:f32, 0.05>>
+  %s = kiln.storage_cast %y : (tensor<1x4x2x2x!quant.uniform<i8:f32, 0.05>>) -> tensor<1x4x2x2xi8>
+  %wc2 = kiln.constant dense<-65> : tensor<4x3x3x3xi8>
+  %w2 = kiln.storage_cast %wc2 : (tensor<4x3x3x3xi8>) -> tensor<4x3x3x3x!quant.uniform<i8:f32, 0.1>>
+  %y2 = kiln.qconv %xq, %w2 {strides = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, group = 1 : i64, kiln.pack_tile = array<i64: 2, 16>, kiln.channel_group = 4 : i64, kiln.unsigned_quads, kiln.quad_max_weight = 64 : i64}
+      : (tensor<1x3x2x2x!quant.uniform<u8:f32, 0.02:100>>, tensor<4x3x3x3x!quant.uniform<i8:f32, 0.1>>) -> tensor<1x4x2x2x!quant.uniform<i8:f32, 0.05>>
+  %s2 = kiln.storage_cast %y2 : (tensor<1x4x2x2x!quant.uniform<i8:f32, 0.05>>) -> tensor<1x4x2x2xi8>
+  return %s, %s2 : tensor<1x4x2x2xi8>, tensor<1x4x2x2xi8>
+}
