@@ -11,7 +11,7 @@ using namespace mlir;
 namespace kiln {
 
 void buildArenaBuffers(OpPassManager &pm, const std::string &entry,
-                       uint64_t alignment) {
+                       uint64_t alignment, bool expandCopies) {
   // Buffers: caller-owned I/O, then everything else in one arena.
   pm.addPass(createKilnEntryToBuffers(KilnEntryToBuffersOptions{entry}));
   pm.addPass(bufferization::createEmptyTensorEliminationPass());
@@ -23,7 +23,8 @@ void buildArenaBuffers(OpPassManager &pm, const std::string &entry,
   pm.addNestedPass<func::FuncOp>(bufferization::createBufferLoopHoistingPass());
   pm.addPass(createCSEPass());
   pm.addPass(createCanonicalizerPass());
-  pm.addPass(createKilnExpandCopies());
+  if (expandCopies)
+    pm.addPass(createKilnExpandCopies());
   KilnPlanArenaOptions arena;
   arena.entry = entry;
   arena.alignment = alignment;

@@ -71,7 +71,8 @@ void buildCpuBackend(OpPassManager &pm, const CpuBackendOptions &options) {
   tiles.addPass(createKilnApproximateMath());
   pm.addPass(createCanonicalizerPass());
 
-  buildArenaBuffers(pm, options.entry, options.arenaAlignment);
+  buildArenaBuffers(pm, options.entry, options.arenaAlignment,
+                    /*expandCopies=*/true);
 
   // Kernel calls: channel blocks for threads, then calls.
   KilnSplitHalideCallsOptions split;

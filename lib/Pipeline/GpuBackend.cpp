@@ -35,16 +35,33 @@ void registerGpuBackendDependencies(DialectRegistry &registry) {
   NVVM::registerNVVMTargetInterfaceExternalModels(registry);
 }
 
+std::string gpuPtxFeatures(const std::string &chip) {
+  static const char *const ptx80[] = {"sm_75", "sm_80", "sm_86", "sm_87",
+                                      "sm_89", "sm_90", "sm_90a"};
+  static const char *const ptx88[] = {"sm_100", "sm_100a", "sm_101", "sm_101a",
+                                      "sm_103", "sm_103a", "sm_120", "sm_120a",
+                                      "sm_121", "sm_121a"};
+  if (llvm::is_contained(ptx80, chip))
+    return "+ptx80";
+  if (llvm::is_contained(ptx88, chip))
+    return "+ptx88";
+  return "";
+}
+
 void buildGpuBackend(OpPassManager &pm, const GpuBackendOptions &options) {
   pm.addPass(createKilnLowerToLinalg());
   pm.addPass(createCanonicalizerPass());
   pm.addNestedPass<func::FuncOp>(createKilnFuseElementwise());
-  // Transcendentals (exp, tanh, erf, ...) become libdevice calls (__nv_*),
-  // resolved by linking the CUDA toolkit's libdevice (`libdevice`); without
-  // it they stay unresolved in the PTX.
-  buildArenaBuffers(pm, options.entry, options.arenaAlignment);
+  // Math the polynomials below do not cover becomes libdevice calls
+  // (__nv_*), resolved by linking the CUDA toolkit's libdevice
+  // (`libdevice`); without it they stay unresolved in the PTX.
+  buildArenaBuffers(pm, options.entry, options.arenaAlignment,
+                    /*expandCopies=*/false);
 
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
+  // The CPU's polynomial exp/tanh/erf/...: the same numbers on both
+  // backends, and no libdevice needed for them.
+  pm.addNestedPass<func::FuncOp>(createKilnApproximateMath());
   pm.addPass(createCanonicalizerPass());
   pm.addNestedPass<func::FuncOp>(
       createKilnMapToGpu(KilnMapToGpuOptions{options.blockSize}));

@@ -89,6 +89,8 @@ struct GpuBackendCLOptions : PassPipelineOptions<GpuBackendCLOptions> {
     GpuBackendOptions o;
     o.entry = entry;
     o.chip = chip;
+    if (std::string features = gpuPtxFeatures(chip); !features.empty())
+      o.ptxFeatures = features;
     o.libdevice = libdevice;
     o.blockSize = blockSize;
     return o;

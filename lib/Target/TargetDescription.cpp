@@ -59,12 +59,13 @@ createTargetMachine(const CodegenOptions &options, std::string &error) {
   case llvm::Triple::riscv64:
     break;
   case llvm::Triple::nvptx64:
-    error = "GPU target '" + tripleText + "' is not supported yet";
+    // kilnc takes the GPU path before describing a CPU target.
+    error = "GPU target '" + tripleText + "' has no CPU description";
     return nullptr;
   default:
     error = "unknown target '" + tripleText +
             "' (supported: x86_64-linux-gnu, aarch64-linux-gnu, "
-            "armv7a-linux-gnueabihf, riscv64-linux-gnu)";
+            "armv7a-linux-gnueabihf, riscv64-linux-gnu, nvptx64-nvidia-cuda)";
     return nullptr;
   }
   const llvm::Target *target = llvm::TargetRegistry::lookupTarget(triple, error);

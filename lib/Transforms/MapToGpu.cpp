@@ -174,6 +174,16 @@ struct KilnMapToGpuPass : impl::KilnMapToGpuBase<KilnMapToGpuPass> {
       });
       op.erase();
     }
+    // Every kernel in one module, so the artifact carries one PTX text;
+    // numbered in launch order.
+    MLIRContext *ctx = func.getContext();
+    auto module = FlatSymbolRefAttr::get(ctx, func.getName().str() + "_kernels");
+    int64_t index = 0;
+    func.walk([&](gpu::LaunchOp launch) {
+      launch.setModuleAttr(module);
+      launch.setFunctionAttr(FlatSymbolRefAttr::get(
+          ctx, func.getName().str() + "_k" + std::to_string(index++)));
+    });
   }
 };
 

@@ -17,10 +17,12 @@
 #include "CompilerStage.h"
 #include "kiln/Support/ArenaReport.h"
 #include "kiln/Quantize/PostTrainingQuantization.h"
+#include "kiln/Target/GpuArtifact.h"
 #include "kiln/Target/ModelInterface.h"
 #include "kiln/Target/ObjectEmitter.h"
 #include "kiln/Target/TargetDescription.h"
 
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/InitAllDialects.h"
@@ -36,6 +38,7 @@
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Signals.h"
 #include "llvm/Support/raw_ostream.h"
+#include "llvm/TargetParser/Triple.h"
 
 #include <fmt/core.h>
 
@@ -117,12 +120,17 @@ cl::opt<unsigned> int8WeightBits(
              "which x86 without VNNI multiplies on pmaddubsw (faster, less "
              "accurate; like ONNX Runtime's reduce_range)"),
     cl::value_desc("N"), cl::init(8), cl::cat(kilnCategory));
+cl::opt<std::string> libdevicePath(
+    "libdevice",
+    cl::desc("GPU targets: the CUDA toolkit's libdevice.10.bc (default: "
+             "found under $CUDA_HOME, $CUDA_PATH or /usr/local/cuda)"),
+    cl::value_desc("FILE"), cl::Hidden, cl::cat(kilnCategory));
 cl::opt<bool> timePhases("time-phases",
                          cl::desc("Print the seconds each phase takes"),
                          cl::Hidden, cl::cat(kilnCategory));
 
 /// The plan kiln-plan-arena recorded on the entry, for --report.
-kiln::ArenaReport arenaReport(LLVM::LLVMFuncOp entry,
+kiln::ArenaReport arenaReport(Operation *entry,
                               const kiln::ModelInterface &model) {
   kiln::ArenaReport report;
   report.model = model.name;
@@ -214,7 +222,35 @@ std::string commandLineError(std::string text) {
 struct Options {
   std::string model, output, name;
   kiln::ImportOptions import;
+  bool gpu = false;  // --target nvptx64-nvidia-cuda: an artifact, no header
+  std::string chip;  // the GPU architecture (--cpu)
 };
+
+/// Whether `text` names an NVIDIA GPU (nvptx or nvptx64).
+bool isGpuTriple(const std::string &text) {
+  llvm::Triple triple(llvm::Triple::normalize(text));
+  return triple.getArch() == llvm::Triple::nvptx64 ||
+         triple.getArch() == llvm::Triple::nvptx;
+}
+
+/// The GPU options' checks; an error message, or empty.
+std::string checkGpuOptions(Options &o) {
+  if (llvm::Triple(llvm::Triple::normalize(targetTriple)).getArch() !=
+      llvm::Triple::nvptx64)
+    return "GPU target '" + targetTriple + "' is 32-bit; Kiln writes nvptx64-nvidia-cuda";
+  o.chip = targetCpu == "generic" ? "sm_80" : std::string(targetCpu);
+  if (kiln::gpuPtxFeatures(o.chip).empty())
+    return "--cpu for a GPU target is an architecture from sm_75 to sm_121 "
+           "(sm_80, sm_90, ...), not '" + o.chip + "'";
+  if (emitKind != "obj" && emitKind != "asm" && emitKind != "mlir")
+    return "--emit for a GPU target is obj (the artifact), asm (PTX) or mlir, "
+           "not '" + emitKind + "'";
+  if (quantizeKind.getNumOccurrences())
+    return "--quantize int8 is not supported on GPU targets yet";
+  if (kernelChoice.getNumOccurrences())
+    return "--kernels is for CPU targets";
+  return "";
+}
 
 /// Reads the parsed options into `o`; returns an error message, or empty.
 std::string checkOptions(Options &o) {
@@ -275,6 +311,12 @@ std::string checkOptions(Options &o) {
            calibrationMethod + "'";
   if (kernelChoice != "halide" && kernelChoice != "mlir")
     return "--kernels must be halide or mlir, not '" + kernelChoice + "'";
+  o.gpu = isGpuTriple(targetTriple);
+  if (o.gpu)
+    if (std::string err = checkGpuOptions(o); !err.empty())
+      return err;
+  if (libdevicePath.getNumOccurrences() && !o.gpu)
+    return "--libdevice is for GPU targets";
   if (symbolName.empty())
     o.name = kiln::sanitizeSymbol(llvm::sys::path::stem(o.model).str());
   else if (kiln::sanitizeSymbol(symbolName) != symbolName)
@@ -391,6 +433,75 @@ std::string halideKernelRoot(const char *argv0) {
   return std::string(root);
 }
 
+/// libdevice.10.bc of the CUDA toolkit, if one is installed.
+std::string findLibdevice() {
+  if (libdevicePath.getNumOccurrences())
+    return libdevicePath;
+  const char *roots[] = {std::getenv("CUDA_HOME"), std::getenv("CUDA_PATH"),
+                         "/usr/local/cuda"};
+  for (const char *root : roots) {
+    if (!root || !*root)
+      continue;
+    llvm::SmallString<256> path(root);
+    llvm::sys::path::append(path, "nvvm", "libdevice", "libdevice.10.bc");
+    if (llvm::sys::fs::exists(path))
+      return std::string(path);
+  }
+  return "";
+}
+
+/// The GPU path after the frontend: PTX kernels and their launch list in
+/// one artifact (--emit obj) or the PTX alone (--emit asm). No header: the
+/// runtime reads the I/O descriptions from the artifact.
+int compileForGpu(ModuleOp module, const Options &o, kiln::ModelInterface &model,
+                  AtomicOutput &output, llvm::raw_pwrite_stream &os,
+                  const std::string &diagnostic) {
+  std::string error;
+  kiln::GpuBackendOptions gpu;
+  gpu.entry = o.import.entry;
+  gpu.chip = o.chip;
+  gpu.ptxFeatures = kiln::gpuPtxFeatures(o.chip);
+  gpu.libdevice = findLibdevice();
+  if (!gpu.libdevice.empty() && !llvm::sys::fs::exists(gpu.libdevice))
+    return fail("cannot read libdevice '" + gpu.libdevice + "'");
+  PassManager pm(module.getContext());
+  kiln::trackPassStages(pm);
+  kiln::buildGpuBackend(pm, gpu);
+  if (failed(pm.run(module)))
+    return fail(o.model + ": " +
+                (diagnostic.empty() ? "compilation failed" : diagnostic));
+  auto entry = module.lookupSymbol<func::FuncOp>(o.import.entry);
+  if (!entry)
+    return fail(o.model + ": internal: the GPU entry function is missing");
+  if (auto bytes = entry->getAttrOfType<IntegerAttr>("kiln.arena_bytes"))
+    model.arenaBytes = bytes.getInt();
+  if (auto bytes = entry->getAttrOfType<IntegerAttr>("kiln.naive_bytes"))
+    model.naiveBytes = bytes.getInt();
+  if (!reportDir.empty() &&
+      !kiln::writeArenaReport(arenaReport(entry, model), reportDir, error))
+    return fail(error);
+  kiln::setCompilerStage("GPU artifact");
+  if (emitKind == "asm") {
+    std::string ptx;
+    if (!kiln::gpuKernelsPtx(module, ptx, error))
+      return fail(o.model + ": " + error);
+    os << ptx;
+  } else if (!kiln::writeGpuArtifact(module, o.import.entry, model, o.chip, os,
+                                     error)) {
+    return fail(o.model + ": " + error);
+  }
+  if (!output.commit(error))
+    return fail(error);
+  if (verbose)
+    fmt::print(stderr,
+               "kilnc: {}: {} inputs, {} outputs, {} kernels for {}, device "
+               "arena {} bytes (naive sum {} bytes)\n",
+               o.model, model.inputs.size(), model.outputs.size(),
+               llvm::range_size(entry.getOps<gpu::LaunchFuncOp>()), o.chip,
+               model.arenaBytes, model.naiveBytes);
+  return 0;
+}
+
 /// Parses argv with llvm::cl. Its complaints go to `errors`, also those it
 /// writes straight to stderr (a missing value, for one), so that kilnc can
 /// say them as its one `error:` line. --help and --version exit here.
@@ -440,6 +551,7 @@ int main(int argc, char **argv) {
   registerAllDialects(registry);
   registerAllExtensions(registry);
   registry.insert<kiln::KilnDialect>();
+  kiln::registerGpuBackendDependencies(registry);
   MLIRContext context(registry);
   context.disableMultithreading(); // two cores; the pipeline is sequential
 
@@ -470,6 +582,19 @@ int main(int argc, char **argv) {
       diagnostic = describeLocation(d.getLocation()) + d.str();
     return success();
   });
+  // Target-neutral graph passes, the same for every backend.
+  auto runFrontend = [&] {
+    PassManager frontend(&context);
+    kiln::trackPassStages(frontend);
+    kiln::buildFrontend(frontend, kiln::FrontendOptions());
+    if (succeeded(frontend.run(*module)))
+      return true;
+    fail(o.model + ": " + (diagnostic.empty() ? "compilation failed" : diagnostic));
+    return false;
+  };
+  if (o.gpu)
+    return runFrontend() ? compileForGpu(*module, o, model, output, *os, diagnostic)
+                         : 1;
   // The target, described once: the backend's tiles and kernel set, and
   // the code generator that emits the object.
   kiln::CodegenOptions codegen;
@@ -480,12 +605,8 @@ int main(int argc, char **argv) {
   if (!target)
     return fail(o.model + ": " + error);
 
-  PassManager frontend(&context);
-  kiln::trackPassStages(frontend);
-  kiln::buildFrontend(frontend, kiln::FrontendOptions());
-  if (failed(frontend.run(*module)))
-    return fail(o.model + ": " +
-                (diagnostic.empty() ? "compilation failed" : diagnostic));
+  if (!runFrontend())
+    return 1;
   std::vector<std::string> floatLines; // ops of a quantized model left float
   kiln::QuantizationSummary summary;
   if (!quantizeKind.empty()) {

@@ -81,6 +81,11 @@ struct GpuBackendOptions {
   int64_t blockSize = 256;
 };
 
+/// The PTX ISA features for GPU architecture `chip` (sm_75 ... sm_90a take
+/// PTX 8.0, what CUDA 12.0 and later drivers accept; Blackwell's sm_100 ...
+/// sm_121 need 8.8, CUDA 12.9); empty for a chip Kiln does not know.
+std::string gpuPtxFeatures(const std::string &chip);
+
 /// The CPU backend options for `target` (tiles, kernel set), entry `entry`.
 CpuBackendOptions cpuBackendOptionsFor(const TargetDescription &target,
                                        const std::string &entry);
@@ -93,8 +98,10 @@ void buildGpuBackend(mlir::OpPassManager &pm, const GpuBackendOptions &options);
 void registerGpuBackendDependencies(mlir::DialectRegistry &registry);
 /// Both backends' buffers: the entry's I/O as caller-owned buffers, every
 /// other buffer planned into one arena of `alignment`-aligned slots.
+/// `expandCopies`: copies become the CPU's vector row loops (the GPU keeps
+/// memref.copy, which it launches like any loop nest).
 void buildArenaBuffers(mlir::OpPassManager &pm, const std::string &entry,
-                       uint64_t alignment);
+                       uint64_t alignment, bool expandCopies);
 /// After post-training quantization wrapped ops in quantize/dequantize:
 /// folds them into integer ops and cleans up (part of the frontend).
 void buildQuantizedFold(mlir::OpPassManager &pm);

@@ -59,10 +59,12 @@ func.func @reduce(%a: memref<64x8xf32>, %arena: memref<256xi8>) {
 // -----
 
 // A copy launches like a loop nest; a rank-0 store runs in one thread.
+// Every launch of a function outlines into one kernel module, numbered in
+// order.
 // CHECK-LABEL: func.func @copy_and_scalar
 // CHECK: gpu.launch {{.*}} threads({{.*}}) in ({{.*}} = %c6
 // CHECK: memref.load %{{.*}} : memref<2x3xf32>
-// CHECK: gpu.launch {{.*}} in ({{.*}} = %c1{{.*}}) threads({{.*}}) in ({{.*}} = %c1
+// CHECK: gpu.launch {{.*}} in ({{.*}} = %c1{{.*}}) threads({{.*}}) in ({{.*}} = %c1{{.*}}) module(@copy_and_scalar_kernels) function(@copy_and_scalar_k1)
 // CHECK: memref.store %{{.*}}, %{{.*}}[] : memref<f32>
 // CHECK-NOT: memref.copy
 func.func @copy_and_scalar(%a: memref<2x3xf32>, %b: memref<2x3xf32>, %s: memref<f32>) {
