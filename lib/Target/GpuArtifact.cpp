@@ -21,6 +21,7 @@
 #include "mlir/Interfaces/ViewLikeInterface.h"
 
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/Support/CRC.h"
 #include "llvm/Support/MathExtras.h"
 #include "llvm/Support/Regex.h"
 #include "llvm/Support/raw_ostream.h"
@@ -234,6 +235,9 @@ bool writeGpuArtifact(ModuleOp module, const std::string &entryName,
   }
 
   flatbuffers::FlatBufferBuilder fbb(1 << 16);
+  // Every field present, the checksum's zero included: it is patched in
+  // place once the buffer is finished.
+  fbb.ForceDefaults(true);
   std::vector<uint8_t> weights;
   llvm::DenseMap<StringAttr, uint64_t> globalOffsets;
   std::vector<flatbuffers::Offset<fb::Launch>> launches;
@@ -361,9 +365,17 @@ bool writeGpuArtifact(ModuleOp module, const std::string &entryName,
       fbb, kGpuArtifactVersion, fbb.CreateString(model.name),
       fbb.CreateString(chip), fbb.CreateVector(inputs), fbb.CreateVector(outputs),
       arenaBytes, fbb.CreateVector(plan), weightsVector, fbb.CreateString(ptx),
-      fbb.CreateVector(launches));
+      fbb.CreateVector(launches), /*checksum=*/0);
   fb::FinishArtifactBuffer(fbb, root);
-  os.write(reinterpret_cast<const char *>(fbb.GetBufferPointer()), fbb.GetSize());
+  uint8_t *buffer = fbb.GetBufferPointer();
+  const uint8_t *field =
+      reinterpret_cast<const flatbuffers::Table *>(fb::GetArtifact(buffer))
+          ->GetAddressOf(fb::Artifact::VT_CHECKSUM);
+  uint32_t crc = llvm::crc32(ArrayRef<uint8_t>(buffer, fbb.GetSize()));
+  uint8_t *patch = buffer + (field - buffer);
+  for (int i = 0; i < 4; ++i) // little-endian, as flatbuffers stores it
+    patch[i] = static_cast<uint8_t>(crc >> (8 * i));
+  os.write(reinterpret_cast<const char *>(buffer), fbb.GetSize());
   return true;
 }
 
