@@ -62,6 +62,9 @@ void buildGpuBackend(OpPassManager &pm, const GpuBackendOptions &options) {
   // The CPU's polynomial exp/tanh/erf/...: the same numbers on both
   // backends, and no libdevice needed for them.
   pm.addNestedPass<func::FuncOp>(createKilnApproximateMath());
+  // Integer powers have no NVVM lowering: functions the outliner copies
+  // into the kernel module.
+  pm.addPass(createConvertMathToFuncs());
   pm.addPass(createCanonicalizerPass());
   pm.addNestedPass<func::FuncOp>(
       createKilnMapToGpu(KilnMapToGpuOptions{options.blockSize}));

@@ -133,9 +133,11 @@ FailureOr<fb::Argument> argumentFor(Value value,
     if (type.isIndex() || type.isInteger(64))
       return fb::Argument(fb::ArgumentKind::Int64, 0,
                           static_cast<uint64_t>(integer.getInt()));
-    if (type.isInteger(32))
+    // i1, i8, i16 and i32 parameters: the driver reads as many low bytes
+    // as the kernel's parameter has.
+    if (type.isInteger() && type.getIntOrFloatBitWidth() <= 32)
       return fb::Argument(fb::ArgumentKind::Int32, 0,
-                          static_cast<uint32_t>(integer.getInt()));
+                          integer.getValue().getZExtValue());
   }
   if (auto real = dyn_cast<FloatAttr>(attr); real && type.isF32()) {
     float f = static_cast<float>(real.getValueAsDouble());

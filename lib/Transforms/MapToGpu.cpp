@@ -143,8 +143,9 @@ struct KilnMapToGpuPass : impl::KilnMapToGpuBase<KilnMapToGpuPass> {
     func::FuncOp func = getOperation();
     if (func.isExternal())
       return;
-    for (Operation &op :
-         llvm::make_early_inc_range(func.getBody().front().getOperations())) {
+    Block &body = func.getBody().front();
+    for (Operation *next, *op = &body.front(); op; op = next) {
+      next = op->getNextNode();
       if (auto copy = dyn_cast<memref::CopyOp>(op)) {
         if (!cast<MemRefType>(copy.getSource().getType()).hasStaticShape()) {
           copy.emitError("GPU copy of a buffer whose shape is not static");
@@ -159,20 +160,37 @@ struct KilnMapToGpuPass : impl::KilnMapToGpuBase<KilnMapToGpuPass> {
           return signalPassFailure();
         continue;
       }
-      if (staysOnHost(&op))
+      if (staysOnHost(op))
         continue;
-      // Anything else that touches memory (a rank-0 result's store, a
-      // sequential loop) runs in a launch of one thread.
-      if (op.getNumResults() != 0) {
-        op.emitError("GPU: '") << op.getName()
-                               << "' computes a value the host would need";
-        return signalPassFailure();
+      // Anything else that touches memory (a rank-0 result's load and
+      // store, a sequential loop) runs in a launch of one thread, with the
+      // ops after it that use what it computes: the host reads no data.
+      SmallVector<Operation *> chunk = {op};
+      auto escapes = [&] {
+        for (Operation *o : chunk)
+          for (Operation *user : o->getUsers())
+            if (!llvm::is_contained(chunk, body.findAncestorOpInBlock(*user)))
+              return true;
+        return false;
+      };
+      while (escapes()) {
+        Operation *after = chunk.back()->getNextNode();
+        if (!after || after->hasTrait<OpTrait::IsTerminator>()) {
+          op->emitError("GPU: '") << op->getName()
+                                  << "' computes a value the host would need";
+          return signalPassFailure();
+        }
+        chunk.push_back(after);
       }
-      OpBuilder b(&op);
-      buildLaunch(b, op.getLoc(), 1, 1, [&](OpBuilder &inner, Value) {
-        inner.clone(op);
+      OpBuilder b(op);
+      buildLaunch(b, op->getLoc(), 1, 1, [&](OpBuilder &inner, Value) {
+        IRMapping map;
+        for (Operation *o : chunk)
+          inner.clone(*o, map);
       });
-      op.erase();
+      next = chunk.back()->getNextNode();
+      for (Operation *o : llvm::reverse(chunk))
+        o->erase();
     }
     // Every kernel in one module, so the artifact carries one PTX text;
     // numbered in launch order.

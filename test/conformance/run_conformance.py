@@ -16,6 +16,7 @@ import collections
 import concurrent.futures
 import os
 import pathlib
+import re
 import subprocess
 import sys
 import tempfile
@@ -149,11 +150,59 @@ def scope(model):
     return None
 
 
+# --gpu: each test that passes on the CPU also compiles for
+# nvptx64-nvidia-cuda, and its PTX must assemble with the CUDA toolkit's
+# ptxas for these chips. test -> (status, detail); status is "assembled",
+# "not compiled" (kilnc refused it: allowed, listed) or "failed".
+GPU_CHIPS = ("sm_80", "sm_90")
+GPU_RESULTS = {}
+
+
+def gpu_check(key, model_path, shapes, data_sets, fed, inputs, model, args, out_dir):
+    for chip in GPU_CHIPS:
+        ptx = out_dir / ("model.%s.ptx" % chip)
+        r = run([args.kilnc, str(model_path), "--target", "nvptx64-nvidia-cuda", "--cpu",
+                 chip, "--emit", "asm", "-o", str(ptx)] + shapes)
+        if r.returncode != 0:
+            why = (r.stderr.strip().splitlines() or ["?"])[-1]
+            GPU_RESULTS[key] = ("not compiled", re.sub(r"^error: \S+\.onnx: ", "", why))
+            return
+        if args.ptxas:
+            r = run([args.ptxas, "-arch", chip, str(ptx), "-o", str(ptx) + ".cubin"])
+            if r.returncode != 0:
+                GPU_RESULTS[key] = ("failed", "ptxas -arch %s: %s" % (
+                    chip, r.stderr.strip()[:300]))
+                return
+    GPU_RESULTS[key] = ("assembled", "")
+    if not args.gpu_bundle:
+        return
+    # What test/gpu/device-check.sh runs: the artifact for the bundle's chip,
+    # each data set's inputs and expected outputs as .npy.
+    case = pathlib.Path(args.gpu_bundle) / ("%s__%s" % key)
+    case.mkdir(parents=True, exist_ok=True)
+    r = run([args.kilnc, str(model_path), "--target", "nvptx64-nvidia-cuda", "--cpu",
+             args.gpu_bundle_chip, "-o", str(case / "model.kiln")] + shapes)
+    if r.returncode != 0:
+        GPU_RESULTS[key] = ("failed", "artifact: " + r.stderr.strip()[:300])
+        return
+    for ds in data_sets:
+        d = case / ds.name
+        d.mkdir(exist_ok=True)
+        for i, name in zip(fed, inputs):
+            t = onnx.TensorProto()
+            t.ParseFromString((ds / ("input_%d.pb" % i)).read_bytes())
+            np.save(d / ("input_%s.npy" % name), numpy_helper.to_array(t))
+        for i, out in enumerate(model.graph.output):
+            t = onnx.TensorProto()
+            t.ParseFromString((ds / ("output_%d.pb" % i)).read_bytes())
+            np.save(d / ("expected_%d.npy" % i), numpy_helper.to_array(t))
+
+
 def run(cmd, **kw):
     return subprocess.run(cmd, capture_output=True, text=True, **kw)
 
 
-def check_test(test_dir, kilnc, harness, cc, work):
+def check_test(test_dir, kilnc, harness, cc, work, args=None):
     """Returns (status, detail, ops used)."""
     model_path = test_dir / "model.onnx"
     try:
@@ -161,11 +210,11 @@ def check_test(test_dir, kilnc, harness, cc, work):
     except Exception as e:  # a test we cannot even read is not ours to judge
         return "unsupported", "unreadable model: %s" % e, []
     ops = sorted({n.op_type for n in model.graph.node})
-    status, detail = run_test(test_dir, model, model_path, kilnc, harness, cc, work)
+    status, detail = run_test(test_dir, model, model_path, kilnc, harness, cc, work, args)
     return status, detail, ops
 
 
-def run_test(test_dir, model, model_path, kilnc, harness, cc, work):
+def run_test(test_dir, model, model_path, kilnc, harness, cc, work, args=None):
     """Returns (status, detail) for one loaded test model."""
     data_sets = sorted(test_dir.glob("test_data_set_*"))
     if not data_sets:
@@ -228,6 +277,9 @@ def run_test(test_dir, model, model_path, kilnc, harness, cc, work):
             elif not np.allclose(got, want, rtol=RTOL, atol=ATOL, equal_nan=True):
                 err = np.max(np.abs(got - want))
                 return "failed", "%s output %d: max abs error %.3g" % (ds.name, i, err)
+    if args is not None and args.gpu:
+        gpu_check((test_dir.parent.name, test_dir.name), model_path, shapes, data_sets, fed,
+                  inputs, model, args, out_dir)
     return "passed", ""
 
 
@@ -240,7 +292,16 @@ def main():
     ap.add_argument("--report", default="conformance.md")
     ap.add_argument("--filter", default="", help="substring of test names to run")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
+    ap.add_argument("--gpu", action="store_true",
+                    help="also compile each passing test for the GPU and assemble its PTX")
+    ap.add_argument("--gpu-bundle", default="",
+                    help="with --gpu: write artifacts and data for test/gpu/device-check.sh")
+    ap.add_argument("--gpu-bundle-chip", default="sm_90")
     args = ap.parse_args()
+    ptxas = os.path.join(os.environ.get("CUDA_HOME", "/usr/local/cuda"), "bin", "ptxas")
+    args.ptxas = ptxas if os.access(ptxas, os.X_OK) else ""
+    if args.gpu and not args.ptxas:
+        print("conformance: %s not found; GPU kernels are compiled but not assembled" % ptxas)
 
     data = pathlib.Path(args.data)
     if not data.is_dir():
@@ -254,7 +315,7 @@ def main():
     with tempfile.TemporaryDirectory(prefix="kiln-conformance-") as work, \
             concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
         futures = {pool.submit(check_test, d, args.kilnc, args.harness, args.cc,
-                               work): (suite, d.name) for suite, d in tests}
+                               work, args): (suite, d.name) for suite, d in tests}
         for fut in concurrent.futures.as_completed(futures):
             key = futures[fut]
             try:
@@ -298,11 +359,32 @@ def main():
                                                detail.replace("|", "\\|")))
         if status == "failed":
             print("FAILED %s/%s: %s" % (suite, name, detail))
+    gpu_failed = 0
+    if args.gpu:
+        gpu = collections.Counter(status for status, _ in GPU_RESULTS.values())
+        gpu_failed = gpu["failed"]
+        reasons = collections.Counter(detail for status, detail in GPU_RESULTS.values()
+                                      if status == "not compiled")
+        lines += ["", "## GPU (nvptx64-nvidia-cuda)", "",
+                  "Of the tests passing on the CPU: **%d compiled for the GPU and assembled "
+                  "by ptxas for %s, %d not compiled for the GPU, %d failed.** "
+                  "(`run_conformance.py --gpu`; whether they compute the right numbers "
+                  "is `test/gpu/device-check.sh`, on a GPU.)" % (
+                      gpu["assembled"], " and ".join(GPU_CHIPS), gpu["not compiled"],
+                      gpu_failed),
+                  "", "| why not compiled for the GPU | tests |", "|---|---|"]
+        for reason, n in reasons.most_common():
+            lines.append("| %s | %d |" % (reason.replace("|", "\\|"), n))
+        for (suite, name), (status, detail) in sorted(GPU_RESULTS.items()):
+            if status == "failed":
+                print("GPU FAILED %s/%s: %s" % (suite, name, detail))
+        print("GPU: %d assembled, %d not compiled, %d failed" % (
+            gpu["assembled"], gpu["not compiled"], gpu_failed))
     pathlib.Path(args.report).write_text("\n".join(lines) + "\n")
     print("%d unsupported (out of scope); report: %s" % (
         counts["unsupported"], args.report))
     print("%d passed, %d failed" % (counts["passed"], counts["failed"]))
-    return 1 if counts["failed"] else 0
+    return 1 if counts["failed"] or gpu_failed else 0
 
 
 if __name__ == "__main__":

@@ -205,6 +205,19 @@ def cases(work):
         "--calibrate, --calibration, --int8-tolerance and --int8-weight-bits go with --quantize int8"
     yield "bad --int8-weight-bits", [mm, "--quantize", "int8", "--calibrate", str(work),
                                      "--int8-weight-bits", "4"], "--int8-weight-bits must be 7 or 8"
+    gpu = ["--target", "nvptx64-nvidia-cuda"]
+    yield "GPU: bad --cpu", [mm] + gpu + ["--cpu", "znver3"], \
+        "--cpu for a GPU target is an architecture from sm_75 to sm_121"
+    yield "GPU: old chip", [mm] + gpu + ["--cpu", "sm_60"], "not 'sm_60'"
+    yield "GPU: 32-bit", [mm, "--target", "nvptx-nvidia-cuda"], "is 32-bit"
+    yield "GPU: --emit llvm", [mm] + gpu + ["--emit", "llvm"], \
+        "--emit for a GPU target is obj (the artifact), asm (PTX) or mlir"
+    yield "GPU: --quantize", [mm] + gpu + ["--quantize", "int8", "--calibrate", str(work)], \
+        "--quantize int8 is not supported on GPU targets yet"
+    yield "GPU: missing libdevice", [mm] + gpu + ["--libdevice", str(work / "none.bc")], \
+        "cannot read libdevice"
+    yield "--libdevice on a CPU", [mm, "--libdevice", str(work / "none.bc")], \
+        "--libdevice is for GPU targets"
     yield "bad --calibration", [mm, "--quantize", "int8", "--calibrate", str(work),
                                 "--calibration", "kl"], "--calibration must be minmax"
     yield "bad --int8-tolerance", [mm, "--quantize", "int8", "--calibrate", str(work),

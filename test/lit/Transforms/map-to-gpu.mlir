@@ -73,3 +73,23 @@ func.func @copy_and_scalar(%a: memref<2x3xf32>, %b: memref<2x3xf32>, %s: memref<
   memref.store %one, %s[] : memref<f32>
   return
 }
+
+// -----
+
+// A rank-0 result read back (a mean's division) runs in the same one-thread
+// launch as the load it needs: the host reads no data.
+// CHECK-LABEL: func.func @scalar_chain
+// CHECK: gpu.launch
+// CHECK: memref.load %{{.*}}[] : memref<f32>
+// CHECK-NEXT: arith.divf
+// CHECK-NEXT: memref.store
+// CHECK: gpu.terminator
+// CHECK-NOT: memref.load
+// CHECK: return
+func.func @scalar_chain(%a: memref<f32>, %b: memref<f32>) {
+  %c = arith.constant 12.0 : f32
+  %v = memref.load %a[] : memref<f32>
+  %d = arith.divf %v, %c : f32
+  memref.store %d, %b[] : memref<f32>
+  return
+}
