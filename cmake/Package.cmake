@@ -17,7 +17,10 @@ configure_package_config_file(${CMAKE_CURRENT_LIST_DIR}/KilnConfig.cmake.in
   INSTALL_DESTINATION ${KILN_PACKAGE_DIR}
   PATH_VARS KILN_INCLUDE_DIR KILN_RUNTIME_SOURCE_DIR)
 write_basic_package_version_file(${PROJECT_BINARY_DIR}/cmake/KilnConfigVersion.cmake
-  COMPATIBILITY SameMinorVersion)
+  COMPATIBILITY SameMinorVersion
+  # kilnc runs on the build machine and cross builds compile the runtime from
+  # its installed source, so a 32-bit target (ARMv7) uses the package too.
+  ARCH_INDEPENDENT)
 install(FILES ${PROJECT_BINARY_DIR}/cmake/KilnConfig.cmake
               ${PROJECT_BINARY_DIR}/cmake/KilnConfigVersion.cmake
               ${CMAKE_CURRENT_LIST_DIR}/KilnAddModel.cmake

@@ -164,13 +164,25 @@ static kiln_status load_driver(void) {
   return KILN_OK;
 }
 
-/* A failed driver call as the last error. */
+/* A failed driver call as the last error. `call` is the driver entry
+ * point, or the expression CU_CHECK saw ("cu.MemAlloc(...)"), named from it. */
 static kiln_status cuda_fail(CUresult r, const char *call, const char *detail) {
   const char *text = NULL;
   if (cu.GetErrorString)
     cu.GetErrorString(r, &text);
-  return fail(r == 2 ? KILN_ERROR_OUT_OF_MEMORY : KILN_ERROR_CUDA, "kiln: %s%s%s failed: %s (%d)",
-              call, detail ? " " : "", detail ? detail : "", text ? text : "unknown error", r);
+  int name_length = (int)strcspn(call, "(");
+  const char *prefix = "";
+  if (!strncmp(call, "cu.", 3)) {
+    prefix = "cu";
+    call += 3;
+    name_length -= 3;
+  }
+  /* "(weights)" or a kernel's name say which; a JIT log follows the error. */
+  int is_log = detail && detail[0] != '(' && !strncmp(call, "cuModuleLoad", 12);
+  return fail(r == 2 ? KILN_ERROR_OUT_OF_MEMORY : KILN_ERROR_CUDA,
+              "kiln: %s%.*s%s%s failed: %s (%d)%s%s", prefix, name_length, call,
+              detail && !is_log ? " " : "", detail && !is_log ? detail : "",
+              text ? text : "unknown error", r, is_log ? ": " : "", is_log ? detail : "");
 }
 
 #define CU_CHECK(call, detail)                                                 \
@@ -293,10 +305,12 @@ kiln_status kiln_model_load_file(const char *path, kiln_model **model) {
   return s;
 }
 
-void kiln_model_free(kiln_model *m) {
-  if (!m)
+/* Gives back what prepare took on the device (all of it, or what a failed
+ * prepare got to), so the model can be prepared again. */
+static void release_device(kiln_model *m) {
+  if (!m->context)
     return;
-  if (m->prepared && cu.CtxPushCurrent(m->context) == 0) {
+  if (cu.CtxPushCurrent(m->context) == 0) {
     if (m->stream)
       cu.StreamSynchronize(m->stream);
     if (m->have_graph)
@@ -311,8 +325,20 @@ void kiln_model_free(kiln_model *m) {
       cu.MemFree(m->weights);
     CUcontext popped;
     cu.CtxPopCurrent(&popped);
-    cu.DevicePrimaryCtxRelease(m->device);
   }
+  cu.DevicePrimaryCtxRelease(m->device);
+  m->context = NULL;
+  m->stream = NULL;
+  m->module = NULL;
+  m->arena = m->weights = 0;
+  m->have_graph = m->have_last = 0;
+  m->prepared = 0;
+}
+
+void kiln_model_free(kiln_model *m) {
+  if (!m)
+    return;
+  release_device(m);
   kiln_plan_free(&m->plan);
   free(m->functions);
   free(m->slots);
@@ -446,12 +472,22 @@ kiln_status kiln_model_prepare(kiln_model *m, int device) {
     return fail(KILN_ERROR_NO_DEVICE, "kiln: no CUDA device %d (%d found)", device, count);
   CU_CHECK(cu.DeviceGet(&m->device, device), NULL);
   CU_CHECK(cu.DevicePrimaryCtxRetain(&m->context, m->device), NULL);
+  CUresult r = cu.CtxPushCurrent(m->context);
+  if (r != 0) {
+    s = cuda_fail(r, "cuCtxPushCurrent", NULL);
+  } else {
+    s = prepare_in_context(m);
+    CUcontext popped;
+    cu.CtxPopCurrent(&popped);
+  }
+  if (s != KILN_OK) {
+    char message[sizeof last_error];
+    snprintf(message, sizeof message, "%s", last_error);
+    release_device(m); /* a later prepare starts afresh */
+    return fail(s, "%s", message);
+  }
   m->prepared = 1;
-  CU_CHECK(cu.CtxPushCurrent(m->context), NULL);
-  s = prepare_in_context(m);
-  CUcontext popped;
-  cu.CtxPopCurrent(&popped);
-  return s;
+  return KILN_OK;
 }
 
 /* Fills every launch's argument slots for these I/O buffers. */

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Kiln as a user's build meets it: installs BUILD into a temporary prefix,
 # builds examples/cmake-app against it (find_package(Kiln), kiln_add_model,
-# Kiln::runtime) for the host and for AArch64 (run under qemu), checks that
+# Kiln::runtime) for the host and for AArch64, ARMv7 and RISC-V 64 (run
+# under qemu), checks that
 # the model is recompiled when the model or kilnc changes and never
 # otherwise, then packs the .deb and builds the app again from its contents.
 #   cmake_app.sh BUILD_DIR SOURCE_DIR
@@ -44,8 +45,8 @@ check_classify() {
 
 echo "== cmake --install into a temporary prefix"
 cmake --install "$build" --prefix "$work/prefix" > "$work/install.log"
-for f in bin/kilnc lib/kiln/kernels/x86-64/calls.bc include/kiln_runtime.h \
-         share/kiln/runtime/kiln_pool.c; do
+for f in bin/kilnc bin/kiln-run lib/kiln/kernels/x86-64/calls.bc include/kiln_runtime.h \
+         include/kiln_gpu.h share/kiln/kiln_artifact.fbs share/kiln/runtime/kiln_pool.c; do
   [[ -e $work/prefix/$f ]] || fail "the install lacks $f"
 done
 ls "$work"/prefix/lib*/cmake/Kiln/KilnConfig.cmake > /dev/null || fail "no KilnConfig.cmake"
@@ -65,17 +66,26 @@ touch "$work/prefix/bin/kilnc"
 cmake --build "$work/host" > "$work/kilnc.log" 2>&1
 grep -q "kilnc .*cls.onnx" "$work/kilnc.log" || { cat "$work/kilnc.log"; fail "a changed kilnc did not recompile the model"; }
 
-if command -v aarch64-linux-gnu-gcc > /dev/null && command -v qemu-aarch64 > /dev/null; then
-  echo "== AArch64 build (toolchain file), run under qemu-aarch64"
-  configure_and_build "$work/aarch64" "$work/prefix" \
-    -DCMAKE_TOOLCHAIN_FILE="$src/examples/cmake-app/aarch64-linux-gnu.cmake"
-  object=$(find "$work/aarch64/kiln" -name cls.o)
-  readelf -h "$object" | grep -q "AArch64" || fail "$object is not an AArch64 object"
-  check_classify qemu-aarch64 -L /usr/aarch64-linux-gnu "$work/aarch64/classify"
-  qemu-aarch64 -L /usr/aarch64-linux-gnu "$work/aarch64/classify_parallel" || fail "classify_parallel on AArch64"
-else
-  echo "-- AArch64 build skipped: no aarch64-linux-gnu-gcc or qemu-aarch64"
-fi
+# cross_build TOOLCHAIN QEMU ELF_MACHINE: the app for another CPU from the
+# same install, run under qemu-user.
+cross_build() {
+  local tc=$1 qemu=$2 machine=$3
+  if ! command -v "$tc-gcc" > /dev/null || ! command -v "$qemu" > /dev/null; then
+    echo "-- $tc build skipped: no $tc-gcc or $qemu"
+    return
+  fi
+  echo "== $tc build (toolchain file), run under $qemu"
+  configure_and_build "$work/$tc" "$work/prefix" \
+    -DCMAKE_TOOLCHAIN_FILE="$src/examples/cmake-app/$tc.cmake"
+  local object
+  object=$(find "$work/$tc/kiln" -name cls.o)
+  readelf -h "$object" | grep -Eq "$machine" || fail "$object is not a $machine object"
+  check_classify "$qemu" -L "/usr/$tc" "$work/$tc/classify"
+  "$qemu" -L "/usr/$tc" "$work/$tc/classify_parallel" || fail "classify_parallel on $tc"
+}
+cross_build aarch64-linux-gnu qemu-aarch64 AArch64
+cross_build arm-linux-gnueabihf qemu-arm "Machine: *ARM$"
+cross_build riscv64-linux-gnu qemu-riscv64 RISC-V
 
 if command -v dpkg-shlibdeps > /dev/null; then
   echo "== cpack -G DEB, and the app built from the package's files"
@@ -83,7 +93,7 @@ if command -v dpkg-shlibdeps > /dev/null; then
     { cat "$work/cpack.log"; fail "cpack"; }
   deb=$(ls "$work"/deb/kiln_*.deb)
   dpkg-deb -c "$deb" > "$work/contents"
-  for f in ./usr/bin/kilnc ./usr/lib/kiln/kernels/x86-64/calls.bc ./usr/include/kiln_runtime.h \
+  for f in ./usr/bin/kilnc ./usr/bin/kiln-run ./usr/lib/kiln/kernels/x86-64/calls.bc ./usr/include/kiln_runtime.h ./usr/include/kiln_gpu.h \
            ./usr/lib/cmake/Kiln/KilnConfig.cmake ./usr/lib/libkiln_runtime.a; do
     grep -q " $f\$" "$work/contents" || { cat "$work/contents"; fail "the package lacks $f"; }
   done

@@ -222,11 +222,14 @@ def run_tools(args, artifact, work):
     check(r.returncode == 1 and "input 'x' is float32 [1, 3, 16, 16]" in r.stderr,
           "a wrong input shape is one error: %s" % r.stderr.strip())
 
+    # The runs on the stand-in driver, with kiln-run and the runtime under
+    # ASan and UBSan.
     env = dict(os.environ, KILN_CUDA_DRIVER=os.path.abspath(args.mock_driver))
     out = os.path.join(work, "out")
-    r = subprocess.run([args.kiln_run, artifact, "--input", "x=" + x, "--output", out,
-                        "--bench", "5"], env=env, capture_output=True, text=True)
-    check(r.returncode == 0, "kiln-run on the stand-in driver: %s" % r.stderr.strip())
+    r = subprocess.run([args.kiln_run_sanitized, artifact, "--input", "x=" + x, "--output",
+                        out, "--bench", "5"], env=env, capture_output=True, text=True)
+    check(r.returncode == 0 and "Sanitizer" not in r.stderr,
+          "kiln-run on the stand-in driver: %s" % r.stderr.strip())
     stats = [line for line in r.stderr.splitlines() if line.startswith("mock-cuda: launches")]
     view = artifact[:-5] + ".json"  # run_flatc's
     launches = len(json.load(open(view))["launches"]) if os.path.exists(view) else None
@@ -242,6 +245,21 @@ def run_tools(args, artifact, work):
           "two device allocations, both freed: %s" % (stats[0] if stats else r.stderr))
     y = os.path.join(out, "y.npy")
     check(os.path.exists(y) and np.load(y).shape == (1, 8), "outputs written as .npy")
+
+    # Driver failures: one error line naming the call, exit 1, and every
+    # device allocation given back.
+    for call, words in (("cuModuleLoadDataEx", "injected failure"),
+                        ("cuMemAlloc_v2", "out of memory"),
+                        ("cuLaunchKernel", "unspecified launch failure")):
+        failing = dict(env, KILN_MOCK_CUDA_FAIL=call)
+        r = subprocess.run([args.kiln_run_sanitized, artifact, "--input", "x=" + x],
+                           env=failing, capture_output=True, text=True)
+        lines = [l for l in r.stderr.splitlines() if not l.startswith("mock-cuda: launches")]
+        stats = re.search(r"allocations (\d+), freed (\d+)", r.stderr)
+        check(r.returncode == 1 and len(lines) == 1 and lines[0].startswith("error: kiln: ")
+              and call.split("_")[0] in lines[0] and words in lines[0]
+              and stats and stats.group(1) == stats.group(2) and "Sanitizer" not in r.stderr,
+              "a failing %s: %s" % (call, r.stderr.strip()))
 
 
 def run_flatc(args, artifact, work):
@@ -265,7 +283,8 @@ def run_flatc(args, artifact, work):
 
 def main():
     p = argparse.ArgumentParser()
-    for name in ("kilnc", "kiln-run", "load-artifact", "mock-driver", "schema", "third-party"):
+    for name in ("kilnc", "kiln-run", "kiln-run-sanitized", "load-artifact", "mock-driver",
+                 "schema", "third-party"):
         p.add_argument("--" + name, required=True)
     args = p.parse_args()
     work = tempfile.mkdtemp(prefix="kiln-gpu-")

@@ -5,7 +5,9 @@
  * parameters as the kernel declares and every pointer-sized one that looks
  * like a device address lies inside an allocation, and graphs replay what
  * was captured. At exit it prints what it saw:
- *   mock-cuda: launches D, graph launches G, captured C, allocations A, freed F */
+ *   mock-cuda: launches D, graph launches G, captured C, allocations A, freed F
+ * KILN_MOCK_CUDA_FAIL=<entry point> makes that call fail, to test the
+ * runtime's error paths. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +36,12 @@ static void report(void) {
   fprintf(stderr, "mock-cuda: launches %ld, graph launches %ld, captured %ld, allocations %d, "
                   "freed %d\n",
           direct_launches, graph_launches, captured_launches, allocation_count, freed_count);
+}
+
+/* Whether the test asked `name` to fail. */
+static int injected(const char *name) {
+  const char *fail = getenv("KILN_MOCK_CUDA_FAIL");
+  return fail && !strcmp(fail, name);
 }
 
 static CUresult bad(const char *what) {
@@ -65,7 +73,14 @@ CUresult cuCtxPopCurrent_v2(void **ctx) { *ctx = (void *)0x1; return 0; }
 /* Reads every `.entry NAME(` and counts its `.param`s. */
 CUresult cuModuleLoadDataEx(void **module, const void *image, unsigned n, int *options,
                             void **values) {
-  (void)n, (void)options, (void)values;
+  (void)n;
+  if (injected("cuModuleLoadDataEx")) {
+    /* As the driver does: the JIT's complaint in the log buffer. */
+    for (unsigned i = 0; i < n; ++i)
+      if (options[i] == 5)
+        strcpy(values[i], "ptxas fatal   : injected failure");
+    return 218; /* CUDA_ERROR_INVALID_PTX */
+  }
   ptx = image;
   for (const char *p = strstr(ptx, ".entry "); p; p = strstr(p + 1, ".entry ")) {
     if (kernel_count == kMaxKernels)
@@ -98,6 +113,8 @@ CUresult cuFuncSetAttribute(void *f, int attribute, int value) {
   return 0;
 }
 CUresult cuMemAlloc_v2(CUdeviceptr *p, size_t size) {
+  if (injected("cuMemAlloc_v2") && allocation_count == 1)
+    return 2; /* the weights do not fit */
   if (allocation_count == kMaxAllocations)
     return 2;
   void *m = calloc(1, size ? size : 1);
@@ -160,6 +177,8 @@ CUresult cuLaunchKernel(void *f, unsigned gx, unsigned gy, unsigned gz, unsigned
                         void **params, void **extra) {
   (void)shared, (void)stream;
   struct kernel *k = f;
+  if (injected("cuLaunchKernel"))
+    return 719; /* CUDA_ERROR_LAUNCH_FAILED */
   if (!gx || !gy || !gz || !bx || !by || !bz || (uint64_t)bx * by * bz > 1024)
     return bad("bad launch dimensions");
   if (extra || (k->params && !params))
@@ -204,6 +223,10 @@ CUresult cuGraphLaunch(void *exec, void *stream) {
 CUresult cuGraphExecDestroy(void *exec) { (void)exec; return 0; }
 CUresult cuGraphDestroy(void *graph) { (void)graph; return 0; }
 CUresult cuGetErrorString(CUresult r, const char **text) {
-  *text = r == 2 ? "out of memory" : r == 500 ? "named symbol not found" : "invalid value";
+  *text = r == 2     ? "out of memory"
+          : r == 500 ? "named symbol not found"
+          : r == 218 ? "a PTX JIT compilation failed"
+          : r == 719 ? "unspecified launch failure"
+                     : "invalid value";
   return 0;
 }
