@@ -74,12 +74,30 @@ createTargetMachine(const CodegenOptions &options, std::string &error) {
     return nullptr;
   }
   std::string cpu = options.cpu.empty() ? "generic" : options.cpu;
-  if (cpu != "generic" && cpu != "native") {
-    // Ask before building the target machine, which would only warn.
-    std::unique_ptr<llvm::MCSubtargetInfo> sti(
-        target->createMCSubtargetInfo(triple, "", ""));
-    if (!sti || !sti->isCPUStringValid(cpu)) {
-      error = "unknown CPU '" + cpu + "' for target '" + tripleText + "'";
+  // `CPU+feature+...` adds features to a CPU: `generic-rv64+v` is RV64GC
+  // with the vector extension.
+  std::vector<std::string> extraFeatures;
+  if (size_t plus = cpu.find('+'); plus != std::string::npos && cpu != "native") {
+    llvm::SmallVector<llvm::StringRef> names;
+    llvm::StringRef(cpu).substr(plus + 1).split(names, '+');
+    for (llvm::StringRef name : names)
+      extraFeatures.push_back(name.str());
+    cpu = cpu.substr(0, plus);
+  }
+  // Ask before building the target machine, which would only warn.
+  std::unique_ptr<llvm::MCSubtargetInfo> info(
+      target->createMCSubtargetInfo(triple, "", ""));
+  if (cpu != "generic" && cpu != "native" && (!info || !info->isCPUStringValid(cpu))) {
+    error = "unknown CPU '" + cpu + "' for target '" + tripleText + "'";
+    return nullptr;
+  }
+  for (const std::string &name : extraFeatures) {
+    bool known = info && llvm::any_of(info->getAllProcessorFeatures(),
+                                      [&](const llvm::SubtargetFeatureKV &kv) {
+                                        return name == kv.Key;
+                                      });
+    if (!known) {
+      error = "unknown CPU feature '+" + name + "' for target '" + tripleText + "'";
       return nullptr;
     }
   }
@@ -117,6 +135,8 @@ createTargetMachine(const CodegenOptions &options, std::string &error) {
     if (features.empty())
       features = "+m,+a,+f,+d,+c";
   }
+  for (const std::string &name : extraFeatures)
+    features += (features.empty() ? "+" : ",+") + name;
   std::unique_ptr<llvm::TargetMachine> tm(target->createTargetMachine(
       triple, cpu, features, targetOptions, llvm::Reloc::PIC_, std::nullopt,
       llvm::CodeGenOptLevel::Aggressive));
@@ -142,8 +162,17 @@ VectorRegisters vectorRegistersFor(const llvm::TargetMachine &tm) {
     if (sti.checkFeatures("+neon"))
       return {4, 16};
     return {1, 32};
+  case llvm::Triple::riscv64:
+    // RVV: 32 registers of at least VLEN bits, VLEN the minimum the CPU
+    // guarantees (V itself: 128), so the code runs on every such core.
+    if (sti.checkFeatures("+v")) {
+      for (auto [bits, floats] : {std::pair{512, 16}, std::pair{256, 8}})
+        if (sti.checkFeatures("+zvl" + std::to_string(bits) + "b"))
+          return {floats, 32};
+      return {4, 32};
+    }
+    return {1, 32}; // RV64GC: scalar FP registers
   default:
-    // RV64GC and others without a vector unit: scalar FP registers.
     return {1, 32};
   }
 }

@@ -205,6 +205,9 @@ def cases(work):
         "--calibrate, --calibration, --int8-tolerance and --int8-weight-bits go with --quantize int8"
     yield "bad --int8-weight-bits", [mm, "--quantize", "int8", "--calibrate", str(work),
                                      "--int8-weight-bits", "4"], "--int8-weight-bits must be 7 or 8"
+    yield "unknown CPU feature", [mm, "--target", "riscv64-linux-gnu", "--cpu",
+                                  "generic-rv64+vector"], \
+        "unknown CPU feature '+vector' for target 'riscv64-linux-gnu'"
     gpu = ["--target", "nvptx64-nvidia-cuda"]
     yield "GPU: bad --cpu", [mm] + gpu + ["--cpu", "znver3"], \
         "--cpu for a GPU target is an architecture from sm_75 to sm_121"

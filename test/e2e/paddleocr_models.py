@@ -36,13 +36,37 @@ MODELS = {
 }
 TOLERANCE = 1e-4
 ABS_TOLERANCE = 1e-5
-# target: (triple, cross compiler, emulator, CPU). ARMv7 is built for a
-# Cortex-A7 so its NEON tiles are exercised; RISC-V keeps the scalar ones.
+# target: (triple, cross compiler, emulator command, CPU). ARMv7 is built for
+# a Cortex-A7 so its NEON tiles are exercised; RISC-V 64 is RV64GC (scalar
+# tiles) and RV64GCV (RVV 1.0 tiles for VLEN >= 128), the same vector object
+# run on cores of 128- and 256-bit vectors.
+RVV = "generic-rv64+v"
 CROSS = {
-    "aarch64": ("aarch64-linux-gnu", "aarch64-linux-gnu-gcc", "qemu-aarch64", None),
-    "armv7a": ("armv7a-linux-gnueabihf", "arm-linux-gnueabihf-gcc", "qemu-arm", "cortex-a7"),
-    "riscv64": ("riscv64-linux-gnu", "riscv64-linux-gnu-gcc", "qemu-riscv64", None),
+    "aarch64": ("aarch64-linux-gnu", "aarch64-linux-gnu-gcc", ["qemu-aarch64"], None),
+    "armv7a": ("armv7a-linux-gnueabihf", "arm-linux-gnueabihf-gcc", ["qemu-arm"], "cortex-a7"),
+    "riscv64": ("riscv64-linux-gnu", "riscv64-linux-gnu-gcc", ["qemu-riscv64"], None),
+    "riscv64v128": ("riscv64-linux-gnu", "riscv64-linux-gnu-gcc",
+                    ["qemu-riscv64", "-cpu", "rv64,v=true,vlen=128,vext_spec=v1.0"], RVV),
+    "riscv64v256": ("riscv64-linux-gnu", "riscv64-linux-gnu-gcc",
+                    ["qemu-riscv64", "-cpu", "rv64,v=true,vlen=256,vext_spec=v1.0"], RVV),
 }
+OBJDUMP = "riscv64-linux-gnu-objdump"
+
+
+def check_vector_code(obj):
+    """The RVV object's multiply-adds are vector instructions."""
+    if not shutil.which(OBJDUMP):
+        print("note: %s missing; vector code not checked" % OBJDUMP)
+        return True
+    text = subprocess.run([OBJDUMP, "-d", str(obj)], capture_output=True, text=True,
+                          check=True).stdout
+    vector = len(re.findall(r"\tvf(n?macc|n?madd)\.v[vf]\b", text))
+    scalar = len(re.findall(r"\tfn?madd\.s\b", text))
+    print("multiply-adds: %d vector (vfmacc/vfmadd), %d scalar (fmadd.s)" % (vector, scalar))
+    if vector < 10 * max(scalar, 1):
+        print("FAILED: the RVV object's multiply-adds are not vector code")
+        return False
+    return True
 SKIP = 77
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
@@ -103,9 +127,8 @@ def main():
         print("skipped: run scripts/fetch-deps.sh for the models and ONNX Runtime")
         return SKIP
     if args.target in CROSS:
-        triple, cc, emulator, cpu = CROSS[args.target]
-        runner = [emulator]
-        if not shutil.which(cc) or not shutil.which(emulator):
+        triple, cc, runner, cpu = CROSS[args.target]
+        if not shutil.which(cc) or not shutil.which(runner[0]):
             print("skipped: needs %s and qemu-user" % cc)
             return SKIP
     else:
@@ -126,6 +149,8 @@ def main():
             return 1
         print(r.stderr.strip())
         if not check_callees(obj):
+            return 1
+        if cpu == RVV and not check_vector_code(obj):
             return 1
         exe = work / "run"
         link = [cc, "-O2", "-I", str(work), '-DKILN_HEADER="model.h"', "-DKILN_NAME=model",

@@ -91,6 +91,26 @@ TEST_CASE("Descriptions of the edge targets", "[target]") {
   CHECK(rv->tile.lanes == 2);
 }
 
+TEST_CASE("RISC-V vector tiles follow the VLEN the CPU guarantees", "[target]") {
+  // `+v` on a CPU name: RVV 1.0, VLEN >= 128, so 4 floats per register.
+  auto v = describe("riscv64-linux-gnu", "generic-rv64+v");
+  CHECK(v->cpu == "generic-rv64");
+  CHECK(v->features.find("+v") != std::string::npos);
+  CHECK(v->features.find("+d") != std::string::npos); // still RV64GC under it
+  CHECK(v->vectors.floatsPerRegister == 4);
+  CHECK(v->vectors.count == 32);
+  CHECK(v->tile.lanes == 8);
+  // A core that promises wider vectors (zvl256b, zvl512b) gets wider tiles.
+  CHECK(describe("riscv64-linux-gnu", "spacemit-x60")->vectors.floatsPerRegister == 8);
+  CHECK(describe("riscv64-linux-gnu", "sifive-x280")->vectors.floatsPerRegister == 16);
+  kiln::CodegenOptions options;
+  options.triple = "riscv64-linux-gnu";
+  options.cpu = "generic-rv64+vector";
+  std::string error;
+  CHECK_FALSE(kiln::describeTarget(options, "", error));
+  CHECK(error == "unknown CPU feature '+vector' for target 'riscv64-linux-gnu'");
+}
+
 TEST_CASE("A bad triple or CPU is an error, not a description", "[target]") {
   kiln::CodegenOptions options;
   options.triple = "sparc-sun-solaris";
