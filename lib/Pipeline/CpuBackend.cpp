@@ -82,6 +82,10 @@ void buildCpuBackend(OpPassManager &pm, const CpuBackendOptions &options) {
       createKilnOutlineKernels(KilnOutlineKernelsOptions{options.entry}));
   pm.addPass(createKilnLowerHalideCalls());
 
+  buildLoopsToLLVM(pm, options.indexBitwidth);
+}
+
+void buildLoopsToLLVM(OpPassManager &pm, unsigned indexBitwidth) {
   // Loops, then the LLVM dialect with bare-pointer arguments.
   pm.addPass(createConvertVectorToSCFPass(
       VectorTransferToSCFOptions().enableFullUnroll(true)));
@@ -90,26 +94,26 @@ void buildCpuBackend(OpPassManager &pm, const CpuBackendOptions &options) {
   pm.addPass(createLowerAffinePass());
   pm.addPass(createSCFToControlFlowPass());
   FinalizeMemRefToLLVMConversionPassOptions memrefToLLVM;
-  memrefToLLVM.indexBitwidth = options.indexBitwidth;
+  memrefToLLVM.indexBitwidth = indexBitwidth;
   pm.addPass(createFinalizeMemRefToLLVMConversionPass(memrefToLLVM));
   // libm for what LLVM has no intrinsic for (erf, tanh, expm1).
   pm.addPass(createConvertMathToFuncs());
   pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createConvertMathToLibmPass());
   pm.addPass(createKilnVectorToLLVM(
-      KilnVectorToLLVMOptions{options.indexBitwidth}));
+      KilnVectorToLLVMOptions{indexBitwidth}));
   UBToLLVMConversionPassOptions ubToLLVM;
-  ubToLLVM.indexBitwidth = options.indexBitwidth;
+  ubToLLVM.indexBitwidth = indexBitwidth;
   pm.addPass(createUBToLLVMConversionPass(ubToLLVM));
   ArithToLLVMConversionPassOptions arithToLLVM;
-  arithToLLVM.indexBitwidth = options.indexBitwidth;
+  arithToLLVM.indexBitwidth = indexBitwidth;
   pm.addPass(createArithToLLVMConversionPass(arithToLLVM));
   ConvertControlFlowToLLVMPassOptions cfToLLVM;
-  cfToLLVM.indexBitwidth = options.indexBitwidth;
+  cfToLLVM.indexBitwidth = indexBitwidth;
   pm.addPass(createConvertControlFlowToLLVMPass(cfToLLVM));
   ConvertFuncToLLVMPassOptions funcToLLVM;
   funcToLLVM.useBarePtrCallConv = true;
-  funcToLLVM.indexBitwidth = options.indexBitwidth;
+  funcToLLVM.indexBitwidth = indexBitwidth;
   pm.addPass(createConvertFuncToLLVMPass(funcToLLVM));
   pm.addPass(createReconcileUnrealizedCastsPass());
   // No libm fmaf calls where the CPU lacks FMA.

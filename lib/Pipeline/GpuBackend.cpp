@@ -48,7 +48,8 @@ std::string gpuPtxFeatures(const std::string &chip) {
   return "";
 }
 
-void buildGpuBackend(OpPassManager &pm, const GpuBackendOptions &options) {
+/// Both GPU pipelines' first part: kiln ops to launches on the host.
+static void buildGpuLaunches(OpPassManager &pm, const GpuBackendOptions &options) {
   pm.addPass(createKilnLowerToLinalg());
   pm.addPass(createCanonicalizerPass());
   pm.addNestedPass<func::FuncOp>(createKilnFuseElementwise());
@@ -68,6 +69,18 @@ void buildGpuBackend(OpPassManager &pm, const GpuBackendOptions &options) {
   pm.addPass(createCanonicalizerPass());
   pm.addNestedPass<func::FuncOp>(
       createKilnMapToGpu(KilnMapToGpuOptions{options.blockSize}));
+}
+
+void buildGpuEmulation(OpPassManager &pm, const GpuBackendOptions &options,
+                       unsigned indexBitwidth) {
+  buildGpuLaunches(pm, options);
+  pm.addNestedPass<func::FuncOp>(createKilnEmulateGpuLaunches());
+  pm.addPass(createCanonicalizerPass());
+  buildLoopsToLLVM(pm, indexBitwidth);
+}
+
+void buildGpuBackend(OpPassManager &pm, const GpuBackendOptions &options) {
+  buildGpuLaunches(pm, options);
   pm.addPass(createGpuKernelOutliningPass());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createSCFToControlFlowPass());

@@ -150,15 +150,30 @@ def scope(model):
     return None
 
 
-# --gpu: each test that passes on the CPU also compiles for
-# nvptx64-nvidia-cuda, and its PTX must assemble with the CUDA toolkit's
-# ptxas for these chips. test -> (status, detail); status is "assembled",
+# --gpu: each test that passes on the CPU also compiles through the GPU
+# backend, must give the expected outputs with the launches run as loops on
+# the CPU (kilnc --gpu-emulate), and its PTX must assemble with the CUDA
+# toolkit's ptxas for these chips. test -> (status, detail); status is "assembled",
 # "not compiled" (kilnc refused it: allowed, listed) or "failed".
 GPU_CHIPS = ("sm_80", "sm_90")
 GPU_RESULTS = {}
 
 
 def gpu_check(key, model_path, shapes, data_sets, fed, inputs, model, args, out_dir):
+    # The GPU kernels' loops run on this CPU (kilnc --gpu-emulate) against
+    # the test's data: the GPU mapping's numbers, checked without a GPU.
+    obj = out_dir / "emulated.o"
+    r = run([args.kilnc, str(model_path), "-o", str(obj), "--name", "model", "--gpu-emulate"]
+            + shapes)
+    if r.returncode != 0:
+        why = (r.stderr.strip().splitlines() or ["?"])[-1]
+        GPU_RESULTS[key] = ("not compiled", re.sub(r"^error: \S+\.onnx: ", "", why))
+        return
+    wrong = build_and_compare(obj, out_dir, "emulated", args.harness, args.cc, data_sets,
+                              fed, model)
+    if wrong:
+        GPU_RESULTS[key] = ("failed", "emulated GPU kernels: " + wrong)
+        return
     for chip in GPU_CHIPS:
         ptx = out_dir / ("model.%s.ptx" % chip)
         r = run([args.kilnc, str(model_path), "--target", "nvptx64-nvidia-cuda", "--cpu",
@@ -196,6 +211,45 @@ def gpu_check(key, model_path, shapes, data_sets, fed, inputs, model, args, out_
             t = onnx.TensorProto()
             t.ParseFromString((ds / ("output_%d.pb" % i)).read_bytes())
             np.save(d / ("expected_%d.npy" % i), numpy_helper.to_array(t))
+
+
+def build_and_compare(obj, out_dir, stem, harness, cc, data_sets, fed, model):
+    """Links `obj` with the harness, runs every data set and compares;
+    returns "" or what went wrong."""
+    exe = out_dir / stem
+    r = run([cc, "-O1", "-I", str(out_dir), '-DKILN_HEADER="%s.h"' % obj.stem,
+             "-DKILN_NAME=model", harness, str(obj), "-lm", "-o", str(exe)])
+    if r.returncode != 0:
+        return "link: " + r.stderr.strip()[:200]
+    for ds in data_sets:
+        in_files, expected = [], []
+        for i in fed:
+            t = onnx.TensorProto()
+            t.ParseFromString((ds / ("input_%d.pb" % i)).read_bytes())
+            f = out_dir / ("in%d.bin" % i)
+            numpy_helper.to_array(t).tofile(f)
+            in_files.append(str(f))
+        out_files = []
+        for i in range(len(model.graph.output)):
+            t = onnx.TensorProto()
+            t.ParseFromString((ds / ("output_%d.pb" % i)).read_bytes())
+            expected.append(numpy_helper.to_array(t))
+            out_files.append(str(out_dir / ("out%d.bin" % i)))
+        r = run([str(exe)] + in_files + ["--"] + out_files, timeout=120)
+        if r.returncode != 0:
+            return "run: exit %d %s" % (r.returncode, r.stderr.strip()[:200])
+        for i, want in enumerate(expected):
+            want = want.reshape(-1)
+            got = np.fromfile(out_files[i], dtype=want.dtype)
+            if got.shape != want.shape:
+                return "output %d has %d elements, expected %d" % (i, got.size, want.size)
+            if want.dtype != np.float32:
+                if not np.array_equal(got, want):
+                    return "%s output %d differs" % (ds.name, i)
+            elif not np.allclose(got, want, rtol=RTOL, atol=ATOL, equal_nan=True):
+                err = np.max(np.abs(got - want))
+                return "%s output %d: max abs error %.3g" % (ds.name, i, err)
+    return ""
 
 
 def run(cmd, **kw):
@@ -242,41 +296,9 @@ def run_test(test_dir, model, model_path, kilnc, harness, cc, work, args=None):
     r = run([kilnc, str(model_path), "-o", str(obj), "--name", "model"] + shapes)
     if r.returncode != 0:
         return "failed", "kilnc: " + (r.stderr.strip().splitlines() or ["?"])[-1]
-    exe = out_dir / "run"
-    r = run([cc, "-O1", "-I", str(out_dir), '-DKILN_HEADER="model.h"',
-             "-DKILN_NAME=model", harness, str(obj), "-lm", "-o", str(exe)])
-    if r.returncode != 0:
-        return "failed", "link: " + r.stderr.strip()[:200]
-
-    for ds in data_sets:
-        in_files, expected = [], []
-        for i in fed:
-            t = onnx.TensorProto()
-            t.ParseFromString((ds / ("input_%d.pb" % i)).read_bytes())
-            f = out_dir / ("in%d.bin" % i)
-            numpy_helper.to_array(t).tofile(f)
-            in_files.append(str(f))
-        out_files = []
-        for i in range(len(model.graph.output)):
-            t = onnx.TensorProto()
-            t.ParseFromString((ds / ("output_%d.pb" % i)).read_bytes())
-            expected.append(numpy_helper.to_array(t))
-            out_files.append(str(out_dir / ("out%d.bin" % i)))
-        r = run([str(exe)] + in_files + ["--"] + out_files, timeout=120)
-        if r.returncode != 0:
-            return "failed", "run: exit %d %s" % (r.returncode, r.stderr.strip()[:200])
-        for i, want in enumerate(expected):
-            want = want.reshape(-1)
-            got = np.fromfile(out_files[i], dtype=want.dtype)
-            if got.shape != want.shape:
-                return "failed", "output %d has %d elements, expected %d" % (
-                    i, got.size, want.size)
-            if want.dtype != np.float32:
-                if not np.array_equal(got, want):
-                    return "failed", "%s output %d differs" % (ds.name, i)
-            elif not np.allclose(got, want, rtol=RTOL, atol=ATOL, equal_nan=True):
-                err = np.max(np.abs(got - want))
-                return "failed", "%s output %d: max abs error %.3g" % (ds.name, i, err)
+    status = build_and_compare(obj, out_dir, "run", harness, cc, data_sets, fed, model)
+    if status:
+        return "failed", status
     if args is not None and args.gpu:
         gpu_check((test_dir.parent.name, test_dir.name), model_path, shapes, data_sets, fed,
                   inputs, model, args, out_dir)
@@ -366,10 +388,11 @@ def main():
         reasons = collections.Counter(detail for status, detail in GPU_RESULTS.values()
                                       if status == "not compiled")
         lines += ["", "## GPU (nvptx64-nvidia-cuda)", "",
-                  "Of the tests passing on the CPU: **%d compiled for the GPU and assembled "
-                  "by ptxas for %s, %d not compiled for the GPU, %d failed.** "
-                  "(`run_conformance.py --gpu`; whether they compute the right numbers "
-                  "is `test/gpu/device-check.sh`, on a GPU.)" % (
+                  "Of the tests passing on the CPU: **%d compiled for the GPU, gave the "
+                  "expected outputs with their kernels' loops run on the CPU "
+                  "(`kilnc --gpu-emulate`) and were assembled by ptxas for %s; %d not "
+                  "compiled for the GPU, %d failed.** (`run_conformance.py --gpu`; the "
+                  "kernels on a real GPU are `test/gpu/device-check.sh`.)" % (
                       gpu["assembled"], " and ".join(GPU_CHIPS), gpu["not compiled"],
                       gpu_failed),
                   "", "| why not compiled for the GPU | tests |", "|---|---|"]

@@ -219,6 +219,8 @@ def cases(work):
         "--quantize int8 is not supported on GPU targets yet"
     yield "GPU: missing libdevice", [mm] + gpu + ["--libdevice", str(work / "none.bc")], \
         "cannot read libdevice"
+    yield "GPU: --gpu-emulate", [mm] + gpu + ["--gpu-emulate"], \
+        "--gpu-emulate compiles float models for a CPU target"
     yield "--libdevice on a CPU", [mm, "--libdevice", str(work / "none.bc")], \
         "--libdevice is for GPU targets"
     yield "bad --calibration", [mm, "--quantize", "int8", "--calibrate", str(work),

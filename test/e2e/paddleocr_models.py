@@ -115,6 +115,8 @@ def main():
     ap.add_argument("--third-party", required=True)
     ap.add_argument("--model", choices=sorted(MODELS), default="cls")
     ap.add_argument("--target", choices=sorted(CROSS) + ["host"], default="host")
+    ap.add_argument("--kilnc-option", action="append", default=[],
+                    help="another kilnc option (--gpu-emulate: the GPU kernels' loops)")
     ap.add_argument("--seeds", type=int, default=3)
     args = ap.parse_args()
 
@@ -143,6 +145,7 @@ def main():
             cmd += ["--target", triple]
         if cpu:
             cmd += ["--cpu", cpu]
+        cmd += args.kilnc_option
         r = subprocess.run(cmd, capture_output=True, text=True)
         if r.returncode != 0:
             print("kilnc failed: " + r.stderr)

@@ -125,6 +125,11 @@ cl::opt<std::string> libdevicePath(
     cl::desc("GPU targets: the CUDA toolkit's libdevice.10.bc (default: "
              "found under $CUDA_HOME, $CUDA_PATH or /usr/local/cuda)"),
     cl::value_desc("FILE"), cl::Hidden, cl::cat(kilnCategory));
+cl::opt<bool> gpuEmulate(
+    "gpu-emulate",
+    cl::desc("Compile through the GPU backend's kernels, each launch run as "
+             "loops on this CPU target (tests the GPU mapping without a GPU)"),
+    cl::Hidden, cl::cat(kilnCategory));
 cl::opt<bool> timePhases("time-phases",
                          cl::desc("Print the seconds each phase takes"),
                          cl::Hidden, cl::cat(kilnCategory));
@@ -315,6 +320,8 @@ std::string checkOptions(Options &o) {
   if (o.gpu)
     if (std::string err = checkGpuOptions(o); !err.empty())
       return err;
+  if (gpuEmulate && (o.gpu || quantizeKind.getNumOccurrences()))
+    return "--gpu-emulate compiles float models for a CPU target";
   if (libdevicePath.getNumOccurrences() && !o.gpu)
     return "--libdevice is for GPU targets";
   if (symbolName.empty())
@@ -692,8 +699,14 @@ int main(int argc, char **argv) {
   }
   PassManager pm(&context);
   kiln::trackPassStages(pm);
-  kiln::buildCpuBackend(pm,
-                        kiln::cpuBackendOptionsFor(*target, o.import.entry));
+  if (gpuEmulate) {
+    kiln::GpuBackendOptions gpu;
+    gpu.entry = o.import.entry;
+    kiln::buildGpuEmulation(
+        pm, gpu, kiln::cpuBackendOptionsFor(*target, o.import.entry).indexBitwidth);
+  } else {
+    kiln::buildCpuBackend(pm, kiln::cpuBackendOptionsFor(*target, o.import.entry));
+  }
   if (failed(pm.run(*module)))
     return fail(o.model + ": " +
                 (diagnostic.empty() ? "compilation failed" : diagnostic));

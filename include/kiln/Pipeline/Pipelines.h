@@ -93,6 +93,14 @@ CpuBackendOptions cpuBackendOptionsFor(const TargetDescription &target,
 void buildFrontend(mlir::OpPassManager &pm, const FrontendOptions &options);
 void buildCpuBackend(mlir::OpPassManager &pm, const CpuBackendOptions &options);
 void buildGpuBackend(mlir::OpPassManager &pm, const GpuBackendOptions &options);
+/// The GPU backend up to its launches, then each launch run as loops on the
+/// CPU and the CPU's lowering to LLVM: an object that computes what the GPU
+/// kernels would, for testing the GPU mapping without a GPU.
+void buildGpuEmulation(mlir::OpPassManager &pm, const GpuBackendOptions &options,
+                       unsigned indexBitwidth);
+/// The CPU backend's last part: loops and buffers to the LLVM dialect with
+/// bare-pointer entry arguments.
+void buildLoopsToLLVM(mlir::OpPassManager &pm, unsigned indexBitwidth);
 /// What the GPU backend needs registered in the context: the translations
 /// to LLVM IR and the NVVM target that writes PTX.
 void registerGpuBackendDependencies(mlir::DialectRegistry &registry);

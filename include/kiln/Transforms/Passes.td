@@ -258,6 +258,22 @@ def KilnMapToGpu : Pass<"kiln-map-to-gpu", "mlir::func::FuncOp"> {
                            "mlir::scf::SCFDialect"];
 }
 
+def KilnEmulateGpuLaunches
+    : Pass<"kiln-emulate-gpu-launches", "mlir::func::FuncOp"> {
+  let summary = "Run each gpu.launch as loops over its blocks and threads";
+  let description = [{
+    For testing the GPU mapping on a machine without a GPU: every
+    `gpu.launch` becomes `scf.for` loops over its grid and block, the body
+    run once per (block, thread) with the ids, block and grid sizes it
+    would read on the device. The function then lowers like the CPU's, so
+    the conformance tests check kiln-map-to-gpu's index arithmetic and the
+    GPU pipeline's graph passes numerically. Kernels that synchronize
+    threads (gpu.barrier) or use shared memory are refused: sequential
+    threads cannot run them.
+  }];
+  let dependentDialects = ["mlir::scf::SCFDialect", "mlir::arith::ArithDialect"];
+}
+
 def KilnRelaxFma : Pass<"kiln-relax-fma", "mlir::ModuleOp"> {
   let summary = "Make every fused multiply-add one that may fuse";
   let description = [{
