@@ -164,32 +164,23 @@ static kiln_status load_driver(void) {
   return KILN_OK;
 }
 
-/* A failed driver call as the last error. `call` is the driver entry
- * point, or the expression CU_CHECK saw ("cu.MemAlloc(...)"), named from it. */
-static kiln_status cuda_fail(CUresult r, const char *call, const char *detail) {
+/* A failed driver call as the last error: "kiln: cuMemAlloc (weights)
+ * failed: out of memory (2)", with the JIT's log after it when there is one. */
+static kiln_status cuda_fail(CUresult r, const char *call, const char *what, const char *log) {
   const char *text = NULL;
   if (cu.GetErrorString)
     cu.GetErrorString(r, &text);
-  int name_length = (int)strcspn(call, "(");
-  const char *prefix = "";
-  if (!strncmp(call, "cu.", 3)) {
-    prefix = "cu";
-    call += 3;
-    name_length -= 3;
-  }
-  /* "(weights)" or a kernel's name say which; a JIT log follows the error. */
-  int is_log = detail && detail[0] != '(' && !strncmp(call, "cuModuleLoad", 12);
   return fail(r == 2 ? KILN_ERROR_OUT_OF_MEMORY : KILN_ERROR_CUDA,
-              "kiln: %s%.*s%s%s failed: %s (%d)%s%s", prefix, name_length, call,
-              detail && !is_log ? " " : "", detail && !is_log ? detail : "",
-              text ? text : "unknown error", r, is_log ? ": " : "", is_log ? detail : "");
+              "kiln: %s%s%s failed: %s (%d)%s%s", call, what ? " " : "", what ? what : "",
+              text ? text : "unknown error", r, log ? ": " : "", log ? log : "");
 }
 
-#define CU_CHECK(call, detail)                                                 \
+/* Calls driver entry point `fn` with `args`; returns its failure. */
+#define CU_CHECK(fn, args, what)                                               \
   do {                                                                         \
-    CUresult r_ = (call);                                                      \
+    CUresult r_ = cu.fn args;                                                  \
     if (r_ != 0)                                                               \
-      return cuda_fail(r_, #call, detail);                                     \
+      return cuda_fail(r_, "cu" #fn, what, NULL);                              \
   } while (0)
 
 /* ---- models ------------------------------------------------------------ */
@@ -221,7 +212,9 @@ static size_t align_up(size_t n) { return (n + kAlignment - 1) / kAlignment * kA
 
 static int io_count(const kiln_model *m) { return m->plan.input_count + m->plan.output_count; }
 
-static kiln_status adopt(uint8_t *bytes, size_t size, kiln_model **out) {
+/* A model over `bytes` (taken over, freed on failure); `source` names them
+ * in messages. */
+static kiln_status adopt(uint8_t *bytes, size_t size, const char *source, kiln_model **out) {
   kiln_model *m = calloc(1, sizeof *m);
   if (!m) {
     free(bytes);
@@ -233,7 +226,7 @@ static kiln_status adopt(uint8_t *bytes, size_t size, kiln_model **out) {
   if (s != KILN_OK) {
     free(bytes);
     free(m);
-    return fail(s, "kiln: %s", error);
+    return fail(s, "kiln: %s: %s", source, error);
   }
   size_t total_args = 0;
   for (uint32_t i = 0; i < m->plan.launch_count; ++i)
@@ -262,7 +255,7 @@ kiln_status kiln_model_load_memory(const void *data, size_t size, kiln_model **m
     return fail(KILN_ERROR_OUT_OF_MEMORY, "kiln: out of memory");
   if (size)
     memcpy(copy, data, size);
-  return adopt(copy, size, model);
+  return adopt(copy, size, "artifact in memory", model);
 }
 
 kiln_status kiln_model_load_file(const char *path, kiln_model **model) {
@@ -296,13 +289,7 @@ kiln_status kiln_model_load_file(const char *path, kiln_model **model) {
     free(bytes);
     return fail(KILN_ERROR_IO, "kiln: cannot read '%s'", path);
   }
-  kiln_status s = adopt(bytes, size, model);
-  if (s != KILN_OK) {
-    char copy[sizeof last_error];
-    snprintf(copy, sizeof copy, "%s", last_error);
-    fail(s, "%s: %s", path, copy[0] == 'k' && !strncmp(copy, "kiln: ", 6) ? copy + 6 : copy);
-  }
-  return s;
+  return adopt(bytes, size, path, model);
 }
 
 /* Gives back what prepare took on the device (all of it, or what a failed
@@ -411,8 +398,8 @@ static int chip_capability(const char *chip, int *arch_specific) {
 
 static kiln_status prepare_in_context(kiln_model *m) {
   int major = 0, minor = 0, arch_specific;
-  CU_CHECK(cu.DeviceGetAttribute(&major, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, m->device), NULL);
-  CU_CHECK(cu.DeviceGetAttribute(&minor, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, m->device), NULL);
+  CU_CHECK(DeviceGetAttribute, (&major, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, m->device), NULL);
+  CU_CHECK(DeviceGetAttribute, (&minor, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, m->device), NULL);
   int wanted = chip_capability(m->plan.chip, &arch_specific);
   int have = major * 10 + minor;
   if (!wanted || have < wanted || (arch_specific && have != wanted))
@@ -428,7 +415,7 @@ static kiln_status prepare_in_context(kiln_model *m) {
     char *end = strchr(log, '\n');
     if (end)
       *end = '\0';
-    return cuda_fail(r, "cuModuleLoadDataEx", log[0] ? log : NULL);
+    return cuda_fail(r, "cuModuleLoadDataEx", NULL, log[0] ? log : NULL);
   }
   for (uint32_t i = 0; i < m->plan.launch_count; ++i) {
     const kiln_plan_launch *l = &m->plan.launches[i];
@@ -439,22 +426,22 @@ static kiln_status prepare_in_context(kiln_model *m) {
     if (j < i) {
       m->functions[i] = m->functions[j];
     } else {
-      CU_CHECK(cu.ModuleGetFunction(&m->functions[i], m->module, l->kernel), l->kernel);
+      CU_CHECK(ModuleGetFunction, (&m->functions[i], m->module, l->kernel), l->kernel);
     }
     if (l->shared_bytes > 48 * 1024)
-      CU_CHECK(cu.FuncSetAttribute(m->functions[i], CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
+      CU_CHECK(FuncSetAttribute, (m->functions[i], CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
                                    (int)l->shared_bytes),
                l->kernel);
   }
   size_t offsets[io_count(m) ? io_count(m) : 1];
-  CU_CHECK(cu.MemAlloc(&m->arena, arena_allocation(m, offsets)), "(arena)");
+  CU_CHECK(MemAlloc, (&m->arena, arena_allocation(m, offsets)), "(arena)");
   for (int i = 0; i < io_count(m); ++i)
     m->staging[i] = m->arena + offsets[i];
   if (m->plan.weight_bytes) {
-    CU_CHECK(cu.MemAlloc(&m->weights, m->plan.weight_bytes), "(weights)");
-    CU_CHECK(cu.MemcpyHtoD(m->weights, m->plan.weights, m->plan.weight_bytes), "(weights)");
+    CU_CHECK(MemAlloc, (&m->weights, m->plan.weight_bytes), "(weights)");
+    CU_CHECK(MemcpyHtoD, (m->weights, m->plan.weights, m->plan.weight_bytes), "(weights)");
   }
-  CU_CHECK(cu.StreamCreate(&m->stream, CU_STREAM_NON_BLOCKING), NULL);
+  CU_CHECK(StreamCreate, (&m->stream, CU_STREAM_NON_BLOCKING), NULL);
   return KILN_OK;
 }
 
@@ -467,14 +454,14 @@ kiln_status kiln_model_prepare(kiln_model *m, int device) {
   if (s != KILN_OK)
     return s;
   int count = 0;
-  CU_CHECK(cu.DeviceGetCount(&count), NULL);
+  CU_CHECK(DeviceGetCount, (&count), NULL);
   if (device < 0 || device >= count)
     return fail(KILN_ERROR_NO_DEVICE, "kiln: no CUDA device %d (%d found)", device, count);
-  CU_CHECK(cu.DeviceGet(&m->device, device), NULL);
-  CU_CHECK(cu.DevicePrimaryCtxRetain(&m->context, m->device), NULL);
+  CU_CHECK(DeviceGet, (&m->device, device), NULL);
+  CU_CHECK(DevicePrimaryCtxRetain, (&m->context, m->device), NULL);
   CUresult r = cu.CtxPushCurrent(m->context);
   if (r != 0) {
-    s = cuda_fail(r, "cuCtxPushCurrent", NULL);
+    s = cuda_fail(r, "cuCtxPushCurrent", NULL, NULL);
   } else {
     s = prepare_in_context(m);
     CUcontext popped;
@@ -515,7 +502,7 @@ static kiln_status launch_all(kiln_model *m, CUstream stream) {
   size_t k = 0;
   for (uint32_t i = 0; i < m->plan.launch_count; ++i) {
     const kiln_plan_launch *l = &m->plan.launches[i];
-    CU_CHECK(cu.LaunchKernel(m->functions[i], l->grid[0], l->grid[1], l->grid[2], l->block[0],
+    CU_CHECK(LaunchKernel, (m->functions[i], l->grid[0], l->grid[1], l->grid[2], l->block[0],
                              l->block[1], l->block[2], l->shared_bytes, stream,
                              l->argument_count ? &m->params[k] : NULL, NULL),
              l->kernel);
@@ -531,7 +518,7 @@ static kiln_status capture(kiln_model *m, const uint64_t *io) {
     m->have_graph = 0;
   }
   bind(m, io);
-  CU_CHECK(cu.StreamBeginCapture(m->stream, CU_STREAM_CAPTURE_MODE_THREAD_LOCAL), NULL);
+  CU_CHECK(StreamBeginCapture, (m->stream, CU_STREAM_CAPTURE_MODE_THREAD_LOCAL), NULL);
   kiln_status s = launch_all(m, m->stream);
   CUgraph graph = NULL;
   CUresult r = cu.StreamEndCapture(m->stream, &graph);
@@ -541,11 +528,11 @@ static kiln_status capture(kiln_model *m, const uint64_t *io) {
     return s;
   }
   if (r != 0)
-    return cuda_fail(r, "cuStreamEndCapture", NULL);
+    return cuda_fail(r, "cuStreamEndCapture", NULL, NULL);
   r = cu.GraphInstantiateWithFlags(&m->graph, graph, 0);
   cu.GraphDestroy(graph);
   if (r != 0)
-    return cuda_fail(r, "cuGraphInstantiateWithFlags", NULL);
+    return cuda_fail(r, "cuGraphInstantiateWithFlags", NULL, NULL);
   memcpy(m->graph_key, io, io_count(m) * sizeof *io);
   m->have_graph = 1;
   return KILN_OK;
@@ -555,14 +542,14 @@ static kiln_status capture(kiln_model *m, const uint64_t *io) {
 static kiln_status run_on(kiln_model *m, const uint64_t *io, CUstream stream) {
   size_t key_bytes = io_count(m) * sizeof *io;
   if (m->have_graph && !memcmp(m->graph_key, io, key_bytes)) {
-    CU_CHECK(cu.GraphLaunch(m->graph, stream), NULL);
+    CU_CHECK(GraphLaunch, (m->graph, stream), NULL);
     return KILN_OK;
   }
   if (m->have_last && !memcmp(m->last_key, io, key_bytes)) {
     kiln_status s = capture(m, io);
     if (s != KILN_OK)
       return s;
-    CU_CHECK(cu.GraphLaunch(m->graph, stream), NULL);
+    CU_CHECK(GraphLaunch, (m->graph, stream), NULL);
     return KILN_OK;
   }
   /* The first run on these buffers launches one by one: an error names
@@ -582,7 +569,7 @@ static kiln_status enter(kiln_model *m) {
   kiln_status s = kiln_model_prepare(m, 0);
   if (s != KILN_OK)
     return s;
-  CU_CHECK(cu.CtxPushCurrent(m->context), NULL);
+  CU_CHECK(CtxPushCurrent, (m->context), NULL);
   return KILN_OK;
 }
 
@@ -594,16 +581,16 @@ static kiln_status leave(kiln_status s) {
 
 static kiln_status run_host(kiln_model *m, const void *const *inputs, void *const *outputs) {
   for (int i = 0; i < m->plan.input_count; ++i)
-    CU_CHECK(cu.MemcpyHtoDAsync(m->staging[i], inputs[i], m->plan.inputs[i].bytes, m->stream),
+    CU_CHECK(MemcpyHtoDAsync, (m->staging[i], inputs[i], m->plan.inputs[i].bytes, m->stream),
              m->plan.inputs[i].name);
   kiln_status s = run_on(m, m->staging, m->stream);
   if (s != KILN_OK)
     return s;
   for (int i = 0; i < m->plan.output_count; ++i)
-    CU_CHECK(cu.MemcpyDtoHAsync(outputs[i], m->staging[m->plan.input_count + i],
+    CU_CHECK(MemcpyDtoHAsync, (outputs[i], m->staging[m->plan.input_count + i],
                                 m->plan.outputs[i].bytes, m->stream),
              m->plan.outputs[i].name);
-  CU_CHECK(cu.StreamSynchronize(m->stream), NULL);
+  CU_CHECK(StreamSynchronize, (m->stream), NULL);
   return KILN_OK;
 }
 
@@ -639,7 +626,7 @@ kiln_status kiln_model_synchronize(kiln_model *m) {
   if (s != KILN_OK)
     return s;
   CUresult r = cu.StreamSynchronize(m->stream);
-  return leave(r ? cuda_fail(r, "cuStreamSynchronize", NULL) : KILN_OK);
+  return leave(r ? cuda_fail(r, "cuStreamSynchronize", NULL, NULL) : KILN_OK);
 }
 
 kiln_status kiln_model_staging_buffers(kiln_model *m, uint64_t *inputs, uint64_t *outputs) {

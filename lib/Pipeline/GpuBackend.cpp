@@ -88,7 +88,11 @@ void buildGpuBackend(OpPassManager &pm, const GpuBackendOptions &options) {
 
   GpuNVVMAttachTargetOptions target;
   target.chip = options.chip;
-  target.features = options.ptxFeatures;
+  // A chip Kiln does not list (kiln-opt takes any) gets PTX 8.0, what
+  // CUDA 12.0 and later drivers accept.
+  target.features = gpuPtxFeatures(options.chip);
+  if (target.features.empty())
+    target.features = "+ptx80";
   target.optLevel = 3;
   if (!options.libdevice.empty())
     target.linkLibs.push_back(options.libdevice);

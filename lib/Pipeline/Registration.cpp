@@ -89,8 +89,6 @@ struct GpuBackendCLOptions : PassPipelineOptions<GpuBackendCLOptions> {
     GpuBackendOptions o;
     o.entry = entry;
     o.chip = chip;
-    if (std::string features = gpuPtxFeatures(chip); !features.empty())
-      o.ptxFeatures = features;
     o.libdevice = libdevice;
     o.blockSize = blockSize;
     return o;

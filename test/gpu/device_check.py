@@ -13,7 +13,6 @@ one-kernel artifact. Needs numpy; torch for the baseline.
 import argparse
 import concurrent.futures
 import json
-import os
 import pathlib
 import re
 import subprocess

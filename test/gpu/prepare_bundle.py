@@ -27,12 +27,8 @@ from onnx import TensorProto, helper
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "test/e2e"))
-from paddleocr_models import synthetic_page  # noqa: E402  the text page det reads
-OCR = {
-    "cls": ("ch_ppocr_mobile_v2.0_cls_infer.onnx", (1, 3, 48, 192)),
-    "rec": ("ch_PP-OCRv4_rec_infer.onnx", (1, 3, 48, 320)),
-    "det": ("ch_PP-OCRv4_det_infer.onnx", (1, 3, 480, 640)),
-}
+# The models, their shapes and the text page det reads, as the CPU tests use them.
+from paddleocr_models import MODELS as OCR, synthetic_page  # noqa: E402
 
 
 def kilnc(args, model, out, extra=()):

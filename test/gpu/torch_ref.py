@@ -71,9 +71,6 @@ class Graph:
         npz = np.load(os.path.join(directory, "weights.npz"))
         self.weights = {n: torch.from_numpy(np.array(npz["w%d" % i])).to(device)
                         for i, n in enumerate(names)}
-        # Host copies of small integer tensors: shapes and axes are read on
-        # the host, as a framework would.
-        self.host = {n: v.cpu() for n, v in self.weights.items() if v.numel() <= 16}
         self.opset = self.g["opset"]
 
     def __call__(self, x):

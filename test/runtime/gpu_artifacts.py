@@ -28,6 +28,9 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "e2e"))
+from paddleocr_models import MODELS  # noqa: E402  the models and shapes the CPU tests use
+
 PTXAS = os.path.join(os.environ.get("CUDA_HOME", "/usr/local/cuda"), "bin", "ptxas")
 FAILURES = []
 
@@ -78,13 +81,10 @@ def small_models(directory):
 
 def paddleocr_models(third_party):
     assets = os.path.join(third_party, "node_modules", "@gutenye", "ocr-models", "assets")
-    models = [("ch_ppocr_mobile_v2.0_cls_infer.onnx", "x=1x3x48x192"),
-              ("ch_PP-OCRv4_rec_infer.onnx", "x=1x3x48x320"),
-              ("ch_PP-OCRv4_det_infer.onnx", "x=1x3x480x640")]
-    found = [(os.path.join(assets, f), ["--shape", s]) for f, s in models
-             if os.path.exists(os.path.join(assets, f))]
-    if len(found) < len(models):
-        print("note: PaddleOCR models not found under %s (scripts/fetch_models.sh); "
+    found = [(os.path.join(assets, f), ["--shape", "x=" + "x".join(map(str, shape))])
+             for f, shape in MODELS.values() if os.path.exists(os.path.join(assets, f))]
+    if len(found) < len(MODELS):
+        print("note: PaddleOCR models not found under %s (scripts/fetch-deps.sh); "
               "checking the small models only" % assets)
     return found
 

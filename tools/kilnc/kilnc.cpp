@@ -134,6 +134,15 @@ cl::opt<bool> timePhases("time-phases",
                          cl::desc("Print the seconds each phase takes"),
                          cl::Hidden, cl::cat(kilnCategory));
 
+/// The arena sizes kiln-plan-arena recorded on the lowered entry (either
+/// backend's).
+void readArenaSizes(Operation *entry, kiln::ModelInterface &model) {
+  if (auto bytes = entry->getAttrOfType<IntegerAttr>("kiln.arena_bytes"))
+    model.arenaBytes = bytes.getInt();
+  if (auto bytes = entry->getAttrOfType<IntegerAttr>("kiln.naive_bytes"))
+    model.naiveBytes = bytes.getInt();
+}
+
 /// The plan kiln-plan-arena recorded on the entry, for --report.
 kiln::ArenaReport arenaReport(Operation *entry,
                               const kiln::ModelInterface &model) {
@@ -467,7 +476,6 @@ int compileForGpu(ModuleOp module, const Options &o, kiln::ModelInterface &model
   kiln::GpuBackendOptions gpu;
   gpu.entry = o.import.entry;
   gpu.chip = o.chip;
-  gpu.ptxFeatures = kiln::gpuPtxFeatures(o.chip);
   gpu.libdevice = findLibdevice();
   if (!gpu.libdevice.empty() && !llvm::sys::fs::exists(gpu.libdevice))
     return fail("cannot read libdevice '" + gpu.libdevice + "'");
@@ -480,10 +488,7 @@ int compileForGpu(ModuleOp module, const Options &o, kiln::ModelInterface &model
   auto entry = module.lookupSymbol<func::FuncOp>(o.import.entry);
   if (!entry)
     return fail(o.model + ": internal: the GPU entry function is missing");
-  if (auto bytes = entry->getAttrOfType<IntegerAttr>("kiln.arena_bytes"))
-    model.arenaBytes = bytes.getInt();
-  if (auto bytes = entry->getAttrOfType<IntegerAttr>("kiln.naive_bytes"))
-    model.naiveBytes = bytes.getInt();
+  readArenaSizes(entry, model);
   if (!reportDir.empty() &&
       !kiln::writeArenaReport(arenaReport(entry, model), reportDir, error))
     return fail(error);
@@ -714,10 +719,7 @@ int main(int argc, char **argv) {
   auto lowered = module->lookupSymbol<LLVM::LLVMFuncOp>(o.import.entry);
   if (!lowered)
     return fail(o.model + ": internal: lowered entry function is missing");
-  if (auto bytes = lowered->getAttrOfType<IntegerAttr>("kiln.arena_bytes"))
-    model.arenaBytes = bytes.getInt();
-  if (auto bytes = lowered->getAttrOfType<IntegerAttr>("kiln.naive_bytes"))
-    model.naiveBytes = bytes.getInt();
+  readArenaSizes(lowered, model);
   if (!reportDir.empty()) {
     kiln::ArenaReport report = arenaReport(lowered, model);
     if (!quantizeKind.empty()) {

@@ -70,10 +70,9 @@ struct CpuBackendOptions {
 struct GpuBackendOptions {
   std::string entry = "main";
   uint64_t arenaAlignment = 256; // what cudaMalloc gives; coalesced rows
-  /// The GPU architecture (`--cpu`) and the PTX ISA the kernels are written
-  /// in: 8.0 is what CUDA 12.0 and later drivers accept.
+  /// The GPU architecture (`--cpu`); the PTX ISA follows from it
+  /// (gpuPtxFeatures).
   std::string chip = "sm_80";
-  std::string ptxFeatures = "+ptx80";
   /// The CUDA toolkit's libdevice.10.bc, linked into every kernel so that
   /// math calls (__nv_expf, ...) resolve ("": none).
   std::string libdevice;
