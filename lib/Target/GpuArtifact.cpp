@@ -285,7 +285,10 @@ bool writeGpuArtifact(ModuleOp module, const std::string &entryName,
       auto source = pointers.find(viewLike.getViewSource());
       if (source == pointers.end() || op.getNumResults() != 1)
         return fail(&op, "views a buffer the artifact does not know");
-      pointers[op.getResult(0)] = source->second;
+      // Copied before operator[] may grow the map and free what `source`
+      // points into.
+      Pointer p = source->second;
+      pointers[op.getResult(0)] = p;
       continue;
     }
     if (auto launch = dyn_cast<gpu::LaunchFuncOp>(op)) {
