@@ -52,6 +52,10 @@ std::string gpuPtxFeatures(const std::string &chip) {
 static void buildGpuLaunches(OpPassManager &pm, const GpuBackendOptions &options) {
   pm.addPass(createKilnLowerToLinalg());
   pm.addPass(createCanonicalizerPass());
+  // Padded and transposed filters computed once, here, not by a kernel on
+  // every run.
+  pm.addNestedPass<func::FuncOp>(createKilnFoldWeightTransforms());
+  pm.addPass(createCanonicalizerPass());
   pm.addNestedPass<func::FuncOp>(createKilnFuseElementwise());
   // Math the polynomials below do not cover becomes libdevice calls
   // (__nv_*), resolved by linking the CUDA toolkit's libdevice

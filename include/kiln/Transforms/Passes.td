@@ -205,6 +205,26 @@ def KilnFuseElementwise : Pass<"kiln-fuse-elementwise", "mlir::func::FuncOp"> {
   let dependentDialects = ["mlir::linalg::LinalgDialect"];
 }
 
+def KilnFoldWeightTransforms
+    : Pass<"kiln-fold-weight-transforms", "mlir::func::FuncOp"> {
+  let summary = "Compute at compile time what linalg derives from weights alone";
+  let description = [{
+    On linalg on tensors: a chain of fills, slice insertions and extractions,
+    reshapes and all-parallel linalg ops whose every input is a constant
+    (a padded or transposed filter, a scaled bias) is evaluated on the host
+    and replaced by one f32 constant, so no kernel recomputes it on every
+    run. A chain folds only when it reads a real weight and its result is at
+    most twice the weights it reads (plus `slack-elements`): a bias broadcast
+    over an image stays a loop. The arithmetic is f32 as the kernels do it;
+    a body op outside the supported set leaves its chain as it is.
+  }];
+  let options = [
+    Option<"slackElements", "slack-elements", "int64_t", /*default=*/"1024",
+           "Elements a folded constant may hold beyond twice the weights it reads">,
+  ];
+  let dependentDialects = ["mlir::arith::ArithDialect"];
+}
+
 def KilnApproximateMath : Pass<"kiln-approximate-math", "mlir::func::FuncOp"> {
   let summary = "Replace exp/log/tanh/erf with polynomial approximations";
   let description = [{
