@@ -12,6 +12,7 @@
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Dialect/GPU/Transforms/Passes.h"
 #include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/SCF/Transforms/Passes.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Target/LLVM/NVVM/Target.h"
@@ -64,6 +65,10 @@ static void buildGpuLaunches(OpPassManager &pm, const GpuBackendOptions &options
                     /*expandCopies=*/false);
 
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
+  // A bias broadcast and the contraction that accumulates onto it, or an
+  // op and the elementwise tail that rewrites its output, run as one nest:
+  // one launch, and the accumulator read once instead of written twice.
+  pm.addNestedPass<func::FuncOp>(createParallelLoopFusionPass());
   // The CPU's polynomial exp/tanh/erf/...: the same numbers on both
   // backends, and no libdevice needed for them.
   pm.addNestedPass<func::FuncOp>(createKilnApproximateMath());
