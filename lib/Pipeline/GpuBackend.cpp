@@ -65,9 +65,9 @@ static void buildGpuLaunches(OpPassManager &pm, const GpuBackendOptions &options
                     /*expandCopies=*/false);
 
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
-  // A bias broadcast and the contraction that accumulates onto it, or an
-  // op and the elementwise tail that rewrites its output, run as one nest:
-  // one launch, and the accumulator read once instead of written twice.
+  // Consecutive nests over one iteration space become one launch when the
+  // alias analysis proves no thread reads what another writes (it takes
+  // views of the arena as overlapping, so fusion stays on the safe side).
   pm.addNestedPass<func::FuncOp>(createParallelLoopFusionPass());
   // The CPU's polynomial exp/tanh/erf/...: the same numbers on both
   // backends, and no libdevice needed for them.
