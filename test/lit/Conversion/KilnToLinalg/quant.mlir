@@ -33,8 +33,9 @@ func.func @dequantize_per_axis(%x: tensor<2x3xi8>) -> tensor<2x3xf32> {
 
 // The uint8 input is centered in i16; the symmetric int8 weights stay i8;
 // the i32 accumulator starts from the bias; the epilogue rescales per
-// channel (multiplier, shift, 2^63 + half - 1, zero point - 2^(63 - shift):
-// logical shifts on the product biased by 2^63) and clamps at the zero
+// channel (an i32 multiplier and an i8 shift; 2^63 + half - 1 and zero
+// point - 2^(63 - shift) derive from the shift: logical shifts on the
+// product biased by 2^63) and clamps at the zero
 // point (ReLU), in i64 since the bias, an argument, has no bound.
 // CHECK-LABEL: func.func @qconv
 // CHECK-SAME: (%{{.*}}: tensor<1x2x4x4xi8>, %{{.*}}: tensor<3xi32>) -> tensor<1x3x4x4xi8>
@@ -44,18 +45,21 @@ func.func @dequantize_per_axis(%x: tensor<2x3xi8>) -> tensor<2x3xf32> {
 // CHECK: arith.muli {{.*}} : i32
 // CHECK-NEXT: arith.addi {{.*}} : i32
 // CHECK-DAG: arith.constant dense<{{\[\[\[}}1374389535]], {{\[\[}}1374389535]], {{\[\[}}2061584302]]]> : tensor<3x1x1xi32>
-// CHECK-DAG: arith.constant dense<{{\[\[\[}}35]], {{\[\[}}34]], {{\[\[}}34]]]> : tensor<3x1x1xi64>
-// CHECK-DAG: arith.constant dense<{{\[\[\[}}-9223372019674906625]], {{\[\[}}-9223372028264841217]], {{\[\[}}-9223372028264841217]]]> : tensor<3x1x1xi64>
-// CHECK-DAG: arith.constant dense<{{\[\[\[}}-268435466]], {{\[\[}}-536870922]], {{\[\[}}-536870922]]]> : tensor<3x1x1xi64>
+// CHECK-DAG: arith.constant dense<{{\[\[\[}}35]], {{\[\[}}34]], {{\[\[}}34]]]> : tensor<3x1x1xi8>
+// CHECK-NOT: tensor<3x1x1xi64>
 // CHECK: arith.extsi {{.*}} : i32 to i64
+// CHECK-NEXT: %[[S:.*]] = arith.extsi {{.*}} : i8 to i64
+// CHECK: %[[BIT:.*]] = arith.shli %c1_i64, %{{.*}} : i64
+// CHECK: %[[HALF:.*]] = arith.addi %[[BIT]], %c9223372036854775807_i64
+// CHECK: %[[TOP:.*]] = arith.shli %c1_i64, %{{.*}} : i64
+// CHECK: %[[OFFSET:.*]] = arith.subi %c-10_i64, %[[TOP]]
 // CHECK: arith.extsi {{.*}} : i32 to i64
-// CHECK-NEXT: arith.muli
-// CHECK: arith.shrui
-// CHECK-NEXT: arith.andi
-// CHECK-NEXT: arith.addi
-// CHECK-NEXT: arith.addi
-// CHECK-NEXT: arith.shrui
-// CHECK-NEXT: arith.addi
+// CHECK-NEXT: %[[P:.*]] = arith.muli
+// CHECK: %[[ODD:.*]] = arith.andi
+// CHECK-NEXT: %[[X:.*]] = arith.addi %[[P]], %[[HALF]]
+// CHECK-NEXT: %[[Y:.*]] = arith.addi %[[X]], %[[ODD]]
+// CHECK-NEXT: %[[Q:.*]] = arith.shrui %[[Y]], %[[S]]
+// CHECK-NEXT: arith.addi %[[Q]], %[[OFFSET]]
 // CHECK: arith.maxsi %{{.*}}, %c-10_i64
 // CHECK: arith.minsi %{{.*}}, %c127_i64
 // CHECK: arith.trunci {{.*}} : i64 to i8
