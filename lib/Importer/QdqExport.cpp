@@ -147,6 +147,8 @@ public:
       quantizeActivation(r.input, r.layer->input, reader);
       if (!quantizeWeight(node, r.axis, r.layer->weightScales))
         return false;
+      if (!r.layer->biasCorrection.empty())
+        correctBias(node, r.layer->biasCorrection);
       if (node.input_size() > 2 && !node.input(2).empty())
         quantizeBias(node, r.layer->input.scale, r.layer->weightScales);
     }
@@ -372,6 +374,38 @@ private:
     leading.push_back(makeNode("DequantizeLinear", name + "_DequantizeLinear",
                                {quantized, scale, zp}, dequantized, axis));
     return true;
+  }
+
+  /// Takes kilnc's bias correction off a Conv's or Gemm's one-dim bias,
+  /// giving it one if it has none.
+  void correctBias(onnx::NodeProto &node, const std::vector<double> &shift) {
+    if (node.op_type() != "Conv" && node.op_type() != "Gemm")
+      return;
+    bool hasBias = node.input_size() > 2 && !node.input(2).empty();
+    std::vector<double> values(shift.size(), 0.0);
+    if (hasBias) {
+      HostTensor b;
+      if (!readConstant(node.input(2), b).empty() || b.dims.size() != 1 ||
+          b.dims[0] != static_cast<int64_t>(shift.size()))
+        return;
+      values = b.asDouble();
+      replaced.insert(node.input(2));
+    }
+    onnx::TensorProto t = makeTensor(node.name() + "_corrected_bias", kFloat,
+                                     {static_cast<int64_t>(shift.size())});
+    for (size_t c = 0; c < shift.size(); ++c)
+      t.add_float_data(static_cast<float>(values[c] - shift[c]));
+    if (hasBias) {
+      node.set_input(2, t.name());
+    } else {
+      if (node.input_size() < 2)
+        return; // no weight: nothing to correct
+      node.add_input(t.name());
+      for (onnx::AttributeProto &a : *node.mutable_attribute())
+        if (a.name() == "beta")
+          a.set_f(1.0f);
+    }
+    addInitializer(std::move(t));
   }
 
   /// A one-dim float bias as int32 with scale input x weight per channel,

@@ -146,6 +146,71 @@ std::string examine(Operation *op, const QuantizationOptions &options, Candidate
   return "";
 }
 
+/// The axis of `op`'s output channels: NCHW conv's 1, Gemm's last.
+int64_t outputChannelDim(Operation *op) {
+  if (isa<ConvOp>(op))
+    return 1;
+  return cast<RankedTensorType>(op->getResult(0).getType()).getRank() - 1;
+}
+
+/// Whether bias correction can shift `op`'s output per channel: a conv or
+/// Gemm whose bias is absent or a constant of one value per channel. A
+/// MatMul has no bias to carry the shift.
+bool biasCorrectable(Operation *op) {
+  if (!isa<ConvOp, GemmOp>(op))
+    return false;
+  auto out = cast<RankedTensorType>(op->getResult(0).getType());
+  if (op->getNumOperands() < 3)
+    return true;
+  auto bias = cast<RankedTensorType>(op->getOperand(2).getType());
+  return bias.getRank() == 1 &&
+         bias.getDimSize(0) == out.getDimSize(outputChannelDim(op)) &&
+         readF32Constant(op->getOperand(2)).has_value();
+}
+
+/// Subtracts `shift` (one value per output channel) from `op`'s bias,
+/// giving it one if it has none.
+void shiftBias(Operation *op, ArrayRef<double> shift) {
+  OpBuilder b(op);
+  bool hasBias = op->getNumOperands() > 2;
+  SmallVector<float> bias(shift.size(), 0.0f);
+  if (hasBias)
+    bias = *readF32Constant(op->getOperand(2));
+  for (size_t c = 0; c < shift.size(); ++c)
+    bias[c] = static_cast<float>(bias[c] - shift[c]);
+  auto type = RankedTensorType::get({static_cast<int64_t>(bias.size())},
+                                    b.getF32Type());
+  Value value = ConstantOp::create(b, op->getLoc(),
+                                   makeF32Constant(type, bias, "corrected_bias"));
+  if (hasBias) {
+    op->setOperand(2, value);
+    return;
+  }
+  op->insertOperands(2, value);
+  if (isa<GemmOp>(op)) // C enters as beta * C
+    op->setAttr("beta", b.getF32FloatAttr(1.0f));
+}
+
+/// Per output channel, the mean of `got - want` over a tensor of `type`
+/// whose channels run along `dim`, added into `sum` (scaled by `weight`).
+void addChannelMeans(const std::vector<char> &got, const std::vector<char> &want,
+                     RankedTensorType type, int64_t dim, double weight,
+                     std::vector<double> &sum) {
+  auto *g = reinterpret_cast<const float *>(got.data());
+  auto *w = reinterpret_cast<const float *>(want.data());
+  int64_t channels = type.getDimSize(dim), inner = 1;
+  for (int64_t d = dim + 1; d < type.getRank(); ++d)
+    inner *= type.getDimSize(d);
+  size_t count = want.size() / sizeof(float);
+  std::vector<double> channelSum(channels, 0.0);
+  for (size_t i = 0; i < count; ++i)
+    channelSum[(i / inner) % channels] += double(g[i]) - double(w[i]);
+  double perChannel = static_cast<double>(count) / channels;
+  sum.resize(channels, 0.0);
+  for (int64_t c = 0; c < channels; ++c)
+    sum[c] += weight * channelSum[c] / perChannel;
+}
+
 /// Largest |bias| in int32 units (input scale x weight scale): it leaves
 /// the accumulator room for 2^30 of products.
 constexpr double kMaxBiasUnits = 1 << 30;
@@ -380,6 +445,72 @@ bool quantizePostTraining(ModuleOp module, const std::string &entry,
     params.push_back(int8Asymmetric(chooseRange(observations[index], options.method)));
   }
 
+  // Bias correction: quantizing a layer's weights and its input moves the
+  // mean of its output per channel (rounding that does not cancel, ranges
+  // that clip); that shift, measured on the calibration set, comes off the
+  // layer's bias. Each layer is measured against a float twin reading the
+  // same activation of the quantized model, so a shift is the layer's own
+  // and not its inputs' again (those have their own corrections). Later
+  // passes measure what is left with the corrections so far.
+  std::vector<std::vector<double>> biasShift(plan.candidates.size());
+  auto correctBiasesIn = [&](ModelPlan &p, const std::vector<bool> &on) {
+    for (size_t i = 0; i < p.candidates.size(); ++i)
+      if (on[i] && !biasShift[i].empty())
+        shiftBias(p.candidates[i].op, biasShift[i]);
+  };
+  std::vector<size_t> correctable;
+  for (auto [i, c] : llvm::enumerate(plan.candidates))
+    if (biasCorrectable(c.op))
+      correctable.push_back(i);
+  std::vector<bool> all(plan.candidates.size(), true);
+  for (int pass = 0; pass < options.biasCorrectionPasses && !correctable.empty();
+       ++pass) {
+    // Unfolded: the conv's own result (before a fused activation and the
+    // output's rounding) is there to read, computed in float on the int8
+    // values, as the integer kernel computes it.
+    std::unique_ptr<InProcessModel> runner =
+        cloneWith([&](func::FuncOp f, ModelPlan &p) {
+          SmallVector<Operation *> twins;
+          SmallVector<Value> inputs, values;
+          for (size_t i : correctable) {
+            Operation *op = p.candidates[i].op;
+            OpBuilder b(op);
+            b.setInsertionPointAfter(op);
+            twins.push_back(b.clone(*op));
+            inputs.push_back(op->getOperand(0));
+          }
+          correctBiasesIn(p, all);
+          insertQdq(f, p, params, all, options.maxWeight);
+          // The twin reads the activation before its rounding to int8.
+          for (auto [twin, input] : llvm::zip(twins, inputs))
+            twin->setOperand(0, input);
+          for (size_t i : correctable)
+            values.push_back(p.candidates[i].op->getResult(0));
+          for (Operation *twin : twins)
+            values.push_back(twin->getResult(0));
+          returnAlso(f, values);
+        });
+    if (!runner)
+      return false;
+    std::vector<std::vector<double>> meanError(plan.candidates.size());
+    for (const auto &sample : samples) {
+      std::vector<std::vector<char>> got;
+      if (!runner->run(inputPointers(sample), got, error))
+        return error = "calibration: " + error, false;
+      for (auto [k, i] : llvm::enumerate(correctable)) {
+        Operation *op = plan.candidates[i].op;
+        addChannelMeans(got[first + k], got[first + correctable.size() + k],
+                        cast<RankedTensorType>(op->getResult(0).getType()),
+                        outputChannelDim(op), 1.0 / samples.size(), meanError[i]);
+      }
+    }
+    for (size_t i : correctable) {
+      biasShift[i].resize(meanError[i].size(), 0.0);
+      for (size_t ch = 0; ch < meanError[i].size(); ++ch)
+        biasShift[i][ch] += meanError[i][ch];
+    }
+  }
+
   // Evaluation (for the report and --int8-tolerance): the quantized model
   // against the float one on every sample, at its outputs and at each
   // quantized layer's output.
@@ -387,6 +518,7 @@ bool quantizePostTraining(ModuleOp module, const std::string &entry,
   auto evaluate = [&](std::vector<double> &layerError, double &outputError) {
     std::unique_ptr<InProcessModel> quantRunner =
         cloneWith([&](func::FuncOp f, ModelPlan &p) {
+          correctBiasesIn(p, enabled);
           SmallVector<Value> dq = insertQdq(f, p, params, enabled, options.maxWeight);
           SmallVector<Value> extra;
           for (auto [value, index] : p.observed)
@@ -491,9 +623,14 @@ bool quantizePostTraining(ModuleOp module, const std::string &entry,
     d.output = sourceTensor(func, c.output, params[plan.observed.lookup(c.output)]);
   }
   std::vector<std::vector<double>> weightScales(plan.candidates.size());
+  correctBiasesIn(plan, enabled);
   insertQdq(func, plan, params, enabled, options.maxWeight, &weightScales);
-  for (auto [i, c] : llvm::enumerate(plan.candidates))
-    summary.layers[plan.layerOfCandidate[i]].weightScales = weightScales[i];
+  for (auto [i, c] : llvm::enumerate(plan.candidates)) {
+    LayerDecision &d = summary.layers[plan.layerOfCandidate[i]];
+    d.weightScales = weightScales[i];
+    if (enabled[i])
+      d.biasCorrection = biasShift[i];
+  }
   return true;
 }
 

@@ -114,6 +114,10 @@ cl::opt<double> int8MinIntensity(
     cl::desc("Layers of fewer multiply-adds per input and output element "
              "stay float under --quantize"),
     cl::init(-1), cl::Hidden, cl::cat(kilnCategory));
+cl::opt<int> int8BiasCorrection(
+    "int8-bias-correction",
+    cl::desc("Passes of bias correction under --quantize (0: none)"),
+    cl::init(1), cl::Hidden, cl::cat(kilnCategory));
 cl::opt<unsigned> int8WeightBits(
     "int8-weight-bits",
     cl::desc("Bits of the weights --quantize makes: 8 (the default), or 7, "
@@ -653,6 +657,7 @@ int main(int argc, char **argv) {
     // x86-64-v3: int8/fp32 0.68 with 7 bits, 0.82 with 8, but greedy CTC
     // equal to fp32 on 80% of lines rather than 88%; README, int8).
     q.maxWeight = int8WeightBits == 7 ? 64 : 127;
+    q.biasCorrectionPasses = int8BiasCorrection;
     kiln::setCompilerStage("post-training quantization");
     if (!kiln::quantizePostTraining(*module, o.import.entry, model, q, summary,
                                     error))
@@ -661,7 +666,8 @@ int main(int argc, char **argv) {
       std::vector<kiln::QdqLayer> layers;
       for (const kiln::LayerDecision &d : summary.layers)
         if (d.quantized)
-          layers.push_back({d.name, d.input, d.output, d.weightScales});
+          layers.push_back({d.name, d.input, d.output, d.weightScales,
+                            d.biasCorrection});
       if (!kiln::writeQdqModel(o.model, o.import, layers, *os, error))
         return fail(error);
       return output.commit(error) ? 0 : fail(error);

@@ -45,6 +45,7 @@ struct QdqLayer {
   std::string node;
   QdqTensor input, output;
   std::vector<double> weightScales; // symmetric, per output channel
+  std::vector<double> biasCorrection; // off the bias, per channel (or empty)
 };
 
 /// Writes the model at `path` (bound with `options`, as it was compiled)

@@ -46,6 +46,10 @@ struct QuantizationOptions {
   /// Weights in [-maxWeight, maxWeight]: 127 (8 bits), or 64 (7 bits) for
   /// a target whose integer kernel saturates 16-bit sums of 8-bit weights.
   int64_t maxWeight = 127;
+  /// Passes of bias correction (0: none): each measures, on the calibration
+  /// set, how far quantization moves every conv's and Gemm's mean output
+  /// per channel, and takes that off its bias.
+  int biasCorrectionPasses = 1;
 };
 
 /// What happened to one conv / Gemm / MatMul of the float model.
@@ -58,6 +62,9 @@ struct LayerDecision {
   // ONNX graph (for --emit onnx).
   QdqTensor input, output;
   std::vector<double> weightScales; // per output channel
+  // Per output channel, what bias correction took off the bias (empty:
+  // nothing). In the units of the layer's output as Kiln folds it.
+  std::vector<double> biasCorrection;
   // Measured when evaluated (relative L2 against float over the calibration
   // set): this layer's output, and how much it adds to its input's error.
   double outputError = -1, addedError = 0;
