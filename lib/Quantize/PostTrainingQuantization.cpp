@@ -105,6 +105,9 @@ double multiplyAddsPerElement(Operation *op) {
 /// Why `op` cannot or should not be quantized, or "" with `c` filled in.
 std::string examine(Operation *op, const QuantizationOptions &options, Candidate &c) {
   c.op = op;
+  for (const std::string &name : nodeNames(op))
+    if (llvm::is_contained(options.floatNodes, name))
+      return "kept float by --int8-float";
   if (auto conv = dyn_cast<ConvOp>(op)) {
     int64_t group = conv.getGroup();
     int64_t channels = cast<RankedTensorType>(conv.getInput().getType()).getDimSize(1);
@@ -386,6 +389,16 @@ bool quantizePostTraining(ModuleOp module, const std::string &entry,
   auto func = module.lookupSymbol<func::FuncOp>(entry);
   ModelPlan plan = planModel(func, options);
   summary.layers = plan.layers;
+  for (const std::string &name : options.floatNodes) {
+    bool found = false;
+    func.walk([&](Operation *op) {
+      if (isa<ConvOp, GemmOp, MatMulOp>(op))
+        found |= llvm::is_contained(nodeNames(op), name);
+    });
+    if (!found)
+      return error = "--int8-float: no conv, Gemm or MatMul node named '" + name + "'",
+             false;
+  }
   if (plan.candidates.empty())
     return true;
   // The float model before any change: every evaluation starts from a clone.

@@ -105,6 +105,25 @@ def check_bias_correction(build, work):
     return ok
 
 
+def check_float_nodes(build, model, work):
+    """--int8-float keeps the named nodes float and says so; a name that is
+    no conv, Gemm or MatMul of the model is an error."""
+    convs = [n.name for n in model.graph.node if n.op_type == "Conv"][:2]
+    cal = ["--quantize", "int8", "--calibrate", str(work / "mobilenet_v2_cal"),
+           "--int8-min-intensity", "0"]
+    _, _, log = build("keep", cal + ["--int8-float=" + ",".join(convs)])
+    stays = dict(re.findall(r"node '([^']*)' \(\w+\) stays float: (.*)", log))
+    ok = all(stays.get(n) == "kept float by --int8-float" for n in convs)
+    try:
+        build("keep_bad", cal + ["--int8-float=no_such_node"])
+        ok = False
+    except RuntimeError as e:
+        ok = ok and "--int8-float: no conv, Gemm or MatMul node named 'no_such_node'" in str(e)
+    print("%-4s %-28s %s kept float by name" % ("ok" if ok else "FAIL",
+                                               "mobilenet_v2 (--int8-float)", ", ".join(convs)))
+    return ok
+
+
 def main():
     kilnc, harness = sys.argv[1:3]
     passed = failed = 0
@@ -201,7 +220,8 @@ def main():
                 failed += bool(problems)
             if name == "mobilenet_v2":
                 for ok in (check_tolerance(build, outputs, want, work),
-                           check_bias_correction(build, work)):
+                           check_bias_correction(build, work),
+                           check_float_nodes(build, model, work)):
                     passed += ok
                     failed += not ok
     print("%d passed, %d failed" % (passed, failed))

@@ -96,6 +96,11 @@ cl::opt<double> int8Tolerance(
     cl::desc("Keep the most sensitive layers float until the outputs' relative "
              "error on the calibration set is at most E"),
     cl::value_desc("E"), cl::init(0), cl::cat(kilnCategory));
+cl::list<std::string> int8FloatNodes(
+    "int8-float",
+    cl::desc("Keep these ONNX nodes (convs, Gemms, MatMuls) float under "
+             "--quantize"),
+    cl::value_desc("NODE,..."), cl::CommaSeparated, cl::cat(kilnCategory));
 cl::opt<std::string> calibrationMethod(
     "calibration", cl::desc("How ranges are chosen: minmax, percentile, entropy"),
     cl::value_desc("METHOD"), cl::init("minmax"), cl::cat(kilnCategory));
@@ -658,6 +663,7 @@ int main(int argc, char **argv) {
     // equal to fp32 on 80% of lines rather than 88%; README, int8).
     q.maxWeight = int8WeightBits == 7 ? 64 : 127;
     q.biasCorrectionPasses = int8BiasCorrection;
+    q.floatNodes.assign(int8FloatNodes.begin(), int8FloatNodes.end());
     kiln::setCompilerStage("post-training quantization");
     if (!kiln::quantizePostTraining(*module, o.import.entry, model, q, summary,
                                     error))

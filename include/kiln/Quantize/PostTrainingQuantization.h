@@ -50,6 +50,8 @@ struct QuantizationOptions {
   /// set, how far quantization moves every conv's and Gemm's mean output
   /// per channel, and takes that off its bias.
   int biasCorrectionPasses = 1;
+  /// ONNX nodes (convs, Gemms, MatMuls) the user keeps float, by name.
+  std::vector<std::string> floatNodes;
 };
 
 /// What happened to one conv / Gemm / MatMul of the float model.
