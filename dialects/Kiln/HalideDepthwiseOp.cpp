@@ -14,8 +14,12 @@ using namespace mlir;
 namespace kiln {
 
 std::string HalideDepthwiseOp::getVariant() {
-  return "dw_k" + std::to_string(getKernelSize()) + "_s" +
-         std::to_string(getStride()) + "_" + getActivation().str();
+  ArrayRef<int64_t> s = getStrides();
+  std::string strides = std::to_string(s[0]);
+  if (s[1] != s[0])
+    strides += "x" + std::to_string(s[1]);
+  return "dw_k" + std::to_string(getKernelSize()) + "_s" + strides + "_" +
+         getActivation().str();
 }
 
 int64_t HalideDepthwiseOp::getMultiplyAdds() {
@@ -24,11 +28,12 @@ int64_t HalideDepthwiseOp::getMultiplyAdds() {
 }
 
 LogicalResult HalideDepthwiseOp::verify() {
-  int64_t k = getKernelSize(), s = getStride();
+  int64_t k = getKernelSize();
+  ArrayRef<int64_t> s = getStrides();
   if (k != 3 && k != 5)
     return emitOpError("kernel_size must be 3 or 5, got ") << k;
-  if (s != 1 && s != 2)
-    return emitOpError("stride must be 1 or 2, got ") << s;
+  if (s.size() != 2 || !llvm::all_of(s, [](int64_t v) { return v == 1 || v == 2; }))
+    return emitOpError("strides must be two values, each 1 or 2");
   StringRef act = getActivation();
   if (act != "none" && act != "clip" && act != "hswish")
     return emitOpError("unknown activation '") << act << "'";
@@ -46,7 +51,7 @@ LogicalResult HalideDepthwiseOp::verify() {
   if (b != ArrayRef<int64_t>{in[1]})
     return emitOpError("bias must have one element per channel");
   // Every tap of every output pixel lies inside the padded input.
-  if ((out[2] - 1) * s + k > in[2] || (out[3] - 1) * s + k > in[3])
+  if ((out[2] - 1) * s[0] + k > in[2] || (out[3] - 1) * s[1] + k > in[3])
     return emitOpError("input is too small for the output: pad it first");
   bool tensors = isa<RankedTensorType>(getInit().getType());
   if (tensors != (getNumResults() == 1))
@@ -103,7 +108,7 @@ LogicalResult HalideDepthwiseOp::bufferize(
   rewriter.setInsertionPoint(*this);
   HalideDepthwiseOp::create(rewriter, getLoc(), TypeRange{}, buffers[0],
                             buffers[1], buffers[2], buffers[3], getRange(),
-                            getKernelSize(), getStride(), getActivation(),
+                            getKernelSize(), getStrides(), getActivation(),
                             getLo(), getHi());
   bufferization::replaceOpWithBufferizedValues(rewriter, *this, buffers[3]);
   return success();

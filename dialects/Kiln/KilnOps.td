@@ -490,7 +490,7 @@ def Kiln_HalideDepthwiseOp : Kiln_Op<"halide_depthwise",
   let description = [{
     Calls the depthwise kernel that kiln-halide-kernels compiled ahead of
     time for the target: a `kernel_size` x `kernel_size` convolution of
-    stride `stride` over `input` (1 x C x Hp x Wp, already padded, so every
+    `strides` (height, width; each 1 or 2) over `input` (1 x C x Hp x Wp, already padded, so every
     tap is in bounds), with `weight` C x 1 x K x K and `bias` C, then
     `activation`: "none", "clip" (to [lo, hi]) or "hswish" (hard swish).
     `init` is 1 x C x OH x OW. With `range` (begin, end) the op computes
@@ -501,7 +501,7 @@ def Kiln_HalideDepthwiseOp : Kiln_Op<"halide_depthwise",
   let arguments = (ins Kiln_FloatTensorOrBuffer:$input,
       Kiln_FloatTensorOrBuffer:$weight, Kiln_FloatTensorOrBuffer:$bias,
       Kiln_FloatTensorOrBuffer:$init, Variadic<Index>:$range,
-      I64Attr:$kernel_size, I64Attr:$stride, StrAttr:$activation,
+      I64Attr:$kernel_size, DenseI64ArrayAttr:$strides, StrAttr:$activation,
       DefaultValuedAttr<F32Attr, "0.0f">:$lo,
       DefaultValuedAttr<F32Attr, "0.0f">:$hi);
   let results = (outs Variadic<RankedTensorOf<[F32]>>:$result);
@@ -513,7 +513,8 @@ def Kiln_HalideDepthwiseOp : Kiln_Op<"halide_depthwise",
   let hasVerifier = 1;
   let extraClassDeclaration = [{
     mlir::MutableOperandRange getDpsInitsMutable() { return getInitMutable(); }
-    /// The kernel variant, e.g. dw_k3_s1_clip: kiln-halide-kernels defines
+    /// The kernel variant, e.g. dw_k3_s1_clip (strides 1, 1) or
+    /// dw_k5_s2x1_none (strides 2, 1): kiln-halide-kernels defines
     /// it as kiln_hl_<variant>, kernels/halide/calls.c wraps it as
     /// kiln_hl_call_<variant>.
     std::string getVariant();

@@ -8,9 +8,9 @@
 //
 // Depthwise convolution, NCHW with batch 1, over an input already padded by
 // the compiler:
-//   out(x, y, c) = act(bias(c) + sum_{kx,ky} w(kx, ky, c) * in(s*x + kx, s*y + ky, c))
+//   out(x, y, c) = act(bias(c) + sum_{kx,ky} w(kx, ky, c) * in(sx*x + kx, sy*y + ky, c))
 // with act one of: none, clip(lo, hi), hard_swish. Variants: kernel 3 or 5,
-// stride 1 or 2.
+// strides (sy, sx) of 1 or 2 each (recognizers downsample height alone).
 //
 // usage: kiln-halide-kernels OUTDIR HALIDE-TARGET
 //===----------------------------------------------------------------------===//
@@ -33,8 +33,8 @@ const char *activationName(Activation a) {
   return "";
 }
 
-void emitDepthwise(const std::string &dir, const Target &target, int k, int s,
-                   Activation act) {
+void emitDepthwise(const std::string &dir, const Target &target, int k, int sy,
+                   int sx, Activation act) {
   ImageParam input(Float(32), 3, "input"), weight(Float(32), 3, "weight"),
       bias(Float(32), 1, "bias");
   Param<float> lo("lo"), hi("hi");
@@ -43,7 +43,7 @@ void emitDepthwise(const std::string &dir, const Target &target, int k, int s,
   Expr sum = bias(c);
   for (int ky = 0; ky < k; ++ky)
     for (int kx = 0; kx < k; ++kx)
-      sum += weight(kx, ky, c) * input(x * s + kx, y * s + ky, c);
+      sum += weight(kx, ky, c) * input(x * sx + kx, y * sy + ky, c);
   Expr value = sum;
   if (act == Activation::Clip)
     value = clamp(sum, lo, hi);
@@ -83,8 +83,12 @@ void emitDepthwise(const std::string &dir, const Target &target, int k, int s,
       .reorder(x, yi, y, c)
       .unroll(yi);
 
-  std::string name = "kiln_hl_dw_k" + std::to_string(k) + "_s" +
-                     std::to_string(s) + "_" + activationName(act);
+  // The names HalideDepthwiseOp::getVariant gives.
+  std::string strides = std::to_string(sy);
+  if (sx != sy)
+    strides += "x" + std::to_string(sx);
+  std::string name = "kiln_hl_dw_k" + std::to_string(k) + "_s" + strides +
+                     "_" + activationName(act);
   out.compile_to_bitcode(dir + "/" + name + ".bc",
                          {input, weight, bias, lo, hi}, name, target);
 }
@@ -101,10 +105,11 @@ int main(int argc, char **argv) {
                       .with_feature(Target::NoRuntime)
                       .with_feature(Target::NoAsserts)
                       .with_feature(Target::NoBoundsQuery);
+  const int strides[][2] = {{1, 1}, {2, 2}, {2, 1}, {1, 2}};
   for (int k : {3, 5})
-    for (int s : {1, 2})
+    for (const auto &s : strides)
       for (Activation act :
            {Activation::None, Activation::Clip, Activation::HardSwish})
-        emitDepthwise(dir, target, k, s, act);
+        emitDepthwise(dir, target, k, s[0], s[1], act);
   return 0;
 }

@@ -4,7 +4,7 @@
 // lowering. Two choices are made here and nowhere else:
 //
 // - Depthwise convs the ahead-of-time Halide kernels cover (batch 1, one
-//   filter per channel, 3x3 or 5x5, stride 1 or 2, no dilation) become a
+//   filter per channel, 3x3 or 5x5, strides 1 or 2 each, no dilation) become a
 //   kiln.halide_depthwise on the padded input. A following Relu, Clip or
 //   HardSwish that is the conv's only user runs inside the kernel, on the
 //   accumulator, instead of as a second pass over the output.
@@ -39,7 +39,7 @@ bool coveredByHalideKernels(ConvOp op) {
   return static_cast<int64_t>(op.getGroup()) == channels &&
          wType.getDimSize(0) == channels && wType.getDimSize(1) == 1 &&
          (k == 3 || k == 5) && wType.getDimSize(3) == k &&
-         strides[0] == strides[1] && (strides[0] == 1 || strides[0] == 2) &&
+         llvm::all_of(strides, [](int64_t s) { return s == 1 || s == 2; }) &&
          llvm::all_of(op.getDilations(), [](int64_t d) { return d == 1; });
 }
 
@@ -86,7 +86,7 @@ void replaceWithHalideDepthwise(IRRewriter &rewriter, ConvOp op) {
   auto wType = cast<RankedTensorType>(op.getWeight().getType());
   auto call = HalideDepthwiseOp::create(
       rewriter, loc, TypeRange{outType}, padded, op.getWeight(), bias, init,
-      ValueRange{}, wType.getDimSize(2), op.getStrides()[0], act.name,
+      ValueRange{}, wType.getDimSize(2), op.getStrides(), act.name,
       llvm::APFloat(act.lo), llvm::APFloat(act.hi));
   if (act.op) {
     rewriter.replaceOp(act.op, call.getResult());

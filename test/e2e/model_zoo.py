@@ -122,15 +122,19 @@ def squeeze_excite(b):
 
 
 def depthwise_kernels(b):
-    """Every Halide depthwise variant: 3x3 and 5x5, stride 1 and 2, fused
-    Relu, Clip, HardSwish or none, with and without bias, asymmetric pads,
-    rows wider and narrower than a vector, channel blocks split in calls."""
+    """Every Halide depthwise variant: 3x3 and 5x5, strides 1, 2, 2x1 and
+    1x2, fused Relu, Clip, HardSwish or none, with and without bias,
+    asymmetric pads, rows wider and narrower than a vector, channel blocks
+    split in calls."""
     def dw(x, c, k, stride, pads, bias=True):
         inputs = [x, b.weight((c, 1, k, k))] + ([b.weight((c,), 0.1)] if bias else [])
-        return b.op("Conv", inputs, kernel_shape=[k, k], strides=[stride, stride],
+        strides = list(stride) if isinstance(stride, tuple) else [stride, stride]
+        return b.op("Conv", inputs, kernel_shape=[k, k], strides=strides,
                     pads=pads, group=c)
     x = b.op("Relu", [dw("x", 64, 3, 1, [1, 1, 1, 1])])
     x = b.op("Clip", [dw(x, 64, 5, 1, [2, 2, 2, 2]), b.const(0.0), b.const(6.0)])
+    x = b.op("HardSwish", [dw(x, 64, 3, (2, 1), [1, 1, 1, 1], bias=False)])
+    x = dw(x, 64, 5, (1, 2), [2, 2, 2, 2])
     x = b.op("HardSwish", [dw(x, 64, 3, 2, [1, 1, 1, 1], bias=False)])
     x = dw(x, 64, 5, 2, [2, 1, 1, 2])
     return b.model([1, 64, 37, 23], x, opset=14)

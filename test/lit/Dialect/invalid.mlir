@@ -168,15 +168,23 @@ func.func @resize_mode(%x: tensor<1x1x2x2xf32>) -> tensor<1x1x4x4xf32> {
 
 func.func @halide_depthwise_kernel(%x: tensor<1x4x11x11xf32>, %w: tensor<4x1x7x7xf32>, %b: tensor<4xf32>, %o: tensor<1x4x5x5xf32>) -> tensor<1x4x5x5xf32> {
   // expected-error @+1 {{'kiln.halide_depthwise' op kernel_size must be 3 or 5, got 7}}
-  %0 = kiln.halide_depthwise %x, %w, %b into %o {activation = "none", kernel_size = 7 : i64, stride = 1 : i64} : tensor<1x4x11x11xf32>, tensor<4x1x7x7xf32>, tensor<4xf32>, tensor<1x4x5x5xf32> -> tensor<1x4x5x5xf32>
+  %0 = kiln.halide_depthwise %x, %w, %b into %o {activation = "none", kernel_size = 7 : i64, strides = array<i64: 1, 1>} : tensor<1x4x11x11xf32>, tensor<4x1x7x7xf32>, tensor<4xf32>, tensor<1x4x5x5xf32> -> tensor<1x4x5x5xf32>
   return %0 : tensor<1x4x5x5xf32>
+}
+
+// -----
+
+func.func @halide_depthwise_strides(%x: tensor<1x4x10x10xf32>, %w: tensor<4x1x3x3xf32>, %b: tensor<4xf32>, %o: tensor<1x4x3x8xf32>) -> tensor<1x4x3x8xf32> {
+  // expected-error @+1 {{'kiln.halide_depthwise' op strides must be two values, each 1 or 2}}
+  %0 = kiln.halide_depthwise %x, %w, %b into %o {activation = "none", kernel_size = 3 : i64, strides = array<i64: 3, 1>} : tensor<1x4x10x10xf32>, tensor<4x1x3x3xf32>, tensor<4xf32>, tensor<1x4x3x8xf32> -> tensor<1x4x3x8xf32>
+  return %0 : tensor<1x4x3x8xf32>
 }
 
 // -----
 
 func.func @halide_depthwise_activation(%x: tensor<1x4x10x10xf32>, %w: tensor<4x1x3x3xf32>, %b: tensor<4xf32>, %o: tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32> {
   // expected-error @+1 {{'kiln.halide_depthwise' op unknown activation 'gelu'}}
-  %0 = kiln.halide_depthwise %x, %w, %b into %o {activation = "gelu", kernel_size = 3 : i64, stride = 1 : i64} : tensor<1x4x10x10xf32>, tensor<4x1x3x3xf32>, tensor<4xf32>, tensor<1x4x8x8xf32> -> tensor<1x4x8x8xf32>
+  %0 = kiln.halide_depthwise %x, %w, %b into %o {activation = "gelu", kernel_size = 3 : i64, strides = array<i64: 1, 1>} : tensor<1x4x10x10xf32>, tensor<4x1x3x3xf32>, tensor<4xf32>, tensor<1x4x8x8xf32> -> tensor<1x4x8x8xf32>
   return %0 : tensor<1x4x8x8xf32>
 }
 
@@ -184,7 +192,7 @@ func.func @halide_depthwise_activation(%x: tensor<1x4x10x10xf32>, %w: tensor<4x1
 
 func.func @halide_depthwise_unpadded(%x: tensor<1x4x8x8xf32>, %w: tensor<4x1x3x3xf32>, %b: tensor<4xf32>, %o: tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32> {
   // expected-error @+1 {{'kiln.halide_depthwise' op input is too small for the output: pad it first}}
-  %0 = kiln.halide_depthwise %x, %w, %b into %o {activation = "none", kernel_size = 3 : i64, stride = 1 : i64} : tensor<1x4x8x8xf32>, tensor<4x1x3x3xf32>, tensor<4xf32>, tensor<1x4x8x8xf32> -> tensor<1x4x8x8xf32>
+  %0 = kiln.halide_depthwise %x, %w, %b into %o {activation = "none", kernel_size = 3 : i64, strides = array<i64: 1, 1>} : tensor<1x4x8x8xf32>, tensor<4x1x3x3xf32>, tensor<4xf32>, tensor<1x4x8x8xf32> -> tensor<1x4x8x8xf32>
   return %0 : tensor<1x4x8x8xf32>
 }
 
@@ -192,7 +200,7 @@ func.func @halide_depthwise_unpadded(%x: tensor<1x4x8x8xf32>, %w: tensor<4x1x3x3
 
 func.func @halide_depthwise_weight(%x: tensor<1x4x10x10xf32>, %w: tensor<8x1x3x3xf32>, %b: tensor<4xf32>, %o: tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32> {
   // expected-error @+1 {{'kiln.halide_depthwise' op weight must be C x 1 x K x K}}
-  %0 = kiln.halide_depthwise %x, %w, %b into %o {activation = "none", kernel_size = 3 : i64, stride = 1 : i64} : tensor<1x4x10x10xf32>, tensor<8x1x3x3xf32>, tensor<4xf32>, tensor<1x4x8x8xf32> -> tensor<1x4x8x8xf32>
+  %0 = kiln.halide_depthwise %x, %w, %b into %o {activation = "none", kernel_size = 3 : i64, strides = array<i64: 1, 1>} : tensor<1x4x10x10xf32>, tensor<8x1x3x3xf32>, tensor<4xf32>, tensor<1x4x8x8xf32> -> tensor<1x4x8x8xf32>
   return %0 : tensor<1x4x8x8xf32>
 }
 
@@ -200,7 +208,7 @@ func.func @halide_depthwise_weight(%x: tensor<1x4x10x10xf32>, %w: tensor<8x1x3x3
 
 func.func @halide_depthwise_result(%x: memref<1x4x10x10xf32>, %w: memref<4x1x3x3xf32>, %b: memref<4xf32>, %o: memref<1x4x8x8xf32>, %c: index) {
   // expected-error @+1 {{'kiln.halide_depthwise' op channel range needs a begin and an end}}
-  kiln.halide_depthwise %x, %w, %b into %o channels(%c) {activation = "none", kernel_size = 3 : i64, stride = 1 : i64} : memref<1x4x10x10xf32>, memref<4x1x3x3xf32>, memref<4xf32>, memref<1x4x8x8xf32>
+  kiln.halide_depthwise %x, %w, %b into %o channels(%c) {activation = "none", kernel_size = 3 : i64, strides = array<i64: 1, 1>} : memref<1x4x10x10xf32>, memref<4x1x3x3xf32>, memref<4xf32>, memref<1x4x8x8xf32>
   return
 }
 

@@ -5,7 +5,7 @@
 // Bufferized, the kernel writes its destination in place.
 // BUF-LABEL: func @small
 // BUF: %[[OUT:.*]] = memref.alloc() {{.*}} : memref<1x4x8x8xf32>
-// BUF: kiln.halide_depthwise %{{.*}}, %{{.*}}, %{{.*}} into %[[OUT]] {activation = "hswish", kernel_size = 3 : i64, stride = 1 : i64} : memref<1x4x10x10xf32{{.*}}>, memref<4x1x3x3xf32{{.*}}>, memref<4xf32{{.*}}>, memref<1x4x8x8xf32>
+// BUF: kiln.halide_depthwise %{{.*}}, %{{.*}}, %{{.*}} into %[[OUT]] {activation = "hswish", kernel_size = 3 : i64, strides = array<i64: 1, 1>} : memref<1x4x10x10xf32{{.*}}>, memref<4x1x3x3xf32{{.*}}>, memref<4xf32{{.*}}>, memref<1x4x8x8xf32>
 //
 // Too little work to split: one call over all channels.
 // SPLIT-LABEL: func @small
@@ -26,7 +26,7 @@
 // CALL-NOT: kiln.halide_depthwise
 func.func @small(%x: tensor<1x4x10x10xf32>, %w: tensor<4x1x3x3xf32>, %b: tensor<4xf32>) -> tensor<1x4x8x8xf32> {
   %init = tensor.empty() : tensor<1x4x8x8xf32>
-  %0 = kiln.halide_depthwise %x, %w, %b into %init {activation = "hswish", kernel_size = 3 : i64, stride = 1 : i64} : tensor<1x4x10x10xf32>, tensor<4x1x3x3xf32>, tensor<4xf32>, tensor<1x4x8x8xf32> -> tensor<1x4x8x8xf32>
+  %0 = kiln.halide_depthwise %x, %w, %b into %init {activation = "hswish", kernel_size = 3 : i64, strides = array<i64: 1, 1>} : tensor<1x4x10x10xf32>, tensor<4x1x3x3xf32>, tensor<4xf32>, tensor<1x4x8x8xf32> -> tensor<1x4x8x8xf32>
   return %0 : tensor<1x4x8x8xf32>
 }
 
@@ -44,14 +44,14 @@ func.func @small(%x: tensor<1x4x10x10xf32>, %w: tensor<4x1x3x3xf32>, %b: tensor<
 // SPLIT:   %[[BEGIN:.*]] = arith.muli %[[I]], %[[C2]]
 // SPLIT:   %[[NEXT:.*]] = arith.addi %[[BEGIN]], %[[C2]]
 // SPLIT:   %[[END:.*]] = arith.minsi %[[NEXT]], %[[C64]]
-// SPLIT:   kiln.halide_depthwise {{.*}} channels(%[[BEGIN]], %[[END]]) {activation = "clip", hi = 6.000000e+00 : f32, kernel_size = 3 : i64, stride = 2 : i64}
+// SPLIT:   kiln.halide_depthwise {{.*}} channels(%[[BEGIN]], %[[END]]) {activation = "clip", hi = 6.000000e+00 : f32, kernel_size = 3 : i64, strides = array<i64: 2, 2>}
 // SPLIT: }
 // CALL-LABEL: func @large
 // CALL: scf.for
 // CALL: call @kiln_hl_call_dw_k3_s2_clip
 func.func @large(%x: tensor<1x64x65x65xf32>, %w: tensor<64x1x3x3xf32>, %b: tensor<64xf32>) -> tensor<1x64x32x32xf32> {
   %init = tensor.empty() : tensor<1x64x32x32xf32>
-  %0 = kiln.halide_depthwise %x, %w, %b into %init {activation = "clip", lo = 0.0 : f32, hi = 6.0 : f32, kernel_size = 3 : i64, stride = 2 : i64} : tensor<1x64x65x65xf32>, tensor<64x1x3x3xf32>, tensor<64xf32>, tensor<1x64x32x32xf32> -> tensor<1x64x32x32xf32>
+  %0 = kiln.halide_depthwise %x, %w, %b into %init {activation = "clip", lo = 0.0 : f32, hi = 6.0 : f32, kernel_size = 3 : i64, strides = array<i64: 2, 2>} : tensor<1x64x65x65xf32>, tensor<64x1x3x3xf32>, tensor<64xf32>, tensor<1x64x32x32xf32> -> tensor<1x64x32x32xf32>
   return %0 : tensor<1x64x32x32xf32>
 }
 

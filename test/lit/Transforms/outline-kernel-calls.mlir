@@ -22,12 +22,12 @@ func.func @main(%x: memref<1x64x65x65xf32>, %w: memref<64x1x3x3xf32>, %b: memref
     %begin = arith.muli %i, %c2 : index
     %next = arith.addi %begin, %c2 : index
     %end = arith.minsi %next, %c64 : index
-    kiln.halide_depthwise %x, %w, %b into %o channels(%begin, %end) {activation = "none", kernel_size = 3 : i64, stride = 2 : i64} : memref<1x64x65x65xf32>, memref<64x1x3x3xf32>, memref<64xf32>, memref<1x64x32x32xf32>
+    kiln.halide_depthwise %x, %w, %b into %o channels(%begin, %end) {activation = "none", kernel_size = 3 : i64, strides = array<i64: 2, 2>} : memref<1x64x65x65xf32>, memref<64x1x3x3xf32>, memref<64xf32>, memref<1x64x32x32xf32>
   }
   scf.for %i = %c0 to %c2 step %c1 {
     %begin = arith.muli %i, %c2 : index
     %end = arith.addi %begin, %c2 : index
-    kiln.halide_depthwise %xs, %ws, %bs into %os channels(%begin, %end) {activation = "none", kernel_size = 3 : i64, stride = 1 : i64} : memref<1x4x10x10xf32>, memref<4x1x3x3xf32>, memref<4xf32>, memref<1x4x8x8xf32>
+    kiln.halide_depthwise %xs, %ws, %bs into %os channels(%begin, %end) {activation = "none", kernel_size = 3 : i64, strides = array<i64: 1, 1>} : memref<1x4x10x10xf32>, memref<4x1x3x3xf32>, memref<4xf32>, memref<1x4x8x8xf32>
   }
   return
 }

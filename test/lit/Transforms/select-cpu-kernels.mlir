@@ -45,13 +45,28 @@ func.func @wide(%a: tensor<128x128xf32>, %b: tensor<127x128xf32>) -> (tensor<128
 // CHECK-NOT: kiln.halide_depthwise
 // HALIDE-LABEL: func @depthwise
 // HALIDE: %[[PAD:.*]] = tensor.insert_slice %arg0 into
-// HALIDE: kiln.halide_depthwise %[[PAD]], %arg1, %{{.*}} into %{{.*}} {activation = "clip", hi = 0x7F800000 : f32, kernel_size = 3 : i64, stride = 1 : i64}
+// HALIDE: kiln.halide_depthwise %[[PAD]], %arg1, %{{.*}} into %{{.*}} {activation = "clip", hi = 0x7F800000 : f32, kernel_size = 3 : i64, strides = array<i64: 1, 1>}
 // HALIDE-NOT: kiln.relu
 // HALIDE-NOT: kiln.conv
 func.func @depthwise(%x: tensor<1x4x8x8xf32>, %w: tensor<4x1x3x3xf32>) -> tensor<1x4x8x8xf32> {
   %0 = kiln.conv %x, %w {strides = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, group = 4 : i64} : (tensor<1x4x8x8xf32>, tensor<4x1x3x3xf32>) -> tensor<1x4x8x8xf32>
   %1 = kiln.relu %0 : tensor<1x4x8x8xf32>
   return %1 : tensor<1x4x8x8xf32>
+}
+
+// -----
+
+// Strides that differ per axis (a recognizer halving height alone) take
+// their own variants; stride 3 has none and stays a kiln.conv.
+// HALIDE-LABEL: func @depthwise_strides
+// HALIDE: kiln.halide_depthwise {{.*}}kernel_size = 5 : i64, strides = array<i64: 2, 1>} : tensor<1x4x12x12xf32>, tensor<4x1x5x5xf32>, tensor<4xf32>, tensor<1x4x4x8xf32>
+// HALIDE: kiln.halide_depthwise {{.*}}kernel_size = 3 : i64, strides = array<i64: 1, 2>} : tensor<1x4x10x10xf32>, tensor<4x1x3x3xf32>, tensor<4xf32>, tensor<1x4x8x4xf32>
+// HALIDE: kiln.conv {{.*}}strides = array<i64: 3, 1>
+func.func @depthwise_strides(%x: tensor<1x4x8x8xf32>, %w5: tensor<4x1x5x5xf32>, %w3: tensor<4x1x3x3xf32>) -> (tensor<1x4x4x8xf32>, tensor<1x4x8x4xf32>, tensor<1x4x3x8xf32>) {
+  %0 = kiln.conv %x, %w5 {strides = array<i64: 2, 1>, pads = array<i64: 2, 2, 2, 2>, dilations = array<i64: 1, 1>, group = 4 : i64} : (tensor<1x4x8x8xf32>, tensor<4x1x5x5xf32>) -> tensor<1x4x4x8xf32>
+  %1 = kiln.conv %x, %w3 {strides = array<i64: 1, 2>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, group = 4 : i64} : (tensor<1x4x8x8xf32>, tensor<4x1x3x3xf32>) -> tensor<1x4x8x4xf32>
+  %2 = kiln.conv %x, %w3 {strides = array<i64: 3, 1>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, group = 4 : i64} : (tensor<1x4x8x8xf32>, tensor<4x1x3x3xf32>) -> tensor<1x4x3x8xf32>
+  return %0, %1, %2 : tensor<1x4x4x8xf32>, tensor<1x4x8x4xf32>, tensor<1x4x3x8xf32>
 }
 
 // -----

@@ -6,7 +6,7 @@
 // CHECK-LABEL: func @depthwise_clip
 // CHECK: %[[PAD:.*]] = tensor.insert_slice %arg0 into %{{.*}}[0, 0, 1, 1] [1, 8, 16, 16] [1, 1, 1, 1] : tensor<1x8x16x16xf32> into tensor<1x8x18x18xf32>
 // CHECK: %[[INIT:.*]] = tensor.empty() : tensor<1x8x16x16xf32>
-// CHECK: %[[R:.*]] = kiln.halide_depthwise %[[PAD]], %arg1, %arg2 into %[[INIT]] {activation = "clip", hi = 6.000000e+00 : f32, kernel_size = 3 : i64, stride = 1 : i64}
+// CHECK: %[[R:.*]] = kiln.halide_depthwise %[[PAD]], %arg1, %arg2 into %[[INIT]] {activation = "clip", hi = 6.000000e+00 : f32, kernel_size = 3 : i64, strides = array<i64: 1, 1>}
 // CHECK-NOT: linalg.generic
 // CHECK: return %[[R]]
 // MLIR-LABEL: func @depthwise_clip
@@ -23,7 +23,7 @@ func.func @depthwise_clip(%x: tensor<1x8x16x16xf32>, %w: tensor<8x1x3x3xf32>, %b
 // Relu is a clip to [0, inf); a missing bias becomes zeros.
 // CHECK-LABEL: func @depthwise_relu_no_bias
 // CHECK: %[[ZERO:.*]] = arith.constant dense<0.000000e+00> : tensor<4xf32>
-// CHECK: kiln.halide_depthwise %{{.*}}, %arg1, %[[ZERO]] into %{{.*}} {activation = "clip", hi = 0x7F800000 : f32, kernel_size = 5 : i64, stride = 2 : i64} : tensor<1x4x13x13xf32>, tensor<4x1x5x5xf32>, tensor<4xf32>, tensor<1x4x5x5xf32> -> tensor<1x4x5x5xf32>
+// CHECK: kiln.halide_depthwise %{{.*}}, %arg1, %[[ZERO]] into %{{.*}} {activation = "clip", hi = 0x7F800000 : f32, kernel_size = 5 : i64, strides = array<i64: 2, 2>} : tensor<1x4x13x13xf32>, tensor<4x1x5x5xf32>, tensor<4xf32>, tensor<1x4x5x5xf32> -> tensor<1x4x5x5xf32>
 func.func @depthwise_relu_no_bias(%x: tensor<1x4x9x9xf32>, %w: tensor<4x1x5x5xf32>) -> tensor<1x4x5x5xf32> {
   %0 = kiln.conv %x, %w {strides = array<i64: 2, 2>, pads = array<i64: 2, 2, 2, 2>, dilations = array<i64: 1, 1>, group = 4 : i64} : (tensor<1x4x9x9xf32>, tensor<4x1x5x5xf32>) -> tensor<1x4x5x5xf32>
   %1 = kiln.relu %0 : tensor<1x4x5x5xf32>
