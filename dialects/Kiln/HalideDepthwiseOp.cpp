@@ -32,7 +32,8 @@ LogicalResult HalideDepthwiseOp::verify() {
   ArrayRef<int64_t> s = getStrides();
   if (k != 3 && k != 5)
     return emitOpError("kernel_size must be 3 or 5, got ") << k;
-  if (s.size() != 2 || !llvm::all_of(s, [](int64_t v) { return v == 1 || v == 2; }))
+  auto oneOrTwo = [](int64_t v) { return v == 1 || v == 2; };
+  if (s.size() != 2 || !llvm::all_of(s, oneOrTwo))
     return emitOpError("strides must be two values, each 1 or 2");
   StringRef act = getActivation();
   if (act != "none" && act != "clip" && act != "hswish")

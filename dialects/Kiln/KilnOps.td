@@ -490,8 +490,8 @@ def Kiln_HalideDepthwiseOp : Kiln_Op<"halide_depthwise",
   let description = [{
     Calls the depthwise kernel that kiln-halide-kernels compiled ahead of
     time for the target: a `kernel_size` x `kernel_size` convolution of
-    `strides` (height, width; each 1 or 2) over `input` (1 x C x Hp x Wp, already padded, so every
-    tap is in bounds), with `weight` C x 1 x K x K and `bias` C, then
+    `strides` (height, width; each 1 or 2) over `input` (1 x C x Hp x Wp,
+    already padded, so every tap is in bounds), with `weight` C x 1 x K x K and `bias` C, then
     `activation`: "none", "clip" (to [lo, hi]) or "hswish" (hard swish).
     `init` is 1 x C x OH x OW. With `range` (begin, end) the op computes
     only channels [begin, end), so calls on disjoint ranges may run

@@ -14,6 +14,7 @@
 
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/MapVector.h"
+#include "llvm/ADT/StringSet.h"
 
 #include <algorithm>
 #include <cmath>
@@ -264,6 +265,7 @@ struct ModelPlan {
   std::vector<LayerDecision> layers; // every conv/Gemm/MatMul, in order
   std::vector<int> layerOfCandidate;
   llvm::MapVector<Value, size_t> observed; // value -> index
+  llvm::StringSet<> nodes; // every ONNX node behind those layers
 };
 
 ModelPlan planModel(func::FuncOp func, const QuantizationOptions &options) {
@@ -271,6 +273,8 @@ ModelPlan planModel(func::FuncOp func, const QuantizationOptions &options) {
   func.walk([&](Operation *op) {
     if (!isa<ConvOp, GemmOp, MatMulOp>(op))
       return;
+    for (const std::string &name : nodeNames(op))
+      plan.nodes.insert(name);
     LayerDecision &d = plan.layers.emplace_back();
     d.name = nodeName(op);
     d.op = op->getName().stripDialect().str();
@@ -389,16 +393,10 @@ bool quantizePostTraining(ModuleOp module, const std::string &entry,
   auto func = module.lookupSymbol<func::FuncOp>(entry);
   ModelPlan plan = planModel(func, options);
   summary.layers = plan.layers;
-  for (const std::string &name : options.floatNodes) {
-    bool found = false;
-    func.walk([&](Operation *op) {
-      if (isa<ConvOp, GemmOp, MatMulOp>(op))
-        found |= llvm::is_contained(nodeNames(op), name);
-    });
-    if (!found)
+  for (const std::string &name : options.floatNodes)
+    if (!plan.nodes.contains(name))
       return error = "--int8-float: no conv, Gemm or MatMul node named '" + name + "'",
              false;
-  }
   if (plan.candidates.empty())
     return true;
   // The float model before any change: every evaluation starts from a clone.
