@@ -45,6 +45,10 @@ void buildCpuBackend(OpPassManager &pm, const CpuBackendOptions &options) {
   select.lanes = options.tileLanes;
   select.wideRows = options.wideRows;
   select.wideLanes = options.wideLanes;
+  select.packRows = options.packRows;
+  select.packLanes = options.packLanes;
+  select.packWideRows = options.packWideRows;
+  select.packWideLanes = options.packWideLanes;
   select.halideDepthwise = options.halideKernels;
   select.channelGroup = options.quadIntrinsic.empty() ? 2 : 4;
   select.unsignedQuads = options.quadUnsignedInput;

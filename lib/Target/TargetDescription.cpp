@@ -42,6 +42,8 @@ static void initializeTargets() {
     llvm::InitializeAllTargets();
     llvm::InitializeAllTargetMCs();
     llvm::InitializeAllAsmPrinters();
+    // Objects may hold inline assembly (the CPU test of portable objects).
+    llvm::InitializeAllAsmParsers();
   });
 }
 

@@ -134,25 +134,37 @@ struct KilnSelectCpuKernelsPass
       if (quadMaxWeight < 128)
         op->setAttr(kQuadMaxWeightAttr, b.getI64IntegerAttr(quadMaxWeight));
     };
+    // Float weights are packed for this CPU's tiles, or for the ones
+    // pack-lanes names (another CPU's, whose packing this one shares).
+    const bool foreignPacking = packLanes > 0;
+    const int64_t floatRows = foreignPacking ? packRows : rows;
+    const int64_t floatLanes = foreignPacking ? packLanes : lanes;
+    const int64_t floatWideRows = foreignPacking ? packWideRows : wideRows;
+    const int64_t floatWideLanes = foreignPacking ? packWideLanes : wideLanes;
     // Large products take the wide tile, small ones the regular one.
     auto markProduct = [&](Operation *op, Value rhs, bool transposeRhs) {
       auto outType = cast<RankedTensorType>(op->getResult(0).getType());
       auto rhsType = cast<RankedTensorType>(rhs.getType());
       int64_t rank = outType.getRank();
       constexpr int64_t kWideMinimum = 128;
-      bool wide = wideLanes > 0 && rank >= 2 && rhsType.getRank() == 2 &&
+      bool wide = floatWideLanes > 0 && rank >= 2 && rhsType.getRank() == 2 &&
                   outType.getDimSize(rank - 2) >= kWideMinimum &&
                   outType.getDimSize(rank - 1) >= kWideMinimum &&
                   rhsType.getDimSize(transposeRhs ? 1 : 0) >= kWideMinimum;
-      if (wide)
-        mark(op, wideRows, wideLanes, /*registerTile=*/true);
-      else
-        mark(op, rows, lanes, /*registerTile=*/false);
+      if (!wide) {
+        mark(op, floatRows, floatLanes, /*registerTile=*/false);
+        return;
+      }
+      mark(op, floatWideRows, floatWideLanes, /*registerTile=*/!foreignPacking);
+      // A foreign wide packing: this CPU's wide tile where it reads whole
+      // parts of a panel, else its regular tile (the pass's).
+      if (foreignPacking && wideLanes > 0 && floatWideLanes % wideLanes == 0)
+        op->setAttr(kRegisterTileAttr, b.getDenseI64ArrayAttr({wideRows, wideLanes}));
     };
     func.walk([&](Operation *op) {
       if (auto conv = dyn_cast<ConvOp>(op)) {
         if (conv.getGroup() == 1 && isF32Constant(conv.getWeight()))
-          mark(op, rows, lanes, /*registerTile=*/false);
+          mark(op, floatRows, floatLanes, /*registerTile=*/false);
       } else if (auto qconv = dyn_cast<QConvOp>(op)) {
         if (qconv.getGroup() == 1 && isQuantizedConstant(qconv.getWeight()))
           markInteger(op);

@@ -9,6 +9,10 @@ relative L2 error <= 1e-4. The object (the host's is built for the default
 `--cpu generic`) must call nothing but memcpy/memset/memmove and libm, and
 never fmaf.
 
+On the host the object is portable (`--cpu generic`: variants for three
+x86-64 levels); `--target host-avx2` and `host-sse` run it under qemu on
+CPUs without AVX-512 and check which variant ran.
+
 Inputs are random. The detector's output is a text probability map: on pure
 noise it is ~1e-8 everywhere and its relative error only measures how ONNX
 Runtime approximates sigmoid, so the detector gets a synthetic page (a text
@@ -51,6 +55,19 @@ CROSS = {
                     ["qemu-riscv64", "-cpu", "rv64,v=true,vlen=256,vext_spec=v1.0"], RVV),
 }
 OBJDUMP = "riscv64-linux-gnu-objdump"
+# The host's portable object (--cpu generic: variants for x86-64, -v3 and
+# -v4, picked at run time) on emulated CPUs without AVX-512: qemu's "max"
+# has AVX2 and FMA, Nehalem stops at SSE4.2. qemu logs the functions it
+# translates, which shows the variant each CPU ran.
+X86_LEVELS = {
+    "host-avx2": (["qemu-x86_64", "-cpu", "max"], "x86_64_v3"),
+    "host-sse": (["qemu-x86_64", "-cpu", "Nehalem"], "x86_64"),
+}
+
+
+def variants_run(log):
+    """The model_run variants qemu translated, from its in_asm log."""
+    return set(re.findall(r"^IN: model_run_(x86_64\w*)$", log.read_text(), re.M))
 
 
 def check_vector_code(obj):
@@ -114,7 +131,8 @@ def main():
     ap.add_argument("--harness", required=True)
     ap.add_argument("--third-party", required=True)
     ap.add_argument("--model", choices=sorted(MODELS), default="cls")
-    ap.add_argument("--target", choices=sorted(CROSS) + ["host"], default="host")
+    ap.add_argument("--target", choices=sorted(CROSS) + ["host"] + sorted(X86_LEVELS),
+                    default="host")
     ap.add_argument("--kilnc-option", action="append", default=[],
                     help="another kilnc option (--gpu-emulate: the GPU kernels' loops)")
     ap.add_argument("--seeds", type=int, default=3)
@@ -133,6 +151,13 @@ def main():
         if not shutil.which(cc) or not shutil.which(runner[0]):
             print("skipped: needs %s and qemu-user" % cc)
             return SKIP
+    elif args.target in X86_LEVELS:
+        runner, variant = X86_LEVELS[args.target]
+        if not shutil.which(runner[0]):
+            print("skipped: needs qemu-user")
+            return SKIP
+        cc, triple, cpu = "cc", "", None
+        log = None
     else:
         cc, runner, triple, cpu = "cc", [], "", None
 
@@ -175,7 +200,12 @@ def main():
                 x = rng.standard_normal(SHAPE).astype(np.float32)
             inp, ours, ref = work / "in.bin", work / "ours.bin", work / "ref.bin"
             x.tofile(inp)
-            subprocess.run(runner + [str(exe), str(inp), "--", str(ours)], check=True)
+            trace = []
+            if args.target in X86_LEVELS and seed == 0:
+                log = work / "qemu.log"
+                trace = ["-d", "in_asm", "-D", str(log)]
+            subprocess.run(runner[:1] + trace + runner[1:] + [str(exe), str(inp), "--",
+                                                               str(ours)], check=True)
             subprocess.run(["node", str(ort_run), str(model), "x".join(map(str, SHAPE)),
                             str(inp), "--", str(ref)], check=True,
                            env=dict(os.environ, KILN_ORT_MODULE=str(ort)))
@@ -192,6 +222,11 @@ def main():
             print("seed %d: %d outputs, relative L2 error %.2e, max abs error %.2e" % (
                 seed, a.size, err, abs_err))
         ok = ok and worst <= TOLERANCE
+        if args.target in X86_LEVELS:
+            ran = variants_run(log)
+            print("variants run: %s (expected %s)" % (" ".join(sorted(ran)) or "none",
+                                                     variant))
+            ok = ok and ran == {variant}
         print("%s %s: worst relative L2 error %.2e (limit %.0e)" % (
             args.model, args.target, worst, TOLERANCE))
         print("%d passed, %d failed" % (1 if ok else 0, 0 if ok else 1))

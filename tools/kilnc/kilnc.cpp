@@ -17,6 +17,7 @@
 #include "CompilerStage.h"
 #include "kiln/Support/ArenaReport.h"
 #include "kiln/Quantize/PostTrainingQuantization.h"
+#include "kiln/Target/CpuVariants.h"
 #include "kiln/Target/GpuArtifact.h"
 #include "kiln/Target/ModelInterface.h"
 #include "kiln/Target/ObjectEmitter.h"
@@ -714,26 +715,69 @@ int main(int argc, char **argv) {
     for (const std::string &line : floatLines)
       fmt::print(stderr, "kilnc: {}: {}\n", o.model, line);
   }
-  PassManager pm(&context);
-  kiln::trackPassStages(pm);
-  if (gpuEmulate) {
-    kiln::GpuBackendOptions gpu;
-    gpu.entry = o.import.entry;
-    kiln::buildGpuEmulation(
-        pm, gpu, kiln::cpuBackendOptionsFor(*target, o.import.entry).indexBitwidth);
-  } else {
-    kiln::buildCpuBackend(pm, kiln::cpuBackendOptionsFor(*target, o.import.entry));
+  // One backend run per CPU the object carries: the target's, or each level
+  // of a portable object (float models; an int8 model's kernels and weights
+  // follow one CPU's multiply instructions), all packing float weights for
+  // the richest level so that the levels share them.
+  std::vector<std::string> variantCpus;
+  if (quantizeKind.empty() && !gpuEmulate)
+    variantCpus = kiln::portableCpuVariants(target->triple, target->cpu);
+  std::vector<std::unique_ptr<kiln::TargetDescription>> variantTargets;
+  for (const std::string &cpu : variantCpus) {
+    kiln::CodegenOptions level = codegen;
+    level.cpu = cpu;
+    variantTargets.push_back(kiln::describeTarget(
+        level, kernelChoice == "mlir" ? "" : halideKernelRoot(argv[0]), error));
+    if (!variantTargets.back())
+      return fail(o.model + ": " + error);
   }
-  if (failed(pm.run(*module)))
-    return fail(o.model + ": " +
-                (diagnostic.empty() ? "compilation failed" : diagnostic));
+  std::vector<const kiln::TargetDescription *> backends;
+  for (const auto &t : variantTargets)
+    backends.push_back(t.get());
+  if (backends.empty())
+    backends.push_back(target.get());
+  const kiln::CpuBackendOptions richest =
+      kiln::cpuBackendOptionsFor(*backends.back(), o.import.entry);
+  std::vector<OwningOpRef<ModuleOp>> loweredModules;
+  Operation *reportEntry = nullptr;
+  for (const kiln::TargetDescription *backend : backends) {
+    OwningOpRef<ModuleOp> lowering =
+        backends.size() == 1 ? std::move(module) : module->clone();
+    PassManager pm(&context);
+    kiln::trackPassStages(pm);
+    kiln::CpuBackendOptions cpu = kiln::cpuBackendOptionsFor(*backend, o.import.entry);
+    if (gpuEmulate) {
+      kiln::GpuBackendOptions gpu;
+      gpu.entry = o.import.entry;
+      kiln::buildGpuEmulation(pm, gpu, cpu.indexBitwidth);
+    } else {
+      if (backends.size() > 1) {
+        cpu.packRows = richest.tileRows;
+        cpu.packLanes = richest.tileLanes;
+        cpu.packWideRows = richest.wideRows;
+        cpu.packWideLanes = richest.wideLanes;
+      }
+      kiln::buildCpuBackend(pm, cpu);
+    }
+    if (failed(pm.run(*lowering)))
+      return fail(o.model + ": " +
+                  (diagnostic.empty() ? "compilation failed" : diagnostic));
+    auto lowered = lowering->lookupSymbol<LLVM::LLVMFuncOp>(o.import.entry);
+    if (!lowered)
+      return fail(o.model + ": internal: lowered entry function is missing");
+    // The header's arena serves every variant: the largest plan.
+    kiln::ModelInterface sizes = model;
+    readArenaSizes(lowered, sizes);
+    if (!reportEntry || sizes.arenaBytes > model.arenaBytes) {
+      model.arenaBytes = sizes.arenaBytes;
+      model.naiveBytes = sizes.naiveBytes;
+      reportEntry = lowered;
+    }
+    loweredModules.push_back(std::move(lowering));
+  }
   timer.lap("passes");
-  auto lowered = module->lookupSymbol<LLVM::LLVMFuncOp>(o.import.entry);
-  if (!lowered)
-    return fail(o.model + ": internal: lowered entry function is missing");
-  readArenaSizes(lowered, model);
   if (!reportDir.empty()) {
-    kiln::ArenaReport report = arenaReport(lowered, model);
+    kiln::ArenaReport report = arenaReport(reportEntry, model);
     if (!quantizeKind.empty()) {
       report.extraHtml = kiln::renderQuantizationHtml(summary);
       report.extraFiles.push_back(
@@ -745,8 +789,17 @@ int main(int argc, char **argv) {
 
   llvm::LLVMContext llvmContext;
   kiln::setCompilerStage("translation to LLVM IR");
+  std::vector<std::unique_ptr<llvm::Module>> llvmModules;
+  for (auto [backend, lowering] : llvm::zip(backends, loweredModules)) {
+    llvmModules.push_back(
+        kiln::buildLLVMModule(*lowering, model, *backend, llvmContext, error));
+    if (!llvmModules.back())
+      return fail(o.model + ": " + error);
+  }
   std::unique_ptr<llvm::Module> llvmModule =
-      kiln::buildLLVMModule(*module, model, *target, llvmContext, error);
+      llvmModules.size() == 1
+          ? std::move(llvmModules.front())
+          : kiln::linkCpuVariants(std::move(llvmModules), variantCpus, model, error);
   if (!llvmModule)
     return fail(o.model + ": " + error);
   timer.lap("llvm module");

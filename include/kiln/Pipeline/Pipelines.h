@@ -42,6 +42,13 @@ struct CpuBackendOptions {
   /// The wide tile of large matmuls (0: none).
   int64_t wideRows = 0;
   int64_t wideLanes = 0;
+  /// The tiles float weights are packed for when not this CPU's
+  /// (packLanes 0): another variant's in a multi-CPU object, so that the
+  /// variants share the weights.
+  int64_t packRows = 0;
+  int64_t packLanes = 0;
+  int64_t packWideRows = 0;
+  int64_t packWideLanes = 0;
   /// Lanes of elementwise and reduction strips.
   int64_t stripLanes = 32;
   /// Unroll factor of the innermost accumulator loops (1: none).

@@ -40,6 +40,13 @@ def KilnSelectCpuKernels
     `kiln.quad_max_weight` with `quad-max-weight` below 128 (a dot product
     whose pair sums saturate, x86's pmaddubsw: quads only for weights that
     fit).
+
+    With `pack-lanes` (and `pack-rows`, `pack-wide-rows`, `pack-wide-lanes`),
+    float weights are packed for that tile instead, another CPU's: an object
+    with kernel variants for several CPUs then holds one copy of each weight.
+    The op keeps this CPU's register tile (its lanes divide the packed
+    panel's, so a tile reads part of a panel), and takes the wide tile only
+    where the packing is wide and this CPU has one that divides it.
   }];
   let options = [
     Option<"rows", "rows", "int64_t", /*default=*/"8",
@@ -50,6 +57,15 @@ def KilnSelectCpuKernels
            "Rows of the wide tile large matmuls use (0: none)">,
     Option<"wideLanes", "wide-lanes", "int64_t", /*default=*/"0",
            "Lanes of the wide tile large matmuls use (0: no wide tile)">,
+    Option<"packRows", "pack-rows", "int64_t", /*default=*/"0",
+           "Rows float weights are packed for (0: this CPU's tile)">,
+    Option<"packLanes", "pack-lanes", "int64_t", /*default=*/"0",
+           "Lanes float weights are packed for (0: this CPU's tiles; then "
+           "pack-rows and the pack-wide options are ignored)">,
+    Option<"packWideRows", "pack-wide-rows", "int64_t", /*default=*/"0",
+           "Rows of the wide packing of large matmuls">,
+    Option<"packWideLanes", "pack-wide-lanes", "int64_t", /*default=*/"0",
+           "Lanes of the wide packing of large matmuls (0: none)">,
     Option<"halideDepthwise", "halide-depthwise", "bool", /*default=*/"false",
            "Depthwise convs the Halide kernels cover call them">,
     Option<"channelGroup", "channel-group", "int64_t", /*default=*/"2",

@@ -103,6 +103,12 @@ MODELS = {
         [helper.make_node("MatMul", ["a", "b"], ["y"])],
         [tensor("a", [6, 256])], [tensor("y", [6, 64])],
         [init("b", np.full((256, 64), 0.5, np.float32))]),
+    # Distinct weights, packed into panels: an object's CPU variants share
+    # them only where their packing is the same.
+    "matmul_ramp": lambda: model(
+        [helper.make_node("MatMul", ["a", "b"], ["y"])],
+        [tensor("a", [6, 16])], [tensor("y", [6, 64])],
+        [init("b", np.arange(16 * 64, dtype=np.float32).reshape(16, 64) / 1024)]),
     # Large enough (2^18 elements) that its loop splits over threads.
     "relu_large": lambda: model(
         [helper.make_node("Relu", ["x"], ["y"])],
