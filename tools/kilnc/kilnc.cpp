@@ -140,6 +140,11 @@ cl::opt<bool> gpuEmulate(
     cl::desc("Compile through the GPU backend's kernels, each launch run as "
              "loops on this CPU target (tests the GPU mapping without a GPU)"),
     cl::Hidden, cl::cat(kilnCategory));
+cl::opt<std::string> packFor(
+    "pack-for",
+    cl::desc("Pack float weights for this CPU's tiles, as the variants of a "
+             "portable object do (to time one variant alone)"),
+    cl::value_desc("CPU"), cl::Hidden, cl::cat(kilnCategory));
 cl::opt<bool> timePhases("time-phases",
                          cl::desc("Print the seconds each phase takes"),
                          cl::Hidden, cl::cat(kilnCategory));
@@ -736,8 +741,16 @@ int main(int argc, char **argv) {
     backends.push_back(t.get());
   if (backends.empty())
     backends.push_back(target.get());
-  const kiln::CpuBackendOptions richest =
-      kiln::cpuBackendOptionsFor(*backends.back(), o.import.entry);
+  std::unique_ptr<kiln::TargetDescription> packTarget;
+  if (!packFor.empty()) {
+    kiln::CodegenOptions pack = codegen;
+    pack.cpu = packFor;
+    if (!(packTarget = kiln::describeTarget(pack, "", error)))
+      return fail(o.model + ": --pack-for: " + error);
+  }
+  const bool sharedPacking = backends.size() > 1 || packTarget;
+  const kiln::CpuBackendOptions richest = kiln::cpuBackendOptionsFor(
+      packTarget ? *packTarget : *backends.back(), o.import.entry);
   std::vector<OwningOpRef<ModuleOp>> loweredModules;
   Operation *reportEntry = nullptr;
   for (const kiln::TargetDescription *backend : backends) {
@@ -751,7 +764,7 @@ int main(int argc, char **argv) {
       gpu.entry = o.import.entry;
       kiln::buildGpuEmulation(pm, gpu, cpu.indexBitwidth);
     } else {
-      if (backends.size() > 1) {
+      if (sharedPacking) {
         cpu.packRows = richest.tileRows;
         cpu.packLanes = richest.tileLanes;
         cpu.packWideRows = richest.wideRows;
