@@ -11,6 +11,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "Kiln/KilnDialect.h"
+#include "Kiln/KilnOps.h"
 #include "kiln/Importer/OnnxImporter.h"
 #include "kiln/Pipeline/Pipelines.h"
 
@@ -385,6 +386,17 @@ std::vector<std::string> floatNodes(ModuleOp module) {
   return lines;
 }
 
+/// Whether the graph holds integer kernels, from `--quantize` or a QDQ
+/// model's own: their packing follows one CPU's multiply instructions.
+bool hasIntegerKernels(ModuleOp module) {
+  return module
+      .walk([](Operation *op) {
+        return isa<kiln::QConvOp, kiln::QMatMulOp>(op) ? WalkResult::interrupt()
+                                                        : WalkResult::advance();
+      })
+      .wasInterrupted();
+}
+
 /// Writes `text` through a temporary file renamed into place on success.
 class AtomicOutput {
 public:
@@ -721,11 +733,12 @@ int main(int argc, char **argv) {
       fmt::print(stderr, "kilnc: {}: {}\n", o.model, line);
   }
   // One backend run per CPU the object carries: the target's, or each level
-  // of a portable object (float models; an int8 model's kernels and weights
-  // follow one CPU's multiply instructions), all packing float weights for
-  // the richest level so that the levels share them.
+  // of a portable object (float models; an int8 model's kernels and weights,
+  // quantized here or imported from QDQ, follow one CPU's multiply
+  // instructions), all packing float weights for the richest level so that
+  // the levels share them.
   std::vector<std::string> variantCpus;
-  if (quantizeKind.empty() && !gpuEmulate)
+  if (quantizeKind.empty() && !gpuEmulate && !hasIntegerKernels(*module))
     variantCpus = kiln::portableCpuVariants(target->triple, target->cpu);
   std::vector<std::unique_ptr<kiln::TargetDescription>> variantTargets;
   for (const std::string &cpu : variantCpus) {

@@ -109,6 +109,18 @@ MODELS = {
         [helper.make_node("MatMul", ["a", "b"], ["y"])],
         [tensor("a", [6, 16])], [tensor("y", [6, 64])],
         [init("b", np.arange(16 * 64, dtype=np.float32).reshape(16, 64) / 1024)]),
+    # A QDQ matmul (DQ -> MatMul -> Q -> DQ): an integer kernel once imported.
+    "qdq_matmul": lambda: model(
+        [helper.make_node("QuantizeLinear", ["a", "s_a", "z"], ["qa"]),
+         helper.make_node("DequantizeLinear", ["qa", "s_a", "z"], ["da"]),
+         helper.make_node("DequantizeLinear", ["w", "s_w", "z"], ["dw"]),
+         helper.make_node("MatMul", ["da", "dw"], ["m"]),
+         helper.make_node("QuantizeLinear", ["m", "s_y", "z"], ["qm"]),
+         helper.make_node("DequantizeLinear", ["qm", "s_y", "z"], ["y"])],
+        [tensor("a", [6, 16])], [tensor("y", [6, 64])],
+        [init("w", (np.arange(16 * 64) % 255 - 127).astype(np.int8).reshape(16, 64)),
+         init("s_a", np.float32(0.02)), init("s_w", np.float32(0.01)),
+         init("s_y", np.float32(0.05)), init("z", np.int8(0))]),
     # Large enough (2^18 elements) that its loop splits over threads.
     "relu_large": lambda: model(
         [helper.make_node("Relu", ["x"], ["y"])],
