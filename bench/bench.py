@@ -121,29 +121,83 @@ STENCILS = [(64, 112, 112, 3, 1), (240, 12, 80, 5, 1), (192, 40, 40, 5, 1),
 def stencil_table(args, work):
     """Each depthwise conv shape of the models compiled both ways: Kiln's
     MLIR kernel and the Halide kernel Kiln links in; plus Halide 14 JIT
-    (two schedules, best kept) as an outside reference. Empty without
+    (two schedules, best kept) as an outside reference. Returns the table's
+    rows and the per-shape choice (depthwise_choices). Empty without
     Halide."""
     header = pathlib.Path("/usr/include/halide14/Halide.h")
     if not header.exists():
-        return []
+        return [], {}
     exe = work / "halide_stencils"
     run(["g++", "-O2", "-std=c++17", "-I", str(header.parent),
          str(ROOT / "bench/halide_stencils.cpp"), "-lHalide14", "-o", str(exe)])
     rows = ["| depthwise 1xCxHxW, k, stride | Kiln MLIR ms | Kiln Halide kernel ms "
             "| MLIR/Halide | Halide JIT ms |",
             "|---|---|---|---|---|"]
+    times = {}  # kilnc's shape key (k5_s1, k3_s1x2) -> [(MLIR ms, Halide ms)]
     for c, h, w, k, s in STENCILS:
         stride = "%dx%d" % s if isinstance(s, tuple) else str(s)
         name = "dw_%d_%d_%d_k%d_s%s" % (c, h, w, k, stride)
         path, _ = depthwise_model(work, name, c, h, w, k, s)
         mlir = time_model(args, work, name, path, kernels="mlir")
-        linked = time_model(args, work, name, path)
+        linked = time_model(args, work, name, path, kernels="halide")
+        times.setdefault("k%d_s%s" % (k, stride), []).append((mlir, linked))
         jit = "—" if isinstance(s, tuple) else "%.3f" % float(
             run([str(exe), str(c), str(h), str(w), str(k), str(s), "20"]))
         rows.append("| %dx%dx%d, %dx%d, %s | %.3f | %.3f | %.2f | %s |" % (
             c, h, w, k, k, stride, mlir, linked, mlir / linked, jit))
-    return rows
+    return rows, depthwise_choices(times)
 
+
+def depthwise_choices(times):
+    """shape key -> MLIR ms / Halide ms summed over the key's shapes: below
+    1, the MLIR kernel is the faster choice for that shape on this CPU."""
+    return {key: sum(m for m, _ in pairs) / sum(h for _, h in pairs)
+            for key, pairs in times.items()}
+
+
+CHOICES = ROOT / "lib/Target/DepthwiseChoices.def"
+# A shape moves to MLIR only when clearly faster there: one-op timings of
+# the two kernels differ by up to 10% from run to run where they are close.
+MLIR_MARGIN = 0.9
+
+
+def kernel_set(args):
+    """The Halide kernel set kilnc picks for --cpu (its --verbose says)."""
+    with tempfile.TemporaryDirectory(prefix="kiln-set-") as tmp:
+        path, _ = depthwise_model(pathlib.Path(tmp), "probe", 8, 8, 8, 3, 1)
+        err = subprocess.run([args.kilnc, str(path), "-o", str(pathlib.Path(tmp) / "p.o"),
+                              "--cpu", args.cpu, "--verbose"], check=True,
+                             capture_output=True, text=True).stderr
+    m = re.search(r"Halide kernels ([\w-]+)", err)
+    return m.group(1) if m and m.group(1) != "none" else None
+
+
+def write_choices(args, ratios):
+    """Replaces the kernel set's entries in lib/Target/DepthwiseChoices.def
+    by this run's: the shapes whose MLIR kernel was faster."""
+    kset = kernel_set(args)
+    if not kset:
+        print("no Halide kernel set for --cpu %s: %s left as it is" % (args.cpu, CHOICES))
+        return
+    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo")
+                if l.startswith("model name")), platform.processor())
+    old = CHOICES.read_text().split("\n") if CHOICES.exists() else []
+    # Each set's block: a comment naming the set, then its entries.
+    kept, skip = [], False
+    for line in old:
+        if line.startswith("// set "):
+            skip = line.split()[2].rstrip(":") == kset
+        if not skip:
+            kept.append(line)
+    while kept and kept[-1] == "":
+        kept.pop()
+    block = ["", "// set %s: --cpu %s on %s, %s" % (kset, args.cpu, cpu,
+                                                    datetime.date.today().isoformat())]
+    for key, ratio in sorted(ratios.items()):
+        if ratio < MLIR_MARGIN:
+            block.append('KILN_MLIR_DEPTHWISE("%s", "%s") // MLIR/Halide %.2f' % (kset, key, ratio))
+    CHOICES.write_text("\n".join(kept + block) + "\n")
+    print("%s: %d shapes of %s on MLIR" % (CHOICES, len(block) - 2, kset))
 
 def kernel_table(args, work):
     """GEMM 512^3 and 3x3 depthwise 1x64x112x112 inside compiled models, as
@@ -246,6 +300,10 @@ def main():
                     help="kilnc --int8-weight-bits for the int8 objects (default: kilnc's)")
     ap.add_argument("--kernels-only", action="store_true",
                     help="only the GEMM/depthwise kernel and Halide stencil tables")
+    ap.add_argument("--write-choices", action="store_true",
+                    help="with --kernels-only: record in lib/Target/DepthwiseChoices.def "
+                    "which depthwise shapes run faster on MLIR than on Halide for this "
+                    "--cpu's kernel set")
     args = ap.parse_args()
     if not (ASSETS / MODELS[0][1]).exists():
         print("skipped: run scripts/fetch-deps.sh first")
@@ -253,9 +311,11 @@ def main():
     if args.kernels_only:
         with tempfile.TemporaryDirectory(prefix="kiln-kernels-") as tmp:
             peak, kernels = kernel_table(args, pathlib.Path(tmp))
-            stencils = stencil_table(args, pathlib.Path(tmp))
+            stencils, ratios = stencil_table(args, pathlib.Path(tmp))
         print("peak %.1f GFLOP/s" % peak)
         print("\n".join(kernels + [""] + stencils))
+        if args.write_choices and ratios:
+            write_choices(args, ratios)
         return 0
     wanted = (args.models or ("cls" if args.quick else "cls,rec,det")).split(",")
     models = [m for m in MODELS if m[0] in wanted]
@@ -292,7 +352,7 @@ def main():
         with tempfile.TemporaryDirectory(prefix="kiln-kernels-") as tmp:
             peak, kernels = kernel_table(args, pathlib.Path(tmp))
             lanes = fma_lanes(pathlib.Path(tmp))
-            stencils = stencil_table(args, pathlib.Path(tmp))
+            stencils, _ = stencil_table(args, pathlib.Path(tmp))
         print("\n".join(kernels + [""] + stencils))
         cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo")
                     if l.startswith("model name")), platform.processor())
@@ -322,7 +382,7 @@ def main():
             "## Stencils: MLIR against Halide kernels (1 thread, best of 3 medians)\n\n"
             "Each depthwise conv shape of the PaddleOCR models as a one-op model, compiled "
             "twice: with Kiln's MLIR depthwise kernel (`kilnc --kernels=mlir ...`) and with "
-            "the Halide kernel Kiln links into the object (the default). Both copy the "
+            "the Halide kernel Kiln links into the object (`--kernels=halide`). Both copy the "
             "caller's input into a padded buffer (inside a model the op before the conv "
             "writes there directly). Halide JIT: `bench/halide_stencils.cpp`, the same conv "
             "JIT-compiled by Halide with boundary handling inline, as an outside "

@@ -33,6 +33,7 @@ CpuBackendOptions cpuBackendOptionsFor(const TargetDescription &target,
   options.quadWidenIntrinsic = target.quadMultiply.widenIntrinsic;
   options.quadMaxWeight = target.quadMultiply.maxWeight;
   options.halideKernels = target.hasHalideKernels();
+  options.mlirDepthwise = target.mlirDepthwise;
   return options;
 }
 
@@ -50,6 +51,8 @@ void buildCpuBackend(OpPassManager &pm, const CpuBackendOptions &options) {
   select.packWideRows = options.packWideRows;
   select.packWideLanes = options.packWideLanes;
   select.halideDepthwise = options.halideKernels;
+  select.mlirDepthwise.assign(options.mlirDepthwise.begin(),
+                              options.mlirDepthwise.end());
   select.channelGroup = options.quadIntrinsic.empty() ? 2 : 4;
   select.unsignedQuads = options.quadUnsignedInput;
   select.quadMaxWeight = options.quadMaxWeight;

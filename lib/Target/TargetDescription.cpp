@@ -255,6 +255,22 @@ std::string halideKernelSetFor(const llvm::TargetMachine &tm) {
   }
 }
 
+std::vector<std::string> mlirDepthwiseFor(const std::string &kernelSet) {
+  struct Choice {
+    const char *kernelSet, *shape;
+  };
+  static const Choice kMlirFaster[] = {
+#define KILN_MLIR_DEPTHWISE(SET, SHAPE) {SET, SHAPE},
+#include "DepthwiseChoices.def"
+#undef KILN_MLIR_DEPTHWISE
+  };
+  std::vector<std::string> shapes;
+  for (const Choice &c : kMlirFaster)
+    if (kernelSet == c.kernelSet)
+      shapes.push_back(c.shape);
+  return shapes;
+}
+
 static std::string kernelSetDir(const std::string &set,
                                 const std::string &root) {
   if (set.empty() || root.empty())
@@ -287,6 +303,7 @@ describeTarget(const CodegenOptions &options, const std::string &kernelRoot,
   target->quadMultiply = quadMultiplyFor(*tm);
   target->kernelSet = halideKernelSetFor(*tm);
   target->halideKernelDir = kernelSetDir(target->kernelSet, kernelRoot);
+  target->mlirDepthwise = mlirDepthwiseFor(target->kernelSet);
   target->machine = std::move(tm);
   return target;
 }

@@ -31,6 +31,7 @@
 #include "mlir/InitAllExtensions.h"
 #include "mlir/Pass/PassManager.h"
 
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Config/llvm-config.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/Module.h"
@@ -109,9 +110,10 @@ cl::opt<std::string> calibrationMethod(
 // Developer knobs: in --help-hidden only.
 cl::opt<std::string> kernelChoice(
     "kernels",
-    cl::desc("halide: call the Halide kernels where the target has them; "
-             "mlir: compile every op with MLIR (to compare the two)"),
-    cl::init("halide"), cl::Hidden, cl::cat(kilnCategory));
+    cl::desc("measured: the Halide kernels where they measured faster on "
+             "the CPU's class (the default); halide: wherever the target has "
+             "them; mlir: every op with MLIR (to compare the two)"),
+    cl::init("measured"), cl::Hidden, cl::cat(kilnCategory));
 cl::opt<bool> int8Depthwise(
     "int8-depthwise",
     cl::desc("Quantize depthwise convs even where the float kernel is faster"),
@@ -339,8 +341,9 @@ std::string checkOptions(Options &o) {
       calibrationMethod != "entropy")
     return "--calibration must be minmax, percentile or entropy, not '" +
            calibrationMethod + "'";
-  if (kernelChoice != "halide" && kernelChoice != "mlir")
-    return "--kernels must be halide or mlir, not '" + kernelChoice + "'";
+  if (kernelChoice != "measured" && kernelChoice != "halide" &&
+      kernelChoice != "mlir")
+    return "--kernels must be measured, halide or mlir, not '" + kernelChoice + "'";
   o.gpu = isGpuTriple(targetTriple);
   if (o.gpu)
     if (std::string err = checkGpuOptions(o); !err.empty())
@@ -639,8 +642,22 @@ int main(int argc, char **argv) {
   kiln::CodegenOptions codegen;
   codegen.triple = targetTriple;
   codegen.cpu = targetCpu;
-  std::unique_ptr<kiln::TargetDescription> target = kiln::describeTarget(
-      codegen, kernelChoice == "mlir" ? "" : halideKernelRoot(argv[0]), error);
+  auto describe = [&](const kiln::CodegenOptions &options) {
+    std::unique_ptr<kiln::TargetDescription> t = kiln::describeTarget(
+        options, kernelChoice == "mlir" ? "" : halideKernelRoot(argv[0]), error);
+    if (t && kernelChoice == "halide")
+      t->mlirDepthwise.clear();
+    if (t && verbose)
+      fmt::print(stderr, "kilnc: {}: target {}, cpu {}, Halide kernels {}{}\n",
+                 o.model, t->triple.str(), t->cpu,
+                 t->hasHalideKernels() ? t->kernelSet : "none",
+                 t->hasHalideKernels() && !t->mlirDepthwise.empty()
+                     ? " (depthwise " + llvm::join(t->mlirDepthwise, ", ") +
+                           " on MLIR: measured faster)"
+                     : "");
+    return t;
+  };
+  std::unique_ptr<kiln::TargetDescription> target = describe(codegen);
   if (!target)
     return fail(o.model + ": " + error);
 
@@ -744,8 +761,7 @@ int main(int argc, char **argv) {
   for (const std::string &cpu : variantCpus) {
     kiln::CodegenOptions level = codegen;
     level.cpu = cpu;
-    variantTargets.push_back(kiln::describeTarget(
-        level, kernelChoice == "mlir" ? "" : halideKernelRoot(argv[0]), error));
+    variantTargets.push_back(describe(level));
     if (!variantTargets.back())
       return fail(o.model + ": " + error);
   }

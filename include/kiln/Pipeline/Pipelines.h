@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace mlir {
 class DialectRegistry;
@@ -68,6 +69,8 @@ struct CpuBackendOptions {
   int64_t quadMaxWeight = 128;
   /// Depthwise convs call the Halide kernels (the target has them).
   bool halideKernels = false;
+  /// Depthwise shapes (`k5_s1`, ...) that stay on MLIR, faster on this CPU.
+  std::vector<std::string> mlirDepthwise;
   /// Multiply-adds per Halide channel block, at least.
   int64_t minBlockWork = 16384;
 };

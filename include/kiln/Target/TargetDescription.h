@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace llvm {
 class TargetMachine;
@@ -89,6 +90,10 @@ struct TargetDescription {
   /// The folder holding that set's bitcode, or "" when it is not installed
   /// or kernels are off: the kernels a compile may call.
   std::string halideKernelDir;
+  /// Depthwise shapes (`k5_s1`, `k3_s1x2`: kernel size, strides) whose MLIR
+  /// kernel measured faster than the kernel set's Halide one on this class
+  /// of CPU (DepthwiseChoices.def): they stay on MLIR.
+  std::vector<std::string> mlirDepthwise;
   /// Owned by the description; emits the object.
   std::shared_ptr<llvm::TargetMachine> machine;
 
@@ -111,6 +116,9 @@ PairMultiply pairMultiplyFor(const llvm::TargetMachine &tm);
 QuadMultiply quadMultiplyFor(const llvm::TargetMachine &tm);
 /// The Halide kernel set for `tm`'s CPU, or "" when none fits.
 std::string halideKernelSetFor(const llvm::TargetMachine &tm);
+/// The depthwise shapes that measured faster on MLIR than on `kernelSet`'s
+/// Halide kernels (DepthwiseChoices.def).
+std::vector<std::string> mlirDepthwiseFor(const std::string &kernelSet);
 /// The folder under `root` holding the kernel set for `tm`, or "".
 std::string halideKernelDir(const llvm::TargetMachine &tm,
                             const std::string &root);

@@ -28,7 +28,9 @@ def KilnSelectCpuKernels
   let description = [{
     The first pass of the CPU backend, on kiln ops. Depthwise convs the
     Halide kernels cover (with `halide-depthwise`) become
-    kiln.halide_depthwise on the padded input, with a Relu, Clip or HardSwish
+    kiln.halide_depthwise, except the shapes `mlir-depthwise` names
+    (`k5_s1`, `k3_s1x2`: kernel size and strides, as the kernels' variants
+    spell them), whose MLIR kernel measures faster on the CPU; on the padded input, with a Relu, Clip or HardSwish
     that is the conv's only user fused into the kernel. Convs, MatMuls and
     Gemms with a constant weight are marked with the register tile their
     weight is packed for (`kiln.pack_tile`): `rows` x `lanes`, or the wide
@@ -68,6 +70,9 @@ def KilnSelectCpuKernels
            "Lanes of the wide packing of large matmuls (0: none)">,
     Option<"halideDepthwise", "halide-depthwise", "bool", /*default=*/"false",
            "Depthwise convs the Halide kernels cover call them">,
+    ListOption<"mlirDepthwise", "mlir-depthwise", "std::string",
+               "Depthwise shapes (k5_s1, k3_s1x2, ...) that stay on MLIR "
+               "although a Halide kernel covers them">,
     Option<"channelGroup", "channel-group", "int64_t", /*default=*/"2",
            "Input channels a packed integer contraction takes per step: 2 "
            "(i16 pairs) or 4 (i8 quads, for a dot product instruction)">,

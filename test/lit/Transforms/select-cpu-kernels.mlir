@@ -1,5 +1,6 @@
 // RUN: kiln-opt %s -split-input-file -kiln-select-cpu-kernels="rows=4 lanes=16 wide-rows=6 wide-lanes=64" | FileCheck %s
 // RUN: kiln-opt %s -split-input-file -kiln-select-cpu-kernels="halide-depthwise=true" | FileCheck %s --check-prefix=HALIDE
+// RUN: kiln-opt %s -split-input-file -kiln-select-cpu-kernels="halide-depthwise=true mlir-depthwise=k5_s2x1,k3_s1" | FileCheck %s --check-prefix=MEASURED
 // RUN: kiln-opt %s -split-input-file -kiln-select-cpu-kernels="channel-group=4" | FileCheck %s --check-prefix=QUADS
 // RUN: kiln-opt %s -split-input-file -kiln-select-cpu-kernels="channel-group=4 unsigned-quads=true" | FileCheck %s --check-prefix=UQUADS
 // RUN: kiln-opt %s -split-input-file -kiln-select-cpu-kernels="channel-group=4 unsigned-quads=true quad-max-weight=64" | FileCheck %s --check-prefix=SATQUADS
@@ -62,6 +63,12 @@ func.func @depthwise(%x: tensor<1x4x8x8xf32>, %w: tensor<4x1x3x3xf32>) -> tensor
 // HALIDE: kiln.halide_depthwise {{.*}}kernel_size = 5 : i64, strides = array<i64: 2, 1>} : tensor<1x4x12x12xf32>, tensor<4x1x5x5xf32>, tensor<4xf32>, tensor<1x4x4x8xf32>
 // HALIDE: kiln.halide_depthwise {{.*}}kernel_size = 3 : i64, strides = array<i64: 1, 2>} : tensor<1x4x10x10xf32>, tensor<4x1x3x3xf32>, tensor<4xf32>, tensor<1x4x8x4xf32>
 // HALIDE: kiln.conv {{.*}}strides = array<i64: 3, 1>
+// The shapes a target's measurements put on MLIR (kernel size and strides,
+// here 5x5 with strides 2x1) stay kiln.convs; the others still call Halide.
+// MEASURED-LABEL: func @depthwise_strides
+// MEASURED: kiln.conv {{.*}}strides = array<i64: 2, 1>{{.*}}tensor<4x1x5x5xf32>
+// MEASURED: kiln.halide_depthwise {{.*}}kernel_size = 3 : i64, strides = array<i64: 1, 2>}
+// MEASURED: kiln.conv {{.*}}strides = array<i64: 3, 1>
 func.func @depthwise_strides(%x: tensor<1x4x8x8xf32>, %w5: tensor<4x1x5x5xf32>, %w3: tensor<4x1x3x3xf32>) -> (tensor<1x4x4x8xf32>, tensor<1x4x8x4xf32>, tensor<1x4x3x8xf32>) {
   %0 = kiln.conv %x, %w5 {strides = array<i64: 2, 1>, pads = array<i64: 2, 2, 2, 2>, dilations = array<i64: 1, 1>, group = 4 : i64} : (tensor<1x4x8x8xf32>, tensor<4x1x5x5xf32>) -> tensor<1x4x4x8xf32>
   %1 = kiln.conv %x, %w3 {strides = array<i64: 1, 2>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, group = 4 : i64} : (tensor<1x4x8x8xf32>, tensor<4x1x3x3xf32>) -> tensor<1x4x8x4xf32>

@@ -109,6 +109,13 @@ MODELS = {
         [helper.make_node("MatMul", ["a", "b"], ["y"])],
         [tensor("a", [6, 16])], [tensor("y", [6, 64])],
         [init("b", np.arange(16 * 64, dtype=np.float32).reshape(16, 64) / 1024)]),
+    # 5x5 and 3x3 depthwise convs, stride 1: shapes with Halide kernels.
+    "depthwise_k5_k3": lambda: model(
+        [helper.make_node("Conv", ["x", "w5"], ["h"], group=8, pads=[2] * 4),
+         helper.make_node("Conv", ["h", "w3"], ["y"], group=8, pads=[1] * 4)],
+        [tensor("x", [1, 8, 16, 16])], [tensor("y", [1, 8, 16, 16])],
+        [init("w5", rng.standard_normal((8, 1, 5, 5)).astype(np.float32)),
+         init("w3", rng.standard_normal((8, 1, 3, 3)).astype(np.float32))]),
     # A QDQ matmul (DQ -> MatMul -> Q -> DQ): an integer kernel once imported.
     "qdq_matmul": lambda: model(
         [helper.make_node("QuantizeLinear", ["a", "s_a", "z"], ["qa"]),
