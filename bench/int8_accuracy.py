@@ -85,15 +85,21 @@ def greedy_ctc(probs, classes):
     return merged
 
 
+# The recognizers the app links: 320 wide, and 640 for longer lines.
+RECOGNIZERS = ("rec", "rec_wide")
+
+
 def same_inputs(dump, work, int8_objects):
-    """(crops, rec identical, cls identical) on the fp32 app's own crops."""
+    """(crops, rec identical, cls identical) on the fp32 app's own crops,
+    each crop through the fp32 and int8 objects of the recognizer the app
+    gave it to."""
     builds = [ROOT / "build/examples/ocr", pathlib.Path(int8_objects)]
     runners = {m: [build_runner(m, b / (m + ".o"), b, work) for b in builds]
-               for m in ("rec", "cls")}
-    crops = sorted((dump / "rec").glob("*.npy"))
+               for m in RECOGNIZERS + ("cls",)}
+    crops = [(m, c) for m in RECOGNIZERS for c in sorted((dump / m).glob("*.npy"))]
     same_rec = same_cls = 0
-    for sample in crops:
-        f, q = (run_runner(r, sample, work) for r in runners["rec"])
+    for m, sample in crops:
+        f, q = (run_runner(r, sample, work) for r in runners[m])
         same_rec += greedy_ctc(f, 6625) == greedy_ctc(q, 6625)
     cls_crops = sorted((dump / "cls").glob("*.npy"))
     for sample in cls_crops:
@@ -109,7 +115,8 @@ def main():
     ap.add_argument("--seed", type=int, default=2026)
     ap.add_argument("--int8-app", default=str(ROOT / "build/bin/kiln-ocr-int8"))
     ap.add_argument("--int8-objects", default=str(ROOT / "build/examples/ocr-int8"),
-                    help="folder of the int8 rec.o/rec.h and cls.o/cls.h for the crop tables")
+                    help="folder of the int8 rec, rec_wide and cls objects and headers for "
+                    "the crop tables")
     args = ap.parse_args()
     apps = [ROOT / "build/bin/kiln-ocr", pathlib.Path(args.int8_app)]
     if not all(a.exists() for a in apps) or not pathlib.Path(CONVERT).exists():
@@ -121,7 +128,7 @@ def main():
     lines = same_text = same_cls = good_boxes = only_one = 0
     with tempfile.TemporaryDirectory(prefix="kiln-int8-acc-") as tmp:
         dump = pathlib.Path(tmp) / "dump"
-        for m in ("det", "cls", "rec"):
+        for m in ("det", "cls") + RECOGNIZERS:
             (dump / m).mkdir(parents=True)
         for p in range(args.pages):
             texts = [random_line(rng, chinese) for _ in range(args.lines)]

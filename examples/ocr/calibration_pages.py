@@ -23,18 +23,29 @@ PAGES = [
     (["Order #44721 shipped", "端到端推理加速"], 32, False),
     (["Meeting at 10:45 room B", "每秒处理一千张图片"], 36, False),
     (["Zurich Wien Praha Roma", "量化 校准 精度"], 40, True),
+    # Short words, for the 320-wide recognizer (most lines above are wider).
+    (["Roma 12", "量化", "Gate B7", "出口"], 40, False),
+    (["Wien", "校准 3", "No. 58", "精度"], 36, True),
+    (["Tel 110", "输入", "Fax 2", "模型"], 42, False),
+    # Long lines, for the wide recognizer (rec_wide).
+    (["Shipping manifest for container MSKU 7731 bound for Rotterdam",
+      "城市道路交通监控系统实时识别车牌号码与行人"], 34, False),
+    (["Firmware update 4.2.19 installed on all gateway devices", "边缘设备上的离线语音助手"],
+     36, True),
 ]
+MODELS = ("det", "cls", "rec", "rec_wide")
 
 
 def main():
     app, out = sys.argv[1], pathlib.Path(sys.argv[2])
     if out.exists():
         shutil.rmtree(out)
-    for model in ("det", "cls", "rec"):
+    for model in MODELS:
         (out / model).mkdir(parents=True)
     for i, (lines, size, flip) in enumerate(PAGES):
         page = out / ("page%d.png" % i)
-        args = [CONVERT, "-size", "820x%d" % (int(size * 2.4) * len(lines) + 60), "xc:white",
+        width = 820 if all(len(line) <= 30 for line in lines) else 1400
+        args = [CONVERT, "-size", "%dx%d" % (width, int(size * 2.4) * len(lines) + 60), "xc:white",
                 "-font", FONT, "-pointsize", str(size), "-fill", "black"]
         for j, line in enumerate(lines):
             args += ["-annotate", "+40+%d" % (int(size * 1.8) + int(size * 2.4) * j), line]
@@ -44,7 +55,7 @@ def main():
         subprocess.run([app, str(page), "--dump-inputs", str(out)], check=True,
                        stdout=subprocess.DEVNULL)
         page.unlink()
-    counts = {m: len(list((out / m).glob("*.npy"))) for m in ("det", "cls", "rec")}
+    counts = {m: len(list((out / m).glob("*.npy"))) for m in MODELS}
     print("calibration samples: " + ", ".join("%s %d" % kv for kv in counts.items()))
     return 0 if all(counts.values()) else 1
 

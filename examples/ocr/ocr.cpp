@@ -8,6 +8,12 @@
 // decoding against the dictionary shipped with the models). Prints one line
 // per region: the box, the text and its score.
 //
+// A line keeps its aspect ratio, as PaddleOCR feeds it: scaled to the
+// recognizer's height, it goes to the narrowest recognizer object at least
+// that wide (rec, and rec_wide where the build compiled one), padded on the
+// right; a line longer than the widest is split at the blankest columns
+// near equal parts, each part read alone and the texts joined.
+//
 // --dump-inputs DIR also writes every tensor fed to a model as NumPy .npy
 // files, DIR/det/<n>.npy, DIR/cls/<n>.npy, DIR/rec/<n>.npy (n counts up
 // from what is there): calibration samples for `kilnc --quantize int8`,
@@ -15,6 +21,10 @@
 #include "cls.h"
 #include "det.h"
 #include "rec.h"
+#if __has_include("rec_wide.h")
+#include "rec_wide.h"
+#define KILN_OCR_REC_WIDE 1
+#endif
 
 #define STB_IMAGE_IMPLEMENTATION
 #define STBI_ONLY_PNG
@@ -91,6 +101,33 @@ struct Arena {
   ~Arena() { std::free(data); }
   unsigned char *data;
 };
+
+/// One compiled recognizer: the same model at one input width.
+struct Recognizer {
+  const char *name; // its --dump-inputs folder
+  const kiln_tensor_desc *(*input)(int);
+  const kiln_tensor_desc *(*output)(int);
+  size_t (*arenaBytes)(void);
+  int (*run)(const void *const *, void *const *, void *);
+  int height() const { return static_cast<int>(input(0)->dims[2]); }
+  int width() const { return static_cast<int>(input(0)->dims[3]); }
+  int steps() const { return static_cast<int>(output(0)->dims[1]); }
+  int classes() const { return static_cast<int>(output(0)->dims[2]); }
+};
+
+/// The recognizers linked in, narrowest first.
+std::vector<Recognizer> recognizers() {
+  std::vector<Recognizer> all = {
+      {"rec", rec_input, rec_output, rec_arena_bytes, rec_run},
+#ifdef KILN_OCR_REC_WIDE
+      {"rec_wide", rec_wide_input, rec_wide_output, rec_wide_arena_bytes, rec_wide_run},
+#endif
+  };
+  std::sort(all.begin(), all.end(), [](const Recognizer &a, const Recognizer &b) {
+    return a.width() < b.width();
+  });
+  return all;
+}
 
 /// Bilinear sample of a region of `img` into a CHW float tensor of
 /// `outH x outW` (BGR order, as PaddleOCR feeds), normalized per channel;
@@ -178,6 +215,72 @@ std::vector<Box> findBoxes(const float *prob, int side, float scale,
   return boxes;
 }
 
+/// Where a long line is cut: a column, and whether the blank run around it
+/// is as wide as a word gap (the parts' texts then join with a space).
+struct Cut {
+  int x;
+  bool space;
+};
+
+/// Cuts box `b` into `parts` pieces, each near an equal share: at the middle
+/// of the longest run of blank columns (ink at most 2% of the densest
+/// column above the emptiest) within a quarter share of the even cut. A run
+/// is a word gap when it is well over the line's typical gap between
+/// glyphs (Chinese has none wider than that).
+std::vector<Cut> cutLine(const Image &img, const Box &b, int parts) {
+  const int w = b.x1 - b.x0 + 1, h = b.y1 - b.y0 + 1;
+  std::vector<double> ink(w, 0.0);
+  for (int x = 0; x < w; ++x)
+    for (int y = b.y0; y <= b.y1; ++y)
+      ink[x] += 255.0 - (img.at(b.x0 + x, y, 0) + img.at(b.x0 + x, y, 1) +
+                         img.at(b.x0 + x, y, 2)) / 3.0;
+  const double densest = *std::max_element(ink.begin(), ink.end());
+  // The blank runs between the line's first and last inked columns.
+  const double lineBlank = *std::min_element(ink.begin(), ink.end()) + 0.02 * densest;
+  std::vector<int> gaps;
+  int first = 0, last = w - 1;
+  while (first < w && ink[first] <= lineBlank)
+    ++first;
+  while (last > first && ink[last] <= lineBlank)
+    --last;
+  for (int x = first; x <= last;) {
+    int start = x;
+    while (x <= last && ink[x] <= lineBlank)
+      ++x;
+    if (x > start)
+      gaps.push_back(x - start);
+    else
+      ++x;
+  }
+  std::sort(gaps.begin(), gaps.end());
+  const double typicalGap = gaps.empty() ? 0.0 : gaps[gaps.size() / 2];
+  std::vector<Cut> cuts;
+  const double share = static_cast<double>(w) / parts;
+  for (int k = 1; k < parts; ++k) {
+    int lo = std::max(1, static_cast<int>(k * share - share / 4));
+    int hi = std::min(w - 2, static_cast<int>(k * share + share / 4));
+    double emptiest = *std::min_element(ink.begin() + lo, ink.begin() + hi + 1);
+    double blank = emptiest + 0.02 * densest;
+    int bestStart = lo, bestLength = 0;
+    for (int x = lo; x <= hi;) {
+      if (ink[x] > blank) {
+        ++x;
+        continue;
+      }
+      int start = x;
+      while (x <= hi && ink[x] <= blank)
+        ++x;
+      if (x - start > bestLength)
+        bestStart = start, bestLength = x - start;
+    }
+    // A word gap is about a quarter of the text's height (the box is the
+    // text grown by det's unclip margin, roughly twice its height).
+    cuts.push_back({b.x0 + bestStart + bestLength / 2,
+                    bestLength >= std::max(2.5 * typicalGap, 0.12 * h)});
+  }
+  return cuts;
+}
+
 std::vector<std::string> loadDictionary(const std::string &path) {
   std::vector<std::string> chars = {""}; // index 0: the CTC blank
   std::ifstream in(path);
@@ -212,13 +315,13 @@ int main(int argc, char **argv) {
   };
   std::string dictPath = args.size() > 1 ? args[1] : KILN_OCR_DICTIONARY;
   std::vector<std::string> dict = loadDictionary(dictPath);
-  const kiln_tensor_desc *recOut = rec_output(0);
-  int steps = static_cast<int>(recOut->dims[1]), classes = static_cast<int>(recOut->dims[2]);
-  if (static_cast<int>(dict.size()) != classes) {
-    std::fprintf(stderr, "error: %s: %zu characters, the model has %d classes\n",
-                 dictPath.c_str(), dict.size(), classes);
-    return 1;
-  }
+  const std::vector<Recognizer> recs = recognizers();
+  for (const Recognizer &r : recs)
+    if (static_cast<int>(dict.size()) != r.classes()) {
+      std::fprintf(stderr, "error: %s: %zu characters, the model %s has %d classes\n",
+                   dictPath.c_str(), dict.size(), r.name, r.classes());
+      return 1;
+    }
 
   Image img;
   int channels = 0;
@@ -243,7 +346,10 @@ int main(int argc, char **argv) {
   for (int c = 0; c < 3; ++c)
     for (int y = dh; y < side; ++y)
       std::fill_n(&detIn[(static_cast<size_t>(c) * side + y) * side], side, 0.0f);
-  Arena detArena(det_arena_bytes()), clsArena(cls_arena_bytes()), recArena(rec_arena_bytes());
+  size_t recBytes = 0;
+  for (const Recognizer &r : recs)
+    recBytes = std::max(recBytes, r.arenaBytes());
+  Arena detArena(det_arena_bytes()), clsArena(cls_arena_bytes()), recArena(recBytes);
   if (!dump("det", detIn, det_input(0)))
     return 1;
   {
@@ -256,43 +362,88 @@ int main(int argc, char **argv) {
 
   const float half[3] = {0.5f, 0.5f, 0.5f};
   const int clsH = static_cast<int>(cls_input(0)->dims[2]), clsW = static_cast<int>(cls_input(0)->dims[3]);
-  const int recH = static_cast<int>(rec_input(0)->dims[2]), recW = static_cast<int>(rec_input(0)->dims[3]);
-  std::vector<float> clsIn, recIn, recProb(static_cast<size_t>(steps) * classes);
+  const int recH = recs.front().height();
+  std::vector<float> clsIn, recIn, recProb;
   float clsOut[2];
-  for (const Box &b : boxes) {
-    float bw = b.x1 - b.x0 + 1.0f, bh = b.y1 - b.y0 + 1.0f;
-    // cls: upside down?
-    int cw = std::min(clsW, static_cast<int>(std::ceil(clsH * bw / bh)));
-    sampleRegion(img, b.x0, b.y0, bw, bh, clsH, clsW, cw, half, half, false, clsIn);
-    if (!dump("cls", clsIn, cls_input(0)))
-      return 1;
-    const void *cin[] = {clsIn.data()};
-    void *cout[] = {clsOut};
-    if (cls_run(cin, cout, clsArena.data) != 0)
-      return std::fprintf(stderr, "error: cls failed\n"), 1;
-    bool flip = clsOut[1] > clsOut[0] && clsOut[1] > 0.9f;
-
-    // rec: read the line, greedy CTC decoding.
-    int rw = std::min(recW, static_cast<int>(std::ceil(recH * bw / bh)));
-    sampleRegion(img, b.x0, b.y0, bw, bh, recH, recW, rw, half, half, flip, recIn);
-    if (!dump("rec", recIn, rec_input(0)))
-      return 1;
+  // Reads the region with recognizer `r` (greedy CTC), appending to `text`.
+  auto read = [&](const Recognizer &r, float x0, float y0, float w, float h, bool flip,
+                  std::string &text, double &scoreSum, int &kept) {
+    int rw = std::min(r.width(), static_cast<int>(std::ceil(recH * w / h)));
+    sampleRegion(img, x0, y0, w, h, recH, r.width(), rw, half, half, flip, recIn);
+    if (!dump(r.name, recIn, r.input(0)))
+      return false;
+    recProb.resize(static_cast<size_t>(r.steps()) * r.classes());
     const void *rin[] = {recIn.data()};
     void *rout[] = {recProb.data()};
-    if (rec_run(rin, rout, recArena.data) != 0)
-      return std::fprintf(stderr, "error: rec failed\n"), 1;
-    std::string text;
-    double scoreSum = 0;
-    int kept = 0, previous = 0;
-    for (int t = 0; t < steps; ++t) {
-      const float *row = &recProb[static_cast<size_t>(t) * classes];
-      int best = static_cast<int>(std::max_element(row, row + classes) - row);
+    if (r.run(rin, rout, recArena.data) != 0)
+      return std::fprintf(stderr, "error: %s failed\n", r.name), false;
+    int previous = 0;
+    for (int t = 0; t < r.steps(); ++t) {
+      const float *row = &recProb[static_cast<size_t>(t) * r.classes()];
+      int best = static_cast<int>(std::max_element(row, row + r.classes()) - row);
       if (best != 0 && best != previous) {
         text += dict[best];
         scoreSum += row[best];
         ++kept;
       }
       previous = best;
+    }
+    return true;
+  };
+  for (const Box &b : boxes) {
+    float bw = b.x1 - b.x0 + 1.0f, bh = b.y1 - b.y0 + 1.0f;
+    // cls: upside down? A line longer than cls's input is judged on up to
+    // four windows of its own aspect ratio, spread over it, rather than
+    // squeezed; their probabilities are averaged.
+    float clsWindow = std::min(bw, bh * clsW / clsH);
+    int windows = std::min(4, static_cast<int>(std::ceil(bw / clsWindow - 0.05f)));
+    float upright = 0, flipped = 0;
+    for (int i = 0; i < windows; ++i) {
+      float wx = b.x0 + (windows > 1 ? i * (bw - clsWindow) / (windows - 1) : 0.0f);
+      int cw = std::min(clsW, static_cast<int>(std::ceil(clsH * clsWindow / bh)));
+      sampleRegion(img, wx, b.y0, clsWindow, bh, clsH, clsW, cw, half, half, false, clsIn);
+      if (!dump("cls", clsIn, cls_input(0)))
+        return 1;
+      const void *cin[] = {clsIn.data()};
+      void *cout[] = {clsOut};
+      if (cls_run(cin, cout, clsArena.data) != 0)
+        return std::fprintf(stderr, "error: cls failed\n"), 1;
+      upright += clsOut[0] / windows;
+      flipped += clsOut[1] / windows;
+    }
+    bool flip = flipped > upright && flipped > 0.9f;
+
+    // rec: the narrowest recognizer the line fits, or the widest on parts
+    // of the line (each with some room: a cut moves off the even share).
+    int needed = static_cast<int>(std::ceil(recH * bw / bh));
+    auto fits = std::find_if(recs.begin(), recs.end(),
+                             [&](const Recognizer &r) { return r.width() >= needed; });
+    const Recognizer &rec = fits != recs.end() ? *fits : recs.back();
+    int parts = fits != recs.end()
+                    ? 1
+                    : static_cast<int>(std::ceil(needed / (0.75 * rec.width())));
+    std::vector<Cut> cuts = cutLine(img, b, parts);
+    // Parts in reading order: right to left when the line is upside down.
+    std::vector<int> edges = {b.x0};
+    for (const Cut &c : cuts)
+      edges.push_back(c.x);
+    edges.push_back(b.x1 + 1);
+    std::string text;
+    double scoreSum = 0;
+    int kept = 0;
+    for (int i = 0; i < parts; ++i) {
+      int p = flip ? parts - 1 - i : i;
+      std::string part;
+      if (!read(rec, edges[p], b.y0, edges[p + 1] - edges[p], bh, flip, part, scoreSum,
+                kept))
+        return 1;
+      if (parts > 1) { // a cut's own blank is the join's business, not the parts'
+        part.erase(0, part.find_first_not_of(' '));
+        part.erase(part.find_last_not_of(' ') + 1);
+      }
+      if (i > 0 && cuts[flip ? p : p - 1].space && !text.empty() && !part.empty())
+        text += ' ';
+      text += part;
     }
     if (text.empty())
       continue;

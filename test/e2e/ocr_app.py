@@ -2,7 +2,10 @@
 """The OCR example end to end: renders text with a real font (ImageMagick,
 WenQuanYi Micro Hei), runs kiln-ocr (det -> DB boxes -> cls -> rec -> CTC)
 and requires every rendered line to be read back exactly, upright and upside
-down, from PNG and JPEG. With KILN_OCR_INT8 (the same app on models
+down, from PNG and JPEG, including lines longer than the recognizer's
+320-wide input (read by the wide recognizer, or in parts when longer than
+that: Latin and Chinese of 40+ characters, upside down too) and a page in
+two columns. With KILN_OCR_INT8 (the same app on models
 quantized by `kilnc --quantize int8`, calibrated on other pages) every line
 must be read exactly by it too. Exits 77 when the app or the renderer is
 missing.
@@ -17,33 +20,45 @@ import tempfile
 
 CONVERT = "/usr/bin/convert"  # ImageMagick's, not a stand-in earlier on PATH
 FONT = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
+# (file, page width, lines, extra convert arguments). A line is its text,
+# at the left margin one row below the last, or (x, row, text).
 PAGES = [
-    ("latin.png", ["Hello Kiln 2026", "Ahead-of-time compiler"], []),
-    ("chinese.png", ["深度学习编译器", "你好世界"], []),
-    ("mixed_flipped.jpg", ["Price: 42.50 EUR", "文字识别"], ["-rotate", "180"]),
+    ("latin.png", 760, ["Hello Kiln 2026", "Ahead-of-time compiler"], []),
+    ("chinese.png", 760, ["深度学习编译器", "你好世界"], []),
+    ("mixed_flipped.jpg", 760, ["Price: 42.50 EUR", "文字识别"], ["-rotate", "180"]),
+    ("long_latin.png", 1000, ["The quick brown fox jumps over the lazy dog",
+                              "Shipped to: Hangzhou, Zhejiang"], []),
+    ("long_chinese.png", 1700, ["深度学习编译器把训练好的模型变成目标文件和头文件让任何程序都能直接链接使用"], []),
+    ("long_flipped.jpg", 1800,
+     ["Kiln compiles trained models into plain object files that link into any app today"],
+     ["-rotate", "180"]),
+    ("columns.png", 1100, [(40, 0, "Left column first"), (40, 1, "左栏第二行文字"),
+                           (600, 0, "Right column here"), (600, 1, "右栏文字识别")], []),
 ]
 
 
-def render(path, lines, extra):
-    args = [CONVERT, "-size", "760x%d" % (90 * len(lines) + 40), "xc:white",
+def render(path, width, lines, extra):
+    placed = [l if isinstance(l, tuple) else (40, i, l) for i, l in enumerate(lines)]
+    rows = max(row for _, row, _ in placed) + 1
+    args = [CONVERT, "-size", "%dx%d" % (width, 90 * rows + 40), "xc:white",
             "-font", FONT, "-pointsize", "38", "-fill", "black"]
-    for i, line in enumerate(lines):
-        args += ["-annotate", "+40+%d" % (80 + 90 * i), line]
+    for x, row, text in placed:
+        args += ["-annotate", "+%d+%d" % (x, 80 + 90 * row), text]
     subprocess.run(args + extra + [str(path)], check=True)
 
 
 def read_pages(app, tmp):
     """(lines read exactly, lines missed) by `app` over PAGES."""
     passed = failed = 0
-    for name, lines, extra in PAGES:
+    for name, width, lines, extra in PAGES:
         path = tmp / name
-        render(path, lines, extra)
+        render(path, width, lines, extra)
         r = subprocess.run([app, str(path)], capture_output=True, text=True, timeout=300)
         print("%s %s:\n%s" % (os.path.basename(app), name, r.stdout.rstrip()))
         # Each line: [x0,y0,x1,y1] TEXT SCORE[ (rotated)]
         read = [line.removesuffix(" (rotated)").split(" ", 1)[1].rsplit(" ", 1)[0]
                 for line in r.stdout.splitlines()]
-        for want in lines:
+        for want in (l[2] if isinstance(l, tuple) else l for l in lines):
             if r.returncode == 0 and want in read:
                 passed += 1
             else:
