@@ -25,6 +25,7 @@ CpuBackendOptions cpuBackendOptionsFor(const TargetDescription &target,
   options.tileLanes = target.tile.lanes;
   options.wideRows = target.tile.wideRows;
   options.wideLanes = target.tile.wideLanes;
+  options.tallRows = target.tile.tallRows;
   options.pairIntrinsic = target.pairMultiply.intrinsic;
   options.pairLanes = target.pairMultiply.i16Lanes;
   options.quadIntrinsic = target.quadMultiply.intrinsic;
@@ -46,6 +47,7 @@ void buildCpuBackend(OpPassManager &pm, const CpuBackendOptions &options) {
   select.lanes = options.tileLanes;
   select.wideRows = options.wideRows;
   select.wideLanes = options.wideLanes;
+  select.tallRows = options.tallRows;
   select.packRows = options.packRows;
   select.packLanes = options.packLanes;
   select.packWideRows = options.packWideRows;
@@ -64,6 +66,7 @@ void buildCpuBackend(OpPassManager &pm, const CpuBackendOptions &options) {
   // Register tiles of vector code, still on tensors.
   KilnTileAndVectorizeOptions tile;
   tile.rows = options.tileRows;
+  tile.tallRows = options.tallRows;
   tile.contractionLanes = options.tileLanes;
   tile.lanes = options.stripLanes;
   tile.unroll = options.unroll;

@@ -177,7 +177,15 @@ struct KilnSelectCpuKernelsPass
     };
     func.walk([&](Operation *op) {
       if (auto conv = dyn_cast<ConvOp>(op)) {
-        if (conv.getGroup() == 1 && isF32Constant(conv.getWeight()))
+        if (conv.getGroup() != 1 || !isF32Constant(conv.getWeight()))
+          return;
+        auto w = cast<RankedTensorType>(conv.getWeight().getType());
+        bool pointwise = llvm::all_of(w.getShape().drop_front(2),
+                                      [](int64_t k) { return k == 1; });
+        if (tallRows > 0 && !foreignPacking && pointwise &&
+            w.getDimSize(0) % tallRows == 0)
+          mark(op, tallRows, floatLanes, /*registerTile=*/true);
+        else
           mark(op, floatRows, floatLanes, /*registerTile=*/false);
       } else if (auto qconv = dyn_cast<QConvOp>(op)) {
         if (qconv.getGroup() == 1 && isQuantizedConstant(qconv.getWeight()))

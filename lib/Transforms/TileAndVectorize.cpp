@@ -52,6 +52,8 @@ struct TilePlan {
   // Reductions: tiles of the reduction loops for a second, partial-reduction
   // tiling of each tile (V-lane partial results, merged once at the end).
   SmallVector<int64_t> partialTiles;
+  // Contractions: the block loop, whose steps reuse one input vector.
+  std::optional<unsigned> reuseBlock;
 };
 
 /// Static shapes over f32 values.
@@ -123,6 +125,8 @@ std::optional<TilePlan> planContraction(linalg::GenericOp op, int64_t lanes,
                 .getPosition();
 
   TilePlan plan;
+  if (reuseInput)
+    plan.reuseBlock = block;
   plan.tileSizes.assign(iterators.size(), 1);
   plan.tileSizes[*vec] = std::min(bounds[*vec], lanes);
   if (block)
@@ -474,6 +478,15 @@ struct KilnTileAndVectorizePass
           plan = planContraction(op, packedTile[1], packedTile[0]);
         else
           plan = planContraction(op, contractionLanes, rows);
+        // The tall block where it divides the f32 block loop (no partial
+        // block, which would cost what the taller block gains).
+        if (!packedTile && tallRows > 0 && isStaticF32(op)) {
+          std::optional<TilePlan> tall =
+              planContraction(op, contractionLanes, tallRows);
+          if (tall && tall->reuseBlock &&
+              op.getStaticLoopRanges()[*tall->reuseBlock] % tallRows == 0)
+            plan = tall;
+        }
       } else if (op.getNumReductionLoops() > 0) {
         plan = planReduction(op, lanes);
       } else {

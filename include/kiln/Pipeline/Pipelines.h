@@ -43,6 +43,8 @@ struct CpuBackendOptions {
   /// The wide tile of large matmuls (0: none).
   int64_t wideRows = 0;
   int64_t wideLanes = 0;
+  /// Rows of the tall tile of pointwise convs (0: none).
+  int64_t tallRows = 0;
   /// The tiles float weights are packed for when not this CPU's
   /// (packLanes 0): another variant's in a multi-CPU object, so that the
   /// variants share the weights.

@@ -43,6 +43,10 @@ struct RegisterTile {
   // The tile of large matmuls, where the target has a wider one; 0: none.
   int64_t wideRows = 0;
   int64_t wideLanes = 0;
+  // More rows of the same lanes, where the registers hold them but not
+  // twice `rows`: pointwise convs whose filters fill whole blocks of them
+  // take it; 0: none.
+  int64_t tallRows = 0;
 };
 
 /// The instruction that multiplies adjacent 16-bit pairs and adds each

@@ -43,6 +43,11 @@ def KilnSelectCpuKernels
     whose pair sums saturate, x86's pmaddubsw: quads only for weights that
     fit).
 
+    With `tall-rows`, a float pointwise conv whose filters fill whole blocks
+    of that many rows is packed for, and tiled on, `tall-rows` x `lanes`
+    (with `kiln.register_tile`): more accumulators per broadcast where the
+    registers hold them, without partial blocks.
+
     With `pack-lanes` (and `pack-rows`, `pack-wide-rows`, `pack-wide-lanes`),
     float weights are packed for that tile instead, another CPU's: an object
     with kernel variants for several CPUs then holds one copy of each weight.
@@ -59,6 +64,9 @@ def KilnSelectCpuKernels
            "Rows of the wide tile large matmuls use (0: none)">,
     Option<"wideLanes", "wide-lanes", "int64_t", /*default=*/"0",
            "Lanes of the wide tile large matmuls use (0: no wide tile)">,
+    Option<"tallRows", "tall-rows", "int64_t", /*default=*/"0",
+           "Rows of the tall tile: float pointwise convs whose filter count "
+           "it divides take it (0: none)">,
     Option<"packRows", "pack-rows", "int64_t", /*default=*/"0",
            "Rows float weights are packed for (0: this CPU's tile)">,
     Option<"packLanes", "pack-lanes", "int64_t", /*default=*/"0",
@@ -351,6 +359,9 @@ def KilnTileAndVectorize
     Option<"contractionLanes", "contraction-lanes", "int64_t",
            /*default=*/"32",
            "Output elements per contraction tile along the contiguous dim">,
+    Option<"tallRows", "tall-rows", "int64_t", /*default=*/"0",
+           "Rows of the tall register block: an f32 contraction without a "
+           "packed tile whose block loop they divide takes it (0: none)">,
     Option<"unroll", "unroll", "int64_t", /*default=*/"4",
            "Unroll factor of the innermost accumulator loops (1: none)">,
     Option<"pairIntrinsic", "pair-intrinsic", "std::string", /*default=*/"",

@@ -132,6 +132,8 @@ Value buildPackedPointwiseConv(OpBuilder &b, Location loc, Value input,
       {dimsMap(5, {0, 4, 3}, {}, ctx), dimsMap(5, {1, 4, 2}, {}, ctx),
        dimsMap(5, {0, 1, 2, 3}, {}, ctx)},
       1);
+  if (tile.registerTile)
+    conv.getDefiningOp()->setAttr(kRegisterTileAttr, tile.registerTile);
   return tensor::CollapseShapeOp::create(
       b, loc, outType, conv, SmallVector<ReassociationIndices>{{0}, {1, 2}, {3}});
 }

@@ -2,6 +2,7 @@
 // RUN: kiln-opt %s -split-input-file -kiln-select-cpu-kernels="halide-depthwise=true" | FileCheck %s --check-prefix=HALIDE
 // RUN: kiln-opt %s -split-input-file -kiln-select-cpu-kernels="halide-depthwise=true mlir-depthwise=k5_s2x1,k3_s1" | FileCheck %s --check-prefix=MEASURED
 // RUN: kiln-opt %s -split-input-file -kiln-select-cpu-kernels="channel-group=4" | FileCheck %s --check-prefix=QUADS
+// RUN: kiln-opt %s -split-input-file -kiln-select-cpu-kernels="rows=4 lanes=16 tall-rows=6" | FileCheck %s --check-prefix=TALL
 // RUN: kiln-opt %s -split-input-file -kiln-select-cpu-kernels="channel-group=4 unsigned-quads=true" | FileCheck %s --check-prefix=UQUADS
 // RUN: kiln-opt %s -split-input-file -kiln-select-cpu-kernels="channel-group=4 unsigned-quads=true quad-max-weight=64" | FileCheck %s --check-prefix=SATQUADS
 
@@ -116,4 +117,23 @@ func.func @integer(%x: tensor<1x8x4x4x!quant.uniform<i8:f32, 0.02:3>>, %a: tenso
   %fc = kiln.constant dense<1.0> : tensor<8x16xf32>
   %g = kiln.matmul %f, %fc : (tensor<2x8xf32>, tensor<8x16xf32>) -> tensor<2x16xf32>
   return %y, %z, %g : tensor<1x16x4x4x!quant.uniform<i8:f32, 0.05>>, tensor<2x16x!quant.uniform<i8:f32, 0.05>>, tensor<2x16xf32>
+}
+
+// -----
+
+// With a tall tile, a float pointwise conv whose filters fill 6-row blocks
+// is packed for it and tiled on it; 8 filters, or a 3x3 conv, keep the
+// regular tile.
+// TALL-LABEL: func @tall
+// TALL: kiln.conv {{.*}}kiln.pack_tile = array<i64: 6, 16>, kiln.register_tile = array<i64: 6, 16>{{.*}} : (tensor<1x8x4x4xf32>, tensor<12x8x1x1xf32>)
+// TALL: kiln.conv {{.*}}kiln.pack_tile = array<i64: 4, 16>, pads{{.*}} : (tensor<1x8x4x4xf32>, tensor<8x8x1x1xf32>)
+// TALL: kiln.conv {{.*}}kiln.pack_tile = array<i64: 4, 16>, pads{{.*}} : (tensor<1x8x4x4xf32>, tensor<12x8x3x3xf32>)
+func.func @tall(%x: tensor<1x8x4x4xf32>) -> (tensor<1x12x4x4xf32>, tensor<1x8x4x4xf32>, tensor<1x12x4x4xf32>) {
+  %w12 = kiln.constant dense<1.0> : tensor<12x8x1x1xf32>
+  %w8 = kiln.constant dense<1.0> : tensor<8x8x1x1xf32>
+  %w3 = kiln.constant dense<1.0> : tensor<12x8x3x3xf32>
+  %a = kiln.conv %x, %w12 {strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, group = 1 : i64} : (tensor<1x8x4x4xf32>, tensor<12x8x1x1xf32>) -> tensor<1x12x4x4xf32>
+  %b = kiln.conv %x, %w8 {strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, group = 1 : i64} : (tensor<1x8x4x4xf32>, tensor<8x8x1x1xf32>) -> tensor<1x8x4x4xf32>
+  %c = kiln.conv %x, %w3 {strides = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, group = 1 : i64} : (tensor<1x8x4x4xf32>, tensor<12x8x3x3xf32>) -> tensor<1x12x4x4xf32>
+  return %a, %b, %c : tensor<1x12x4x4xf32>, tensor<1x8x4x4xf32>, tensor<1x12x4x4xf32>
 }
