@@ -155,6 +155,12 @@ def depthwise_choices(times):
             for key, pairs in times.items()}
 
 
+def cpu_name():
+    """The CPU as /proc/cpuinfo names it, for the results' headers."""
+    return next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo")
+                 if l.startswith("model name")), platform.processor())
+
+
 CHOICES = ROOT / "lib/Target/DepthwiseChoices.def"
 # A shape moves to MLIR only when clearly faster there: one-op timings of
 # the two kernels differ by up to 10% from run to run where they are close.
@@ -179,8 +185,7 @@ def write_choices(args, ratios):
     if not kset:
         print("no Halide kernel set for --cpu %s: %s left as it is" % (args.cpu, CHOICES))
         return
-    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo")
-                if l.startswith("model name")), platform.processor())
+    cpu = cpu_name()
     old = CHOICES.read_text().split("\n") if CHOICES.exists() else []
     # Each set's block: a comment naming the set, then its entries.
     kept, skip = [], False
@@ -354,8 +359,7 @@ def main():
             lanes = fma_lanes(pathlib.Path(tmp))
             stencils, _ = stencil_table(args, pathlib.Path(tmp))
         print("\n".join(kernels + [""] + stencils))
-        cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo")
-                    if l.startswith("model name")), platform.processor())
+        cpu = cpu_name()
         # The accuracy section (the table bench/int8_accuracy.py prints) is kept.
         results = ROOT / "bench/RESULTS.md"
         if args.models and args.models != "cls,rec,det":

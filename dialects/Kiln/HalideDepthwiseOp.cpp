@@ -13,12 +13,15 @@ using namespace mlir;
 
 namespace kiln {
 
+std::string depthwiseShapeName(int64_t kernelSize, ArrayRef<int64_t> strides) {
+  std::string name = "k" + std::to_string(kernelSize) + "_s" + std::to_string(strides[0]);
+  if (strides[1] != strides[0])
+    name += "x" + std::to_string(strides[1]);
+  return name;
+}
+
 std::string HalideDepthwiseOp::getVariant() {
-  ArrayRef<int64_t> s = getStrides();
-  std::string strides = std::to_string(s[0]);
-  if (s[1] != s[0])
-    strides += "x" + std::to_string(s[1]);
-  return "dw_k" + std::to_string(getKernelSize()) + "_s" + strides + "_" +
+  return "dw_" + depthwiseShapeName(getKernelSize(), getStrides()) + "_" +
          getActivation().str();
 }
 

@@ -190,10 +190,11 @@ RegisterTile registerTileFor(const llvm::TargetMachine &tm) {
   };
   tile.rows = fits(8) ? 8 : 4;
   // 16 registers of 8 floats (AVX2) hold 6 rows: 12 accumulators, the row
-  // and a broadcast. x86-64-v3 code on Zen 4, every contraction on 6 rows:
-  // GEMM 512^3 2.60 -> 2.39 ms, rec 16.9 -> 15.7, det 68.1 -> 61.7, but cls
-  // 0.51 -> 0.58 (its filter counts are rarely multiples of 6, and those
-  // convs lost their packing); hence only where the filters fill blocks.
+  // and a broadcast. `--cpu znver3` on Zen 4 (medians of 5 rounds), every
+  // contraction on 6 rows: GEMM 512^3 2.62 -> 2.44 ms, rec 16.9 -> 15.7,
+  // det 68.1 -> 61.7, but cls 0.51 -> 0.58 (its filter counts are rarely
+  // multiples of 6, and those convs lost their packing); hence only where
+  // the filters fill blocks (bench/RESULTS.md, AVX2 tall block).
   if (!fits(8) && fits(6))
     tile.tallRows = 6;
   // With 32 registers of 16 lanes a large matmul affords 6 rows of four

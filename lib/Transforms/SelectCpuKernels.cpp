@@ -43,19 +43,6 @@ bool coveredByHalideKernels(ConvOp op) {
          llvm::all_of(op.getDilations(), [](int64_t d) { return d == 1; });
 }
 
-/// The conv's kernel size and strides as the Halide variants spell them
-/// (`k5_s1`, `k3_s2x1`), the key of the target's kernel choice.
-std::string depthwiseShape(ConvOp op) {
-  ArrayRef<int64_t> s = op.getStrides();
-  std::string shape =
-      "k" + std::to_string(cast<RankedTensorType>(op.getWeight().getType())
-                               .getDimSize(2)) +
-      "_s" + std::to_string(s[0]);
-  if (s[1] != s[0])
-    shape += "x" + std::to_string(s[1]);
-  return shape;
-}
-
 /// The activation the kernel applies for the conv's only user, or none.
 struct FusedActivation {
   Operation *op = nullptr;
@@ -126,7 +113,11 @@ struct KilnSelectCpuKernelsPass
       SmallVector<ConvOp> depthwise;
       func.walk([&](ConvOp op) {
         if (coveredByHalideKernels(op) &&
-            !llvm::is_contained(mlirDepthwise, depthwiseShape(op)))
+            !llvm::is_contained(
+                mlirDepthwise,
+                depthwiseShapeName(
+                    cast<RankedTensorType>(op.getWeight().getType()).getDimSize(2),
+                    op.getStrides())))
           depthwise.push_back(op);
       });
       IRRewriter rewriter(&getContext());

@@ -28,10 +28,11 @@ def KilnSelectCpuKernels
   let description = [{
     The first pass of the CPU backend, on kiln ops. Depthwise convs the
     Halide kernels cover (with `halide-depthwise`) become
-    kiln.halide_depthwise, except the shapes `mlir-depthwise` names
-    (`k5_s1`, `k3_s1x2`: kernel size and strides, as the kernels' variants
-    spell them), whose MLIR kernel measures faster on the CPU; on the padded input, with a Relu, Clip or HardSwish
-    that is the conv's only user fused into the kernel. Convs, MatMuls and
+    kiln.halide_depthwise on the padded input, with a Relu, Clip or HardSwish
+    that is the conv's only user fused into the kernel; the shapes
+    `mlir-depthwise` names (`k5_s1`, `k3_s1x2`: kernel size and strides, as
+    the kernels' variants spell them), whose MLIR kernel measured faster on
+    the CPU, stay kiln.convs. Convs, MatMuls and
     Gemms with a constant weight are marked with the register tile their
     weight is packed for (`kiln.pack_tile`): `rows` x `lanes`, or the wide
     tile for large matmuls when the target has one (then also
