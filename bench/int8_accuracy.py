@@ -90,22 +90,26 @@ RECOGNIZERS = ("rec", "rec_wide")
 
 
 def same_inputs(dump, work, int8_objects):
-    """(crops, rec identical, cls identical) on the fp32 app's own crops,
-    each crop through the fp32 and int8 objects of the recognizer the app
-    gave it to."""
+    """({recognizer: (crops, identical)}, cls crops, cls identical) on the
+    fp32 app's own crops, each crop through the fp32 and int8 objects of the
+    recognizer the app gave it to."""
     builds = [ROOT / "build/examples/ocr", pathlib.Path(int8_objects)]
     runners = {m: [build_runner(m, b / (m + ".o"), b, work) for b in builds]
                for m in RECOGNIZERS + ("cls",)}
-    crops = [(m, c) for m in RECOGNIZERS for c in sorted((dump / m).glob("*.npy"))]
-    same_rec = same_cls = 0
-    for m, sample in crops:
-        f, q = (run_runner(r, sample, work) for r in runners[m])
-        same_rec += greedy_ctc(f, 6625) == greedy_ctc(q, 6625)
+    per_recognizer = {}
+    for m in RECOGNIZERS:
+        crops = sorted((dump / m).glob("*.npy"))
+        same = 0
+        for sample in crops:
+            f, q = (run_runner(r, sample, work) for r in runners[m])
+            same += greedy_ctc(f, 6625) == greedy_ctc(q, 6625)
+        per_recognizer[m] = (len(crops), same)
+    same_cls = 0
     cls_crops = sorted((dump / "cls").glob("*.npy"))
     for sample in cls_crops:
         f, q = (run_runner(r, sample, work) for r in runners["cls"])
         same_cls += int(f.argmax()) == int(q.argmax())
-    return len(crops), same_rec, len(cls_crops), same_cls
+    return per_recognizer, len(cls_crops), same_cls
 
 
 def main():
@@ -155,8 +159,8 @@ def main():
                 same_text += i8[best][1] == text
                 same_cls += i8[best][2] == rotated
             only_one += len(i8) - len(used)
-        crops, same_rec, cls_crops, same_orient = same_inputs(dump, pathlib.Path(tmp),
-                                                              args.int8_objects)
+        per_recognizer, cls_crops, same_orient = same_inputs(dump, pathlib.Path(tmp),
+                                                             args.int8_objects)
     print("| lines (fp32 boxes) | rec text identical | cls decision identical | "
           "det IoU >= 0.9 | boxes found by one app only |")
     print("|---|---|---|---|---|")
@@ -164,11 +168,15 @@ def main():
         lines, same_text, 100.0 * same_text / lines, same_cls, 100.0 * same_cls / lines,
         good_boxes, 100.0 * good_boxes / lines, only_one))
     print()
-    print("| on the fp32 app's crops | rec greedy CTC identical | cls decision identical |")
+    print("| on the fp32 app's crops | inputs | greedy CTC / decision identical |")
     print("|---|---|---|")
-    print("| %d rec, %d cls inputs | %d (%.1f%%) | %d (%.1f%%) |" % (
-        crops, cls_crops, same_rec, 100.0 * same_rec / max(crops, 1), same_orient,
-        100.0 * same_orient / max(cls_crops, 1)))
+    crops = sum(n for n, _ in per_recognizer.values())
+    same_rec = sum(k for _, k in per_recognizer.values())
+    rows = [("%s (%s)" % (m, "48x320" if m == "rec" else "48x640"),) + per_recognizer[m]
+            for m in RECOGNIZERS]
+    rows += [("rec and rec_wide", crops, same_rec), ("cls", cls_crops, same_orient)]
+    for name, n, same in rows:
+        print("| %s | %d | %d (%.1f%%) |" % (name, n, same, 100.0 * same / max(n, 1)))
     return 0
 
 

@@ -674,12 +674,15 @@ int main(int argc, char **argv) {
     q.evaluate = !reportDir.empty(); // a third compile: only when asked for
     q.tolerance = int8Tolerance;
     // Kiln's int8 depthwise conv multiplies in 32-bit lanes; where the
-    // target has the Halide float kernel, that kernel is faster (README,
-    // int8: det int8/fp32 0.83 with it, 1.11 without), so the conv stays
-    // float between int8 layers.
+    // target has tuned float depthwise kernels (Halide's, or MLIR's for the
+    // shapes DepthwiseChoices.def moves), those are faster (README, int8:
+    // det int8/fp32 0.83 with them, 1.11 without), so the conv stays float
+    // between int8 layers. 16-bit products gain nothing either: their
+    // accumulators take as many 32-bit lanes as float's (bench/RESULTS.md).
     if (!target->kernelSet.empty() && !int8Depthwise)
-      q.floatDepthwise = "faster in float on this CPU (Halide " + target->kernelSet +
-                         " depthwise kernel; int8 depthwise multiplies in 32-bit lanes)";
+      q.floatDepthwise = "faster in float on this CPU (" + target->kernelSet +
+                         " float depthwise kernels; int8 depthwise multiplies in "
+                         "32-bit lanes)";
     // A layer with little work per element gains less from the pair kernels
     // than converting its input and output costs: on x86-64 (AVX2) the
     // classifier's int8/fp32 latency is 1.49 with every layer int8, 1.03
