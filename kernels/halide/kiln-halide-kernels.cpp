@@ -61,14 +61,18 @@ void emitDepthwise(const std::string &dir, const Target &target, int k, int sy,
   weight.dim(1).set_stride(k).set_bounds(0, k);
   out.output_buffer().dim(0).set_stride(1);
 
-  // One vector of x per row, four rows in flight: their input rows
-  // overlap, so the unrolled rows could share loads. Rows that are a multiple of
+  // One vector of x per row, four rows in flight (two for 5x5 on AVX2 and
+  // AVX-512): their input rows overlap, so the unrolled rows can share
+  // loads. Rows that are a multiple of
   // half a vector but not of a vector (40 with 16 lanes) take half vectors,
   // which waste no lanes; other rows at least a vector wide overlap their
-  // last vector with the one before, and images of four rows or more their
-  // last four rows, instead of guarding a tail.
+  // last vector with the one before, and images of at least that many
+  // rows their last rows, instead of guarding a tail.
   const int lanes = target.natural_vector_size<float>();
-  const int rows = 4;
+  // See sharedLoads below: a 5x5 filter's sums share loads two rows at a
+  // time on AVX2 and AVX-512.
+  const bool wideX86 = target.has_feature(Target::AVX2);
+  const int rows = k == 5 && wideX86 ? 2 : 4;
   Expr width = out.output_buffer().dim(0).extent();
   Expr tall = out.output_buffer().dim(1).extent() >= rows;
   auto rowsOfVectors = [&](Stage stage, int v) {
@@ -87,13 +91,14 @@ void emitDepthwise(const std::string &dir, const Target &target, int k, int sy,
       .unroll(yi);
   // Stored row by row, each tap loads again (folded into its FMA): a
   // store between two rows' sums keeps LLVM from reusing the first row's
-  // loads. With 32 vector registers, a 3x3 filter's four rows of sums fit
-  // in registers next to the loads they share, so they are all computed
-  // before any is stored: 1.1-1.4x faster on AVX-512 for strides 1, 1x2
-  // and 2x1, mixed for 2x2, and slower for 5x5, whose 25 weights leave no
-  // room; AVX2's 16 registers gain nothing (bench/RESULTS.md). ARM is not
-  // measured, so it keeps the plain schedule.
-  bool sharedLoads = target.has_feature(Target::AVX512) && k == 3 && (sx == 1 || sy == 1);
+  // loads. Where the rows' sums fit in registers beside the loads they
+  // share, they are all computed before any is stored (bench/RESULTS.md,
+  // "Depthwise ... sums in registers"): with AVX-512's 32 registers, a
+  // 3x3 filter's four rows (1.1-1.4x for strides 1, 1x2 and 2x1; mixed for
+  // 2x2); on AVX2 and AVX-512, a 5x5 filter's two rows (1.1-1.5x; four
+  // spill). ARM and baseline x86-64 are not measured: plain schedule.
+  bool sharedLoads = (target.has_feature(Target::AVX512) && k == 3 && (sx == 1 || sy == 1)) ||
+                     (wideX86 && k == 5);
   if (sharedLoads)
     acc.compute_at(out, x).store_in(MemoryType::Register).vectorize(x).unroll(y);
 
