@@ -241,7 +241,11 @@ INT8_NOTE = (
 CALIBRATION_SAMPLES = 32
 
 
-# Where bench/int8_accuracy.py's section starts in RESULTS.md.
+# RESULTS.md: this run's tables go above the marker, and what follows it
+# (sections written by hand, other machines, other tools' tables) is kept.
+# A file without the marker keeps what follows bench/int8_accuracy.py's
+# heading.
+KEPT_MARKER = "<!-- Above: bench/bench.py's latest full run. Below: kept by it. -->"
 ACCURACY_HEADING = "## int8 OCR accuracy"
 
 
@@ -360,16 +364,18 @@ def main():
             stencils, _ = stencil_table(args, pathlib.Path(tmp))
         print("\n".join(kernels + [""] + stencils))
         cpu = cpu_name()
-        # The accuracy section (the table bench/int8_accuracy.py prints) is kept.
         results = ROOT / "bench/RESULTS.md"
         if args.models and args.models != "cls,rec,det":
             print("\n(a subset of the models: bench/RESULTS.md left as it is)")
             return 0
-        kept = ""
+        kept = "\n" + KEPT_MARKER + "\n"
         if results.exists():
             old = results.read_text()
-            at = old.find(ACCURACY_HEADING)
-            kept = "\n" + old[at:] if at >= 0 else ""
+            at = old.find(KEPT_MARKER)
+            if at >= 0:
+                kept += "\n" + old[at + len(KEPT_MARKER):].lstrip("\n")
+            elif old.find(ACCURACY_HEADING) >= 0:
+                kept += "\n" + old[old.find(ACCURACY_HEADING):]
         results.write_text(
             "# Benchmark results\n\n"
             "`bench/bench.py` (median of %d interleaved rounds of 3 runs each; ONNX Runtime "
