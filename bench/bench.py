@@ -96,16 +96,29 @@ def fma_lanes(work):
     return int(run([str(build_peak(work)), "--lanes"]))
 
 
-def time_model(args, work, name, path, kernels=None):
-    """Compiles a one-op model and returns its best-of-3 median ms;
-    kernels="mlir" compiles every op with MLIR (no Halide kernels)."""
+def compile_timer(args, work, name, path, kernels=None):
+    """A one-op model compiled by args.kilnc and linked into bench/timing.c
+    in `work`: the executable; kernels="mlir" compiles every op with MLIR
+    (no Halide kernels), "halide" calls Halide wherever it can."""
     obj = work / (name + ".o")
     extra = ["--kernels=" + kernels] if kernels else []
     subprocess.run([args.kilnc, str(path), "-o", str(obj), "--name", name, "--cpu", args.cpu]
                    + extra, check=True, capture_output=True, text=True)
     exe = work / name
     build_timer(args, work, name, obj, exe)
+    return exe
+
+
+def time_model(args, work, name, path, kernels=None):
+    """Compiles a one-op model and returns its best-of-3 median ms."""
+    exe = compile_timer(args, work, name, path, kernels)
     return min(float(run([str(exe), "20"])) for _ in range(3))
+
+
+def stencil_name(c, h, w, k, s):
+    """(stride as the tables spell it, one-op model name) of a STENCILS row."""
+    stride = "%dx%d" % s if isinstance(s, tuple) else str(s)
+    return stride, "dw_%d_%d_%d_k%d_s%s" % (c, h, w, k, stride)
 
 
 # Depthwise convs of the PaddleOCR models (C, H, W, kernel, stride), and the
@@ -135,8 +148,7 @@ def stencil_table(args, work):
             "|---|---|---|---|---|"]
     times = {}  # kilnc's shape key (k5_s1, k3_s1x2) -> [(MLIR ms, Halide ms)]
     for c, h, w, k, s in STENCILS:
-        stride = "%dx%d" % s if isinstance(s, tuple) else str(s)
-        name = "dw_%d_%d_%d_k%d_s%s" % (c, h, w, k, stride)
+        stride, name = stencil_name(c, h, w, k, s)
         path, _ = depthwise_model(work, name, c, h, w, k, s)
         mlir = time_model(args, work, name, path, kernels="mlir")
         linked = time_model(args, work, name, path, kernels="halide")
@@ -371,11 +383,11 @@ def main():
         kept = "\n" + KEPT_MARKER + "\n"
         if results.exists():
             old = results.read_text()
-            at = old.find(KEPT_MARKER)
+            at, accuracy = old.find(KEPT_MARKER), old.find(ACCURACY_HEADING)
             if at >= 0:
                 kept += "\n" + old[at + len(KEPT_MARKER):].lstrip("\n")
-            elif old.find(ACCURACY_HEADING) >= 0:
-                kept += "\n" + old[old.find(ACCURACY_HEADING):]
+            elif accuracy >= 0:
+                kept += "\n" + old[accuracy:]
         results.write_text(
             "# Benchmark results\n\n"
             "`bench/bench.py` (median of %d interleaved rounds of 3 runs each; ONNX Runtime "

@@ -12,7 +12,6 @@ usage: bench/depthwise_ab.py [--cpu CPU] [--rounds N] NAME=PATH/TO/kilnc ...
 """
 import argparse
 import pathlib
-import subprocess
 import sys
 import tempfile
 
@@ -32,18 +31,14 @@ def main():
     with tempfile.TemporaryDirectory(prefix="kiln-dw-ab-") as tmp:
         work = pathlib.Path(tmp)
         for c, h, w, k, s in bench.STENCILS:
-            stride = "%dx%d" % s if isinstance(s, tuple) else str(s)
-            name = "dw_%d_%d_%d_k%d_s%s" % (c, h, w, k, stride)
+            stride, name = bench.stencil_name(c, h, w, k, s)
             path, _ = bench.depthwise_model(work, name, c, h, w, k, s)
             exes = []
             for tag, kilnc in builds:
                 folder = work / tag
                 folder.mkdir(exist_ok=True)
-                obj, exe = folder / (name + ".o"), folder / name
-                subprocess.run([kilnc, str(path), "-o", str(obj), "--name", name, "--cpu",
-                                args.cpu, "--kernels=halide"], check=True)
-                bench.build_timer(args, folder, name, obj, exe)
-                exes.append(exe)
+                exes.append(bench.compile_timer(argparse.Namespace(**vars(args), kilnc=kilnc),
+                                                folder, name, path, kernels="halide"))
             best = [float("inf")] * len(builds)
             for _ in range(args.rounds):
                 for i, exe in enumerate(exes):

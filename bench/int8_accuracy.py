@@ -172,8 +172,7 @@ def main():
     print("|---|---|---|")
     crops = sum(n for n, _ in per_recognizer.values())
     same_rec = sum(k for _, k in per_recognizer.values())
-    rows = [("%s (%s)" % (m, "48x320" if m == "rec" else "48x640"),) + per_recognizer[m]
-            for m in RECOGNIZERS]
+    rows = [(m,) + per_recognizer[m] for m in RECOGNIZERS]
     rows += [("rec and rec_wide", crops, same_rec), ("cls", cls_crops, same_orient)]
     for name, n, same in rows:
         print("| %s | %d | %d (%.1f%%) |" % (name, n, same, 100.0 * same / max(n, 1)))

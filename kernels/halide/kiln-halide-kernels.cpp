@@ -93,7 +93,7 @@ void emitDepthwise(const std::string &dir, const Target &target, int k, int sy,
   // store between two rows' sums keeps LLVM from reusing the first row's
   // loads. Where the rows' sums fit in registers beside the loads they
   // share, they are all computed before any is stored (bench/RESULTS.md,
-  // "Depthwise ... sums in registers"): with AVX-512's 32 registers, a
+  // "Depthwise on AVX-512 and AVX2"): with AVX-512's 32 registers, a
   // 3x3 filter's four rows (1.1-1.4x for strides 1, 1x2 and 2x1; mixed for
   // 2x2); on AVX2 and AVX-512, a 5x5 filter's two rows (1.1-1.5x; four
   // spill). ARM and baseline x86-64 are not measured: plain schedule.
