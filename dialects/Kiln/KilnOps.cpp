@@ -29,6 +29,17 @@ Shape shapeOf(RankedTensorType type) {
 }
 
 bool isStatic(RankedTensorType type) { return type && type.hasStaticShape(); }
+
+/// Static, or dynamic only in the dims from `first` on (a ranged input's
+/// spatial dims: batch, channels and weights stay static).
+bool isStaticBefore(RankedTensorType type, int64_t first) {
+  if (!type)
+    return false;
+  for (int64_t d = 0; d < std::min<int64_t>(first, type.getRank()); ++d)
+    if (type.isDynamicDim(d))
+      return false;
+  return true;
+}
 } // namespace
 
 //===----------------------------------------------------------------------===//
@@ -56,9 +67,11 @@ OpFoldResult ConstantOp::fold(FoldAdaptor) { return getValue(); }
 static LogicalResult inferBroadcastBinary(std::optional<Location> loc,
                                           ValueRange operands,
                                           InferredTypes &inferred) {
+  // Dynamic dims broadcast with 1 or with another dynamic dim, which the
+  // importer's shape inference has equated with it.
   auto lhs = rankedType(operands[0]), rhs = rankedType(operands[1]);
-  if (!isStatic(lhs) || !isStatic(rhs))
-    return emitOptionalError(loc, "operands must have static shapes");
+  if (!lhs || !rhs)
+    return emitOptionalError(loc, "operands must be ranked tensors");
   if (lhs.getElementType() != rhs.getElementType())
     return emitOptionalError(loc, "operand element types differ: ",
                              lhs.getElementType(), " vs ",
@@ -121,7 +134,7 @@ LogicalResult WhereOp::inferReturnTypes(
   if (failed(inferBroadcastBinary(loc, operands.drop_front(), inferred)))
     return failure();
   auto cond = rankedType(operands[0]);
-  auto shape = isStatic(cond) ? broadcastShapes(shapeOf(cond),
+  auto shape = cond ? broadcastShapes(shapeOf(cond),
                                                 shapeOf(cast<RankedTensorType>(inferred[0])))
                               : std::nullopt;
   if (!shape)
@@ -208,8 +221,9 @@ FailureOr<Shape> kiln::inferConvShape(std::optional<Location> loc,
                                       int64_t group) {
   auto input = rankedType(inputValue);
   auto weight = rankedType(weightValue);
-  if (!isStatic(input) || !isStatic(weight))
-    return emitOptionalError(loc, "operands must have static shapes");
+  if (!isStaticBefore(input, 2) || !isStatic(weight))
+    return emitOptionalError(loc, "operands must have static shapes (the "
+                                  "input's spatial dims may be dynamic)");
   if (input.getRank() < 3 || weight.getRank() != input.getRank())
     return emitOptionalError(loc, "expects input and weight of equal rank >= 3",
                              ", got ", input, " and ", weight);
@@ -229,6 +243,10 @@ FailureOr<Shape> kiln::inferConvShape(std::optional<Location> loc,
     return failure();
   Shape out = {input.getDimSize(0), filters};
   for (size_t i = 0; i < spatial; ++i) {
+    if (input.isDynamicDim(2 + i)) {
+      out.push_back(ShapedType::kDynamic);
+      continue;
+    }
     auto size = windowOutputSize(input.getDimSize(2 + i),
                                  weight.getDimSize(2 + i), strides[i], pads[i],
                                  pads[spatial + i], dilations[i], false);
@@ -298,8 +316,9 @@ template <typename PoolAdaptor>
 static LogicalResult inferPool(std::optional<Location> loc,
                                PoolAdaptor adaptor, InferredTypes &inferred) {
   auto input = rankedType(adaptor.getInput());
-  if (!isStatic(input) || input.getRank() < 3)
-    return emitOptionalError(loc, "expects a static input of rank >= 3");
+  if (!isStaticBefore(input, 2) || input.getRank() < 3)
+    return emitOptionalError(loc, "expects an input of rank >= 3, static "
+                                  "but for its spatial dims");
   size_t spatial = input.getRank() - 2;
   ArrayRef<int64_t> kernel = adaptor.getKernelShape();
   if (kernel.size() != spatial)
@@ -312,6 +331,10 @@ static LogicalResult inferPool(std::optional<Location> loc,
     if (adaptor.getPads()[i] >= kernel[i] ||
         adaptor.getPads()[spatial + i] >= kernel[i])
       return emitOptionalError(loc, "padding must be smaller than the kernel");
+    if (input.isDynamicDim(2 + i)) {
+      out.push_back(ShapedType::kDynamic);
+      continue;
+    }
     auto size = windowOutputSize(
         input.getDimSize(2 + i), kernel[i], adaptor.getStrides()[i],
         adaptor.getPads()[i], adaptor.getPads()[spatial + i],

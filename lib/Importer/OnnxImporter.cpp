@@ -28,6 +28,40 @@ using namespace mlir;
 namespace kiln {
 
 bool parseShapeText(const std::string &text, std::vector<int64_t> &dims) {
+  std::vector<DimRange> ranges;
+  if (!parseShapeRanges(text, ranges))
+    return false;
+  dims.clear();
+  for (const DimRange &r : ranges) {
+    if (r.min != r.max)
+      return false;
+    dims.push_back(r.min);
+  }
+  return true;
+}
+
+/// One dim: `N` or `MIN..MAX` with MIN < MAX.
+static bool parseDimRange(const std::string &part, DimRange &range) {
+  auto number = [](const std::string &digits, int64_t &value) {
+    if (digits.empty() || digits.size() > 12 ||
+        digits.find_first_not_of("0123456789") != std::string::npos)
+      return false;
+    value = std::stoll(digits);
+    return true;
+  };
+  size_t dots = part.find("..");
+  if (dots == std::string::npos) {
+    if (!number(part, range.min))
+      return false;
+    range.max = range.min;
+    return true;
+  }
+  return number(part.substr(0, dots), range.min) &&
+         number(part.substr(dots + 2), range.max) && range.min >= 1 &&
+         range.min < range.max;
+}
+
+bool parseShapeRanges(const std::string &text, std::vector<DimRange> &dims) {
   dims.clear();
   if (text.empty())
     return true; // a scalar
@@ -36,11 +70,10 @@ bool parseShapeText(const std::string &text, std::vector<int64_t> &dims) {
     size_t end = text.find('x', pos);
     if (end == std::string::npos)
       end = text.size();
-    std::string part = text.substr(pos, end - pos);
-    if (part.empty() || part.size() > 12 ||
-        part.find_first_not_of("0123456789") != std::string::npos)
+    DimRange range;
+    if (!parseDimRange(text.substr(pos, end - pos), range))
       return false;
-    dims.push_back(std::stoll(part));
+    dims.push_back(range);
     pos = end + 1;
   }
   return true;
@@ -53,6 +86,16 @@ std::string joinNames(const std::vector<std::string> &names) {
   for (const std::string &n : names)
     out += (out.empty() ? "" : ", ") + n;
   return out;
+}
+
+std::string rangeText(const DimRange &r) {
+  return r.ranged() ? std::to_string(r.min) + ".." + std::to_string(r.max)
+                    : std::to_string(r.min);
+}
+
+/// The dim_param a ranged dim gets for ONNX's shape inference.
+std::string rangeSymbol(const std::string &input, size_t dim) {
+  return "kiln.range." + input + "." + std::to_string(dim);
 }
 
 /// Applies the user's --shape bindings to the graph inputs and checks that no
@@ -84,7 +127,7 @@ bool bindInputShapes(onnx::GraphProto &graph,
     auto *tensorType = in.mutable_type()->mutable_tensor_type();
     auto bound = options.inputShapes.find(in.name());
     if (bound != options.inputShapes.end()) {
-      const std::vector<int64_t> &dims = bound->second;
+      const std::vector<DimRange> &dims = bound->second;
       if (tensorType->has_shape() &&
           tensorType->shape().dim_size() != static_cast<int>(dims.size())) {
         error = path + ": --shape for '" + in.name() + "' has rank " +
@@ -94,9 +137,10 @@ bool bindInputShapes(onnx::GraphProto &graph,
       }
       for (size_t d = 0; tensorType->has_shape() && d < dims.size(); ++d) {
         const auto &dim = tensorType->shape().dim(d);
-        if (dim.has_dim_value() && dim.dim_value() != dims[d]) {
+        if (dim.has_dim_value() &&
+            (dims[d].ranged() || dim.dim_value() != dims[d].min)) {
           error = path + ": --shape for '" + in.name() + "' sets dimension " +
-                  std::to_string(d) + " to " + std::to_string(dims[d]) +
+                  std::to_string(d) + " to " + rangeText(dims[d]) +
                   ", but the model fixes it to " +
                   std::to_string(dim.dim_value());
           return false;
@@ -104,8 +148,12 @@ bool bindInputShapes(onnx::GraphProto &graph,
       }
       auto *shape = tensorType->mutable_shape();
       shape->clear_dim();
-      for (int64_t d : dims)
-        shape->add_dim()->set_dim_value(d);
+      // A ranged dim stays symbolic for ONNX's shape inference.
+      for (size_t d = 0; d < dims.size(); ++d)
+        if (dims[d].ranged())
+          shape->add_dim()->set_dim_param(rangeSymbol(in.name(), d));
+        else
+          shape->add_dim()->set_dim_value(dims[d].min);
       continue;
     }
     if (!tensorType->has_shape()) {
@@ -355,6 +403,7 @@ OwningOpRef<ModuleOp> importOnnxModel(MLIRContext &context,
   SmallVector<Type> argTypes;
   SmallVector<Attribute> inputNames, outputNames;
   std::vector<std::string> argValueNames;
+  SmallVector<Attribute> argRanges;
   for (const auto &in : graph.input()) {
     if (initializerNames.count(in.name()))
       continue;
@@ -369,15 +418,34 @@ OwningOpRef<ModuleOp> importOnnxModel(MLIRContext &context,
       return nullptr;
     }
     std::vector<int64_t> dims;
-    for (const auto &dim : in.type().tensor_type().shape().dim())
-      dims.push_back(dim.dim_value());
+    auto bound = options.inputShapes.find(in.name());
+    bool ranged = false;
+    for (const auto &dim : in.type().tensor_type().shape().dim()) {
+      size_t d = dims.size();
+      if (bound != options.inputShapes.end() && bound->second[d].ranged()) {
+        dims.push_back(ShapedType::kDynamic);
+        ranged = true;
+      } else {
+        dims.push_back(dim.dim_value());
+      }
+    }
     argTypes.push_back(RankedTensorType::get(dims, elem));
+    // min, max of every dim (equal where static), for the backends.
+    SmallVector<int64_t> ranges;
+    for (size_t d = 0; ranged && d < dims.size(); ++d) {
+      const DimRange &r = bound->second[d];
+      ranges.append({r.min, r.max});
+    }
+    argRanges.push_back(ranged ? b.getDenseI64ArrayAttr(ranges) : nullptr);
     inputNames.push_back(b.getStringAttr(in.name()));
     argValueNames.push_back(in.name());
   }
   b.setInsertionPointToEnd(module->getBody());
   auto func = func::FuncOp::create(b, fileLoc, options.entry,
                                    b.getFunctionType(argTypes, {}));
+  for (auto [i, ranges] : llvm::enumerate(argRanges))
+    if (ranges)
+      func.setArgAttr(i, "kiln.dim_ranges", ranges);
   Block *body = func.addEntryBlock();
   for (auto [name, arg] : llvm::zip(argValueNames, body->getArguments()))
     importer.values[name] = ImportedValue{arg, nullptr};

@@ -61,6 +61,7 @@ void buildCpuBackend(OpPassManager &pm, const CpuBackendOptions &options) {
   pm.addNestedPass<func::FuncOp>(createKilnSelectCpuKernels(select));
   pm.addPass(createKilnLowerToLinalg());
   pm.addPass(createCanonicalizerPass());
+  pm.addPass(createKilnOutputDims(KilnOutputDimsOptions{options.entry}));
   pm.addNestedPass<func::FuncOp>(createKilnFuseElementwise());
 
   // Register tiles of vector code, still on tensors.

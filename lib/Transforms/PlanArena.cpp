@@ -10,6 +10,7 @@
 #include "kiln/Transforms/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Interfaces/ValueBoundsOpInterface.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
 
 using namespace mlir;
@@ -20,9 +21,26 @@ namespace kiln {
 
 namespace {
 
-uint64_t byteSize(MemRefType type) {
+/// Bytes of `alloc` at its largest: dynamic sizes (from ranged input dims)
+/// at their upper bounds, which the entry's clamps make known.
+FailureOr<uint64_t> maxByteSize(memref::AllocOp alloc) {
+  MemRefType type = alloc.getType();
   unsigned bits = type.getElementTypeBitWidth();
-  return type.getNumElements() * ((bits + 7) / 8);
+  uint64_t elements = 1;
+  auto dynamic = alloc.getDynamicSizes().begin();
+  for (int64_t d : type.getShape()) {
+    if (!ShapedType::isDynamic(d)) {
+      elements *= d;
+      continue;
+    }
+    FailureOr<int64_t> bound = ValueBoundsConstraintSet::computeConstantBound(
+        presburger::BoundType::UB, ValueBoundsConstraintSet::Variable(*dynamic++),
+        /*stopCondition=*/nullptr, /*closedUB=*/true);
+    if (failed(bound) || *bound < 0)
+      return failure();
+    elements *= *bound;
+  }
+  return elements * ((bits + 7) / 8);
 }
 
 /// Index in the entry block of the last op that uses `root` or a view of it.
@@ -63,7 +81,7 @@ std::string nodeName(Location loc) {
 std::string typeText(MemRefType type) {
   std::string text;
   for (int64_t d : type.getShape())
-    text += std::to_string(d) + "x";
+    text += (ShapedType::isDynamic(d) ? std::string("?") : std::to_string(d)) + "x";
   llvm::raw_string_ostream os(text);
   type.getElementType().print(os);
   return text;
@@ -114,13 +132,25 @@ struct KilnPlanArenaPass : impl::KilnPlanArenaBase<KilnPlanArenaPass> {
     for (auto [i, op] : llvm::enumerate(block))
       position[&op] = static_cast<int64_t>(i);
 
+    // Sizes read back from the views of ranged inputs and outputs are the
+    // sizes those views were made with.
+    func.walk([](memref::DimOp dim) {
+      auto cast = dim.getSource().getDefiningOp<memref::ReinterpretCastOp>();
+      std::optional<int64_t> index = dim.getConstantIndex();
+      if (!cast || !index)
+        return;
+      OpFoldResult size = cast.getMixedSizes()[*index];
+      if (auto value = dyn_cast<Value>(size))
+        dim.replaceAllUsesWith(value);
+    });
+
     SmallVector<memref::AllocOp> allocs;
     WalkResult walk = func.walk([&](memref::AllocOp alloc) {
-      if (alloc->getBlock() != &block || !alloc.getType().hasStaticShape() ||
+      if (alloc->getBlock() != &block ||
           !alloc.getType().getLayout().isIdentity()) {
         alloc.emitError("cannot place this allocation in the arena: only "
-                        "static, identity-layout allocations of the entry "
-                        "block are supported");
+                        "identity-layout allocations of the entry block are "
+                        "supported");
         return WalkResult::interrupt();
       }
       allocs.push_back(alloc);
@@ -132,9 +162,15 @@ struct KilnPlanArenaPass : impl::KilnPlanArenaBase<KilnPlanArenaPass> {
     func.walk([](memref::DeallocOp dealloc) { dealloc.erase(); });
 
     std::vector<BufferLifetime> lifetimes;
-    for (memref::AllocOp alloc : allocs)
-      lifetimes.push_back({byteSize(alloc.getType()), position[alloc],
-                           lastUse(alloc, block, position)});
+    for (memref::AllocOp alloc : allocs) {
+      FailureOr<uint64_t> bytes = maxByteSize(alloc);
+      if (failed(bytes)) {
+        alloc.emitError("cannot place this allocation in the arena: its size "
+                        "has no upper bound");
+        return signalPassFailure();
+      }
+      lifetimes.push_back({*bytes, position[alloc], lastUse(alloc, block, position)});
+    }
     ArenaPlan plan = planArena(lifetimes, alignment);
     recordPlan(func, allocs, lifetimes, plan, position);
 
@@ -151,7 +187,7 @@ struct KilnPlanArenaPass : impl::KilnPlanArenaBase<KilnPlanArenaPass> {
       b.setInsertionPoint(alloc);
       Value shift = arith::ConstantIndexOp::create(b, alloc.getLoc(), offset);
       auto view = memref::ViewOp::create(b, alloc.getLoc(), alloc.getType(),
-                                         arena, shift, ValueRange{});
+                                         arena, shift, alloc.getDynamicSizes());
       alloc.replaceAllUsesWith(view.getResult());
       alloc.erase();
     }

@@ -102,6 +102,17 @@ bool isF32Constant(Value value) {
          cast<RankedTensorType>(constant.getType()).getElementType().isF32();
 }
 
+/// Ops on ranged (dynamic) dims keep the generic lowering: the kernels
+/// chosen here are built for static shapes.
+bool hasDynamicShape(Operation *op) {
+  auto dynamic = [](Type t) {
+    auto shaped = dyn_cast<ShapedType>(t);
+    return shaped && !shaped.hasStaticShape();
+  };
+  return llvm::any_of(op->getOperandTypes(), dynamic) ||
+         llvm::any_of(op->getResultTypes(), dynamic);
+}
+
 struct KilnSelectCpuKernelsPass
     : impl::KilnSelectCpuKernelsBase<KilnSelectCpuKernelsPass> {
   using Base::Base;
@@ -112,7 +123,7 @@ struct KilnSelectCpuKernelsPass
     if (halideDepthwise) {
       SmallVector<ConvOp> depthwise;
       func.walk([&](ConvOp op) {
-        if (coveredByHalideKernels(op) &&
+        if (!hasDynamicShape(op) && coveredByHalideKernels(op) &&
             !llvm::is_contained(
                 mlirDepthwise,
                 depthwiseShapeName(
@@ -167,6 +178,8 @@ struct KilnSelectCpuKernelsPass
         op->setAttr(kRegisterTileAttr, b.getDenseI64ArrayAttr({wideRows, wideLanes}));
     };
     func.walk([&](Operation *op) {
+      if (hasDynamicShape(op))
+        return;
       if (auto conv = dyn_cast<ConvOp>(op)) {
         if (conv.getGroup() != 1 || !isF32Constant(conv.getWeight()))
           return;

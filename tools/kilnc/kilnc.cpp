@@ -301,11 +301,12 @@ std::string checkOptions(Options &o) {
     return "-o needs a file name";
   for (const std::string &v : inputShapes) {
     auto eq = v.rfind('=');
-    std::vector<int64_t> dims;
+    std::vector<kiln::DimRange> dims;
     if (eq == std::string::npos || eq == 0 ||
-        !kiln::parseShapeText(v.substr(eq + 1), dims))
+        !kiln::parseShapeRanges(v.substr(eq + 1), dims))
       return "bad --shape '" + v + "': expected INPUT=D0xD1x... with "
-             "non-negative integer dimensions";
+             "non-negative integer dimensions, or ranges MIN..MAX "
+             "(1 <= MIN < MAX)";
     std::string input = v.substr(0, eq);
     if (o.import.inputShapes.count(input))
       return "--shape given twice for '" + input + "'";

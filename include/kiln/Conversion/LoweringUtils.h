@@ -19,9 +19,16 @@ mlir::AffineMap broadcastMap(llvm::ArrayRef<int64_t> shape,
                              llvm::ArrayRef<int64_t> outShape,
                              mlir::MLIRContext *ctx);
 
-/// tensor.empty of the given shape, filled with `value` when provided.
+/// tensor.empty of the given shape (`dynamicSizes`: one per dynamic dim).
 mlir::Value emptyTensor(mlir::OpBuilder &b, mlir::Location loc,
-                        llvm::ArrayRef<int64_t> shape, mlir::Type elementType);
+                        llvm::ArrayRef<int64_t> shape, mlir::Type elementType,
+                        mlir::ValueRange dynamicSizes = {});
+
+/// The dynamic dims of `outType`, the numpy broadcast of `inputs`, read from
+/// the inputs that have them.
+llvm::SmallVector<mlir::Value>
+broadcastDynamicSizes(mlir::OpBuilder &b, mlir::Location loc,
+                      mlir::RankedTensorType outType, mlir::ValueRange inputs);
 mlir::Value filledTensor(mlir::OpBuilder &b, mlir::Location loc,
                          llvm::ArrayRef<int64_t> shape, mlir::Type elementType,
                          mlir::TypedAttr value);

@@ -11,9 +11,17 @@
 
 namespace kiln {
 
+/// One dim of `--shape`: a size (min == max) or a bounded range `MIN..MAX`.
+struct DimRange {
+  int64_t min = 0, max = 0;
+  bool ranged() const { return min != max; }
+};
+
 struct ImportOptions {
-  /// Static shapes for graph inputs, from `--shape NAME=D0xD1...`.
-  std::map<std::string, std::vector<int64_t>> inputShapes;
+  /// Shapes for graph inputs, from `--shape NAME=D0xD1...`; a ranged dim
+  /// (`MIN..MAX`) is imported as a dynamic dim whose range the entry
+  /// function's argument carries (`kiln.dim_ranges`).
+  std::map<std::string, std::vector<DimRange>> inputShapes;
   /// Name of the generated entry function.
   std::string entry = "main";
 };
@@ -27,8 +35,12 @@ mlir::OwningOpRef<mlir::ModuleOp> importOnnxFile(mlir::MLIRContext &context,
                                                  const ImportOptions &options,
                                                  std::string &error);
 
-/// Parses `D0xD1x...` (or an empty string for a scalar); false on bad syntax.
+/// Parses `D0xD1x...` (or an empty string for a scalar); false on bad syntax
+/// or a range.
 bool parseShapeText(const std::string &text, std::vector<int64_t> &dims);
+
+/// Parses `D0xD1x...` where a dim may also be `MIN..MAX` (1 <= MIN < MAX).
+bool parseShapeRanges(const std::string &text, std::vector<DimRange> &dims);
 
 } // namespace kiln
 

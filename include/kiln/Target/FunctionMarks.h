@@ -18,6 +18,8 @@ inline constexpr llvm::StringLiteral kEntryFnAttr = "kiln-entry";
 /// A kernel whose last two arguments are the range of iterations it runs,
 /// so a parallel caller may split it; kiln-outline-kernels.
 inline constexpr llvm::StringLiteral kLoopKernelFnAttr = "kiln-loop-kernel";
+/// The ranged model's output dims from its sizes; kiln-output-dims.
+inline constexpr llvm::StringLiteral kOutputDimsFnAttr = "kiln-output-dims";
 /// Part of the model's C API; the only functions the object exports.
 inline constexpr llvm::StringLiteral kExportFnAttr = "kiln-export";
 

@@ -27,9 +27,16 @@ struct TensorDesc {
   std::vector<int64_t> dims;
 };
 
+/// An input dim that takes any size in [min, max] at run time.
+struct RangedDim {
+  int32_t input = 0, axis = 0;
+  int64_t min = 0, max = 0;
+};
+
 struct ModelInterface {
   std::string name; // C symbol prefix
-  std::vector<TensorDesc> inputs, outputs;
+  std::vector<TensorDesc> inputs, outputs; // dims: -1 where dynamic
+  std::vector<RangedDim> ranged;           // in input, then axis order
   uint64_t arenaBytes = 0;
   uint64_t naiveBytes = 0;
 };

@@ -96,6 +96,24 @@ def KilnSelectCpuKernels
                            "mlir::linalg::LinalgDialect"];
 }
 
+def KilnOutputDims : Pass<"kiln-output-dims", "mlir::ModuleOp"> {
+  let summary = "A function that computes the ranged model's output dims";
+  let description = [{
+    For an entry whose results have dynamic dims (they follow ranged input
+    dims), adds `func.func @<entry>_output_dims(index..., memref<Nxi64>)`: it
+    takes one size per ranged input dim (input order, then axis order) and
+    stores the N dynamic dims of the results (result order, then axis order).
+    It is the entry's shape computation alone, resolved from the linalg ops'
+    reified result shapes, so it reads no data. Marked `kiln-output-dims`.
+  }];
+  let options = [
+    Option<"entry", "entry", "std::string", /*default=*/"\"main\"",
+           "Name of the model's entry function">
+  ];
+  let dependentDialects = ["mlir::memref::MemRefDialect",
+                           "mlir::arith::ArithDialect"];
+}
+
 def KilnEntryToBuffers : Pass<"kiln-entry-to-buffers", "mlir::ModuleOp"> {
   let summary = "Give the model entry function caller-owned input/output buffers";
   let description = [{

@@ -21,8 +21,29 @@ AffineMap broadcastMap(ArrayRef<int64_t> shape, ArrayRef<int64_t> outShape,
 }
 
 Value emptyTensor(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
-                  Type elementType) {
-  return tensor::EmptyOp::create(b, loc, shape, elementType);
+                  Type elementType, ValueRange dynamicSizes) {
+  return tensor::EmptyOp::create(b, loc, shape, elementType, dynamicSizes);
+}
+
+SmallVector<Value> broadcastDynamicSizes(OpBuilder &b, Location loc,
+                                         RankedTensorType outType,
+                                         ValueRange inputs) {
+  SmallVector<Value> sizes;
+  int64_t rank = outType.getRank();
+  for (int64_t d = 0; d < rank; ++d) {
+    if (!outType.isDynamicDim(d))
+      continue;
+    // Any input that has the dim dynamic (the others broadcast along it).
+    for (Value input : inputs) {
+      auto type = cast<RankedTensorType>(input.getType());
+      int64_t e = d - (rank - type.getRank());
+      if (e >= 0 && type.isDynamicDim(e)) {
+        sizes.push_back(tensor::DimOp::create(b, loc, input, e));
+        break;
+      }
+    }
+  }
+  return sizes;
 }
 
 AffineMap axisLoopMap(MLIRContext *ctx, int64_t rank, int64_t axis, bool extraOnAxis) {
@@ -49,7 +70,8 @@ Value buildElementwise(OpBuilder &b, Location loc, RankedTensorType outType,
   maps.push_back(b.getMultiDimIdentityMap(outType.getRank()));
   SmallVector<utils::IteratorType> iterators(outType.getRank(),
                                              utils::IteratorType::parallel);
-  Value init = emptyTensor(b, loc, outType.getShape(), outType.getElementType());
+  Value init = emptyTensor(b, loc, outType.getShape(), outType.getElementType(),
+                          broadcastDynamicSizes(b, loc, outType, inputs));
   return linalg::GenericOp::create(b, loc, outType, inputs, init, maps,
                                    iterators, body)
       .getResult(0);

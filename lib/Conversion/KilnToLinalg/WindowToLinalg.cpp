@@ -8,6 +8,7 @@
 #include "Kiln/KilnOps.h"
 #include "kiln/Conversion/LoweringUtils.h"
 
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
@@ -16,6 +17,15 @@
 using namespace mlir;
 
 namespace kiln {
+
+Value dynamicWindowSize(OpBuilder &b, Location loc, Value input, int64_t d,
+                        int64_t kernel, int64_t stride, int64_t padBegin,
+                        int64_t padEnd, int64_t dilation);
+Value buildDynamicConv(OpBuilder &b, Location loc, Value input, Value weight,
+                       Value bias, ArrayRef<int64_t> strides,
+                       ArrayRef<int64_t> pads, ArrayRef<int64_t> dilations,
+                       int64_t group, RankedTensorType outType);
+
 namespace {
 
 SmallVector<ReassociationIndices> splitDim(int64_t rank, int64_t dim) {
@@ -207,6 +217,13 @@ struct ConvLowering : OpConversionPattern<ConvOp> {
     auto outType = cast<RankedTensorType>(op.getType());
     size_t spatial = outType.getRank() - 2;
     ArrayRef<int64_t> pads = op.getPads();
+    if (!outType.hasStaticShape()) {
+      rewriter.replaceOp(op, buildDynamicConv(rewriter, loc, adaptor.getInput(),
+                                              adaptor.getWeight(), adaptor.getBias(),
+                                              op.getStrides(), pads, op.getDilations(),
+                                              op.getGroup(), outType));
+      return success();
+    }
     Value input = padSpatial(rewriter, loc, adaptor.getInput(),
                              pads.take_front(spatial), pads.drop_front(spatial),
                              floatConst(rewriter, loc, outType.getElementType(), 0));
@@ -640,6 +657,83 @@ Value buildConv(OpBuilder &b, Location loc, Value input, Value weight,
   AffineMap weightMap = dimsMap(numDims, weightDims, {}, ctx);
   return convGeneric(b, loc, input, weight, acc, inputMap, weightMap,
                      3 + spatial, outType);
+}
+
+/// The size of a window op's output along spatial dim `d` of `input` (N x
+/// C x S...), computed at run time: (S + pads - dilation (K - 1) - 1) / stride
+/// + 1.
+Value dynamicWindowSize(OpBuilder &b, Location loc, Value input, int64_t d,
+                        int64_t kernel, int64_t stride, int64_t padBegin,
+                        int64_t padEnd, int64_t dilation) {
+  AffineExpr s0 = b.getAffineSymbolExpr(0);
+  AffineExpr size =
+      (s0 + (padBegin + padEnd - dilation * (kernel - 1) - 1)).floorDiv(stride) + 1;
+  Value in = tensor::DimOp::create(b, loc, input, d);
+  return affine::AffineApplyOp::create(b, loc, AffineMap::get(0, 1, size), in);
+}
+
+/// A conv whose input has dynamic spatial dims (ranged inputs): zero padding
+/// by tensor.pad, then one generic over n, m, o..., c, t... from the bias
+/// broadcast (or zero). Loops with run-time trip counts, no register tiles.
+Value buildDynamicConv(OpBuilder &b, Location loc, Value input, Value weight,
+                       Value bias, ArrayRef<int64_t> strides,
+                       ArrayRef<int64_t> pads, ArrayRef<int64_t> dilations,
+                       int64_t group, RankedTensorType outType) {
+  MLIRContext *ctx = b.getContext();
+  Type elem = outType.getElementType();
+  int64_t rank = outType.getRank(), spatial = rank - 2;
+  auto wType = cast<RankedTensorType>(weight.getType());
+  SmallVector<Value> outSizes;
+  for (int64_t i = 0; i < spatial; ++i)
+    if (outType.isDynamicDim(2 + i))
+      outSizes.push_back(dynamicWindowSize(b, loc, input, 2 + i,
+                                           wType.getDimSize(2 + i), strides[i],
+                                           pads[i], pads[spatial + i], dilations[i]));
+  SmallVector<OpFoldResult> low(rank, b.getIndexAttr(0)), high(rank, b.getIndexAttr(0));
+  bool padded = false;
+  for (int64_t i = 0; i < spatial; ++i) {
+    low[2 + i] = b.getIndexAttr(pads[i]);
+    high[2 + i] = b.getIndexAttr(pads[spatial + i]);
+    padded |= pads[i] || pads[spatial + i];
+  }
+  if (padded)
+    input = tensor::PadOp::create(b, loc, RankedTensorType(), input, low, high,
+                                  floatConst(b, loc, elem, 0));
+
+  Value init = emptyTensor(b, loc, outType.getShape(), elem, outSizes);
+  AffineMap identity = b.getMultiDimIdentityMap(rank);
+  if (bias) {
+    AffineMap channel = AffineMap::get(rank, 0, b.getAffineDimExpr(1), ctx);
+    init = linalg::GenericOp::create(
+               b, loc, outType, bias, init, {channel, identity},
+               SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
+               [](OpBuilder &nb, Location l, ValueRange a) { yieldValue(nb, l, a[0]); })
+               .getResult(0);
+  } else {
+    init = linalg::FillOp::create(b, loc, floatConst(b, loc, elem, 0), init).getResult(0);
+  }
+
+  // Loops: n, m, o_1..o_k, c, t_1..t_k; input channel g * C/G + c with
+  // g = m / (M/G).
+  int64_t filtersPerGroup = outType.getDimSize(1) / group;
+  int64_t channelsPerGroup = wType.getDimSize(1);
+  unsigned numDims = 2 + spatial + 1 + spatial;
+  unsigned outBase = 2, cDim = 2 + spatial, tapBase = 3 + spatial;
+  AffineExpr m = b.getAffineDimExpr(1), c = b.getAffineDimExpr(cDim);
+  SmallVector<AffineExpr> inExprs = {b.getAffineDimExpr(0),
+                                     m.floorDiv(filtersPerGroup) * channelsPerGroup + c};
+  llvm::append_range(inExprs, windowExprs(ctx, spatial, outBase, tapBase, strides,
+                                          dilations));
+  SmallVector<AffineExpr> wExprs = {m, c}, outExprs;
+  for (int64_t i = 0; i < spatial; ++i)
+    wExprs.push_back(b.getAffineDimExpr(tapBase + i));
+  for (unsigned d = 0; d < 2 + spatial; ++d)
+    outExprs.push_back(b.getAffineDimExpr(d));
+  return buildContraction(b, loc, {input, weight}, init,
+                          {AffineMap::get(numDims, 0, inExprs, ctx),
+                           AffineMap::get(numDims, 0, wExprs, ctx),
+                           AffineMap::get(numDims, 0, outExprs, ctx)},
+                          1 + spatial);
 }
 
 void populateWindowLoweringPatterns(RewritePatternSet &patterns) {
