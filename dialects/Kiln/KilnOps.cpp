@@ -368,8 +368,9 @@ LogicalResult GlobalAveragePoolOp::inferReturnTypes(
     MLIRContext *, std::optional<Location> loc, ValueRange operands,
     DictionaryAttr, OpaqueProperties, RegionRange, InferredTypes &inferred) {
   auto input = rankedType(operands[0]);
-  if (!isStatic(input) || input.getRank() < 3)
-    return emitOptionalError(loc, "expects a static input of rank >= 3");
+  if (!isStaticBefore(input, 2) || input.getRank() < 3)
+    return emitOptionalError(loc, "expects an input of rank >= 3, static but "
+                                  "for its spatial dims");
   Shape out = shapeOf(input);
   std::fill(out.begin() + 2, out.end(), 1);
   inferred.push_back(RankedTensorType::get(out, input.getElementType()));
@@ -386,8 +387,9 @@ LogicalResult GemmOp::inferReturnTypes(
     InferredTypes &inferred) {
   Adaptor adaptor(operands, attributes, properties, regions);
   auto a = rankedType(adaptor.getA()), b = rankedType(adaptor.getB());
-  if (!isStatic(a) || !isStatic(b) || a.getRank() != 2 || b.getRank() != 2)
-    return emitOptionalError(loc, "expects static 2-D operands");
+  if (!a || !isStatic(b) || a.getRank() != 2 || b.getRank() != 2 ||
+      a.isDynamicDim(adaptor.getTransA() ? 0 : 1))
+    return emitOptionalError(loc, "expects 2-D operands, static but for A's rows");
   int64_t m = a.getDimSize(adaptor.getTransA() ? 1 : 0);
   int64_t k = a.getDimSize(adaptor.getTransA() ? 0 : 1);
   int64_t kb = b.getDimSize(adaptor.getTransB() ? 1 : 0);
@@ -410,11 +412,12 @@ LogicalResult GemmOp::inferReturnTypes(
 FailureOr<Shape> kiln::inferMatMulShape(std::optional<Location> loc,
                                         Value lhsValue, Value rhsValue) {
   auto lhs = rankedType(lhsValue), rhs = rankedType(rhsValue);
-  if (!isStatic(lhs) || !isStatic(rhs) || lhs.getRank() < 2 ||
-      rhs.getRank() < 2)
-    return emitOptionalError(loc, "expects static operands of rank >= 2");
+  if (!lhs || !rhs || lhs.getRank() < 2 || rhs.getRank() < 2)
+    return emitOptionalError(loc, "expects operands of rank >= 2");
+  // Dynamic dims (ranged inputs) match any size.
   Shape l = shapeOf(lhs), r = shapeOf(rhs);
-  if (l.back() != r[r.size() - 2])
+  if (l.back() != r[r.size() - 2] && !ShapedType::isDynamic(l.back()) &&
+      !ShapedType::isDynamic(r[r.size() - 2]))
     return emitOptionalError(loc, "contracting dimensions differ: ", l.back(),
                              " vs ", r[r.size() - 2]);
   auto batch = broadcastShapes(Shape(l.begin(), l.end() - 2),
@@ -445,8 +448,8 @@ template <typename ReduceAdaptor>
 static LogicalResult inferReduce(std::optional<Location> loc,
                                  ReduceAdaptor adaptor, InferredTypes &inferred) {
   auto input = rankedType(adaptor.getInput());
-  if (!isStatic(input))
-    return emitOptionalError(loc, "input must have a static shape");
+  if (!input)
+    return emitOptionalError(loc, "input must be a ranked tensor");
   ArrayRef<int64_t> axes = adaptor.getAxes();
   for (size_t i = 0; i < axes.size(); ++i)
     if (axes[i] < 0 || axes[i] >= input.getRank() || (i && axes[i] <= axes[i - 1]))
@@ -534,8 +537,9 @@ LogicalResult BatchNormOp::inferReturnTypes(
     MLIRContext *, std::optional<Location> loc, ValueRange operands,
     DictionaryAttr, OpaqueProperties, RegionRange, InferredTypes &inferred) {
   auto input = rankedType(operands[0]);
-  if (!isStatic(input) || input.getRank() < 2)
-    return emitOptionalError(loc, "expects a static input of rank >= 2");
+  if (!isStaticBefore(input, 2) || input.getRank() < 2)
+    return emitOptionalError(loc, "expects an input of rank >= 2 with static "
+                                  "channels");
   for (Value param : operands.drop_front()) {
     auto type = rankedType(param);
     if (!isStatic(type) || type.getRank() != 1 ||
@@ -562,10 +566,17 @@ LogicalResult SoftmaxOp::verify() {
 
 LogicalResult ReshapeOp::verify() {
   auto in = getInput().getType(), out = getResult().getType();
-  if (!in.hasStaticShape() || !out.hasStaticShape())
-    return emitOpError("requires static shapes");
   if (in.getElementType() != out.getElementType())
     return emitOpError("cannot change the element type");
+  // Ranged inputs: the one dynamic result dim takes the rest of the
+  // element count at run time.
+  if (!in.hasStaticShape() || !out.hasStaticShape()) {
+    if (in.hasStaticShape() || out.getNumDynamicDims() != 1)
+      return emitOpError("with dynamic dims needs a dynamic input and exactly "
+                         "one dynamic result dim, not ")
+             << in << " to " << out;
+    return success();
+  }
   if (in.getNumElements() != out.getNumElements())
     return emitOpError("element count changes from ")
            << in.getNumElements() << " to " << out.getNumElements();
@@ -637,13 +648,20 @@ LogicalResult SliceOp::inferReturnTypes(
   auto input = rankedType(adaptor.getInput());
   ArrayRef<int64_t> offsets = adaptor.getOffsets(), sizes = adaptor.getSizes(),
                     strides = adaptor.getStrides();
-  if (!isStatic(input))
-    return emitOptionalError(loc, "input must have a static shape");
+  if (!input)
+    return emitOptionalError(loc, "input must be a ranked tensor");
   size_t rank = input.getRank();
   if (offsets.size() != rank || sizes.size() != rank || strides.size() != rank)
     return emitOptionalError(loc, "expects one offset, size and stride per "
                                   "dimension");
   for (size_t i = 0; i < rank; ++i) {
+    // A dynamic dim (ranged input) is only taken whole.
+    if (input.isDynamicDim(i) || ShapedType::isDynamic(sizes[i])) {
+      if (!input.isDynamicDim(i) || !ShapedType::isDynamic(sizes[i]) ||
+          offsets[i] != 0 || strides[i] != 1)
+        return emitOptionalError(loc, "a dynamic dimension is only sliced whole");
+      continue;
+    }
     if (offsets[i] < 0 || sizes[i] < 0 || strides[i] == 0)
       return emitOptionalError(loc, "offsets and sizes must be non-negative "
                                     "and strides non-zero");
@@ -762,8 +780,8 @@ LogicalResult ConcatOp::inferReturnTypes(
   if (operands.empty())
     return emitOptionalError(loc, "expects at least one input");
   auto first = rankedType(operands[0]);
-  if (!isStatic(first))
-    return emitOptionalError(loc, "inputs must have static shapes");
+  if (!first)
+    return emitOptionalError(loc, "inputs must be ranked tensors");
   int64_t axis = adaptor.getAxis();
   if (axis < 0 || axis >= first.getRank())
     return emitOptionalError(loc, "axis ", axis, " out of range");
@@ -771,12 +789,15 @@ LogicalResult ConcatOp::inferReturnTypes(
   out[axis] = 0;
   for (Value operand : operands) {
     auto type = rankedType(operand);
-    if (!isStatic(type) || type.getRank() != first.getRank() ||
+    if (!type || type.getRank() != first.getRank() ||
         type.getElementType() != first.getElementType())
       return emitOptionalError(loc, "inputs differ in rank or element type");
+    // Dynamic dims (ranged inputs) are all the same size.
     for (int64_t d = 0; d < type.getRank(); ++d)
       if (d != axis && type.getDimSize(d) != first.getDimSize(d))
         return emitOptionalError(loc, "inputs differ in dimension ", d);
+    if (type.isDynamicDim(axis))
+      return emitOptionalError(loc, "cannot concatenate along a dynamic dimension");
     out[axis] += type.getDimSize(axis);
   }
   inferred.push_back(RankedTensorType::get(out, first.getElementType()));

@@ -46,6 +46,9 @@ public:
   int64_t opset;
   std::map<std::string, ImportedValue> values;
   std::string error;
+  /// Some input has ranged dims: folded Shape values may hold
+  /// kDynamicShapeValue entries.
+  bool rangedDims = false;
 
   // --- the node being imported -------------------------------------------
   const onnx::NodeProto *node = nullptr;

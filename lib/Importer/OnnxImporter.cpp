@@ -447,8 +447,10 @@ OwningOpRef<ModuleOp> importOnnxModel(MLIRContext &context,
     if (ranges)
       func.setArgAttr(i, "kiln.dim_ranges", ranges);
   Block *body = func.addEntryBlock();
-  for (auto [name, arg] : llvm::zip(argValueNames, body->getArguments()))
+  for (auto [name, arg] : llvm::zip(argValueNames, body->getArguments())) {
     importer.values[name] = ImportedValue{arg, nullptr};
+    importer.rangedDims |= !cast<RankedTensorType>(arg.getType()).hasStaticShape();
+  }
   b.setInsertionPointToStart(body);
 
   if (!importGraphNodes(importer, graph)) {

@@ -75,7 +75,7 @@ bool foldShape(GraphImporter &g) {
   end = std::clamp<int64_t>(end < 0 ? end + rank : end, 0, rank);
   Dims dims;
   for (int64_t i = start; i < end; ++i)
-    dims.push_back(type.getDimSize(i));
+    dims.push_back(type.isDynamicDim(i) ? kDynamicShapeValue : type.getDimSize(i));
   int64_t n = static_cast<int64_t>(dims.size());
   g.setOutput(0, HostTensor::fromInt64(dims, {n}));
   return true;
@@ -406,6 +406,16 @@ static const HostRules &hostRules() {
 
 bool hasHostRule(const std::string &opType) { return hostRules().count(opType); }
 
+/// Host rules that only move shape values around, and so carry the
+/// run-time dims of ranged inputs (kDynamicShapeValue) unchanged.
+static bool movesValues(const std::string &op, const GraphImporter &g) {
+  if (op == "Cast")
+    return g.attrInt("to", 0) == kInt64 || g.attrInt("to", 0) == kInt32;
+  return op == "Gather" || op == "Slice" || op == "Concat" ||
+         op == "Unsqueeze" || op == "Squeeze" || op == "Identity" ||
+         op == "Reshape";
+}
+
 std::optional<bool> foldOnHost(GraphImporter &g) {
   const HostRules &rules = hostRules();
   auto it = rules.find(g.node->op_type());
@@ -422,6 +432,14 @@ std::optional<bool> foldOnHost(GraphImporter &g) {
   for (size_t i = 0; i < dataInputs; ++i)
     if (g.hasInput(i) && !g.constantInput(i))
       return std::nullopt;
+  if (g.rangedDims && !movesValues(op, g))
+    for (size_t i = 0; i < dataInputs; ++i) {
+      const HostTensor *t = g.hasInput(i) ? g.constantInput(i) : nullptr;
+      if (t && (t->dtype == kInt64 || t->dtype == kInt32) &&
+          llvm::is_contained(t->asInt64(), kDynamicShapeValue))
+        return g.fail("the size of a ranged dim reaches shape arithmetic, "
+                      "which ranged dims do not support yet");
+    }
   return it->second(g);
 }
 

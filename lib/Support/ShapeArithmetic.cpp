@@ -68,8 +68,40 @@ std::optional<int64_t> normalizeAxis(int64_t axis, int64_t rank) {
   return axis < 0 ? axis + rank : axis;
 }
 
+/// resolveReshape for an input with dynamic dims: static entries stay,
+/// copies of dynamic dims and the one inferred entry are dynamic, and at most
+/// one result dim may be dynamic (the run divides the element count by the
+/// static ones).
+static std::optional<Shape> resolveDynamicReshape(const Shape &input,
+                                                  const Shape &target,
+                                                  bool allowZero) {
+  Shape result;
+  int dynamic = 0;
+  for (size_t i = 0; i < target.size(); ++i) {
+    int64_t d = target[i];
+    if (d == 0 && !allowZero) {
+      if (i >= input.size())
+        return std::nullopt;
+      d = input[i];
+    }
+    if (d == -1 || d == kDynamicShapeValue || d == kDynamicDim) {
+      d = kDynamicDim;
+      ++dynamic;
+    } else if (d < 0) {
+      return std::nullopt;
+    }
+    result.push_back(d);
+  }
+  if (dynamic != 1)
+    return std::nullopt;
+  return result;
+}
+
 std::optional<Shape> resolveReshape(const Shape &input, const Shape &target,
                                     bool allowZero) {
+  for (int64_t d : input)
+    if (d == kDynamicDim)
+      return resolveDynamicReshape(input, target, allowZero);
   auto total = numElements(input);
   if (!total)
     return std::nullopt;
@@ -124,6 +156,13 @@ std::optional<SliceBounds> resolveSlice(const Shape &dims, const Shape &starts,
       return std::nullopt;
     seen[*axis] = true;
     int64_t dim = dims[*axis], s = starts[i], e = ends[i], st = steps[i];
+    // A dynamic dim (ranged input) is only taken whole: from 0 to an end
+    // past any size it may have.
+    if (dim == kDynamicDim) {
+      if (s != 0 || st != 1 || e < (int64_t{1} << 31) - 1)
+        return std::nullopt;
+      continue;
+    }
     // Saturate huge sentinel values (INT64_MAX, INT64_MIN) before shifting.
     s = std::clamp<int64_t>(s, -dim - 1, dim + 1);
     e = std::clamp<int64_t>(e, -dim - 1, dim + 1);
@@ -149,7 +188,8 @@ std::optional<SliceBounds> resolveSlice(const Shape &dims, const Shape &starts,
 std::string formatDims(const Shape &dims) {
   std::string text;
   for (int64_t d : dims)
-    text += (text.empty() ? "" : "x") + std::to_string(d);
+    text += (text.empty() ? "" : "x") +
+            (d == kDynamicDim ? std::string("?") : std::to_string(d));
   return text.empty() ? "[]" : text;
 }
 

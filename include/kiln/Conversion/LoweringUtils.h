@@ -24,6 +24,13 @@ mlir::Value emptyTensor(mlir::OpBuilder &b, mlir::Location loc,
                         llvm::ArrayRef<int64_t> shape, mlir::Type elementType,
                         mlir::ValueRange dynamicSizes = {});
 
+/// The dynamic dims of `outType`, read from `source` (dim `sourceDim(d)` for
+/// result dim d).
+llvm::SmallVector<mlir::Value>
+mappedDynamicSizes(mlir::OpBuilder &b, mlir::Location loc,
+                   mlir::RankedTensorType outType, mlir::Value source,
+                   llvm::function_ref<int64_t(int64_t)> sourceDim);
+
 /// The dynamic dims of `outType`, the numpy broadcast of `inputs`, read from
 /// the inputs that have them.
 llvm::SmallVector<mlir::Value>
@@ -31,7 +38,7 @@ broadcastDynamicSizes(mlir::OpBuilder &b, mlir::Location loc,
                       mlir::RankedTensorType outType, mlir::ValueRange inputs);
 mlir::Value filledTensor(mlir::OpBuilder &b, mlir::Location loc,
                          llvm::ArrayRef<int64_t> shape, mlir::Type elementType,
-                         mlir::TypedAttr value);
+                         mlir::TypedAttr value, mlir::ValueRange dynamicSizes = {});
 
 /// For generics that add one loop (dim `rank`) over an axis' extent, as
 /// running sums and rankings do: the identity over dims 0..rank-1, with

@@ -41,8 +41,17 @@ std::optional<int64_t> normalizeAxis(int64_t axis, int64_t rank);
 /// Dims as messages print them: "2x3x4", "[]" for a scalar.
 std::string formatDims(const Shape &dims);
 
+/// A dynamic dim (ranged input) in shapes: MLIR's ShapedType::kDynamic.
+inline constexpr int64_t kDynamicDim = INT64_MIN;
+/// A dynamic dim as the value of a Shape op folded on the host: it survives
+/// casts to int32 and back, which shape subgraphs exported by converters do.
+inline constexpr int64_t kDynamicShapeValue = INT32_MIN;
+
 /// Resolves an ONNX Reshape target (0 copies the input dim unless allowZero,
-/// one -1 is inferred). nullopt when the element counts cannot match.
+/// one -1 is inferred). nullopt when the element counts cannot match. With
+/// dynamic input dims (kDynamicDim) the result may have one dynamic dim: a
+/// copied one, or the inferred one (-1 or a kDynamicShapeValue entry), whose
+/// size the run computes from the element count.
 std::optional<Shape> resolveReshape(const Shape &input, const Shape &target,
                                     bool allowZero);
 

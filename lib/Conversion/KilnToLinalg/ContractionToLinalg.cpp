@@ -3,11 +3,34 @@
 #include "kiln/Conversion/LoweringUtils.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 using namespace mlir;
 
 namespace kiln {
 namespace {
+
+/// The dynamic dims of a batched product's result (ranged inputs): batch
+/// dims from whichever operand has them, rows from lhs, columns from rhs.
+SmallVector<Value> matMulDynamicSizes(OpBuilder &b, Location loc, Value lhs,
+                                      Value rhs, RankedTensorType outType) {
+  int64_t rank = outType.getRank();
+  SmallVector<Value> sizes;
+  for (int64_t d = 0; d < rank; ++d) {
+    if (!outType.isDynamicDim(d))
+      continue;
+    Value source = d == rank - 1 ? rhs : lhs;
+    auto type = cast<RankedTensorType>(source.getType());
+    int64_t e = d - (rank - type.getRank());
+    if (d < rank - 2 && (e < 0 || !type.isDynamicDim(e))) {
+      source = rhs;
+      type = cast<RankedTensorType>(rhs.getType());
+      e = d - (rank - type.getRank());
+    }
+    sizes.push_back(tensor::DimOp::create(b, loc, source, e));
+  }
+  return sizes;
+}
 
 /// Loops (batch..., m, n, k); batch dims of each operand broadcast.
 struct MatMulLowering : OpConversionPattern<MatMulOp> {
@@ -31,8 +54,9 @@ struct MatMulLowering : OpConversionPattern<MatMulOp> {
     for (unsigned d = 0; d < rank; ++d)
       outExprs.push_back(getAffineDimExpr(d, ctx));
     Type elem = outType.getElementType();
-    Value init = filledTensor(rewriter, loc, outType.getShape(), elem,
-                              rewriter.getFloatAttr(elem, 0));
+    Value init = filledTensor(
+        rewriter, loc, outType.getShape(), elem, rewriter.getFloatAttr(elem, 0),
+        matMulDynamicSizes(rewriter, loc, adaptor.getLhs(), adaptor.getRhs(), outType));
     rewriter.replaceOp(
         op, buildContraction(rewriter, loc, {adaptor.getLhs(), adaptor.getRhs()},
                              init,
@@ -70,8 +94,10 @@ struct GemmLowering : OpConversionPattern<GemmOp> {
       product = buildPackedMatMul(rewriter, loc, adaptor.getA(), op.getTransA(),
                                   op.getB(), op.getTransB(), outType, *tile);
     if (!product) {
-      Value init = filledTensor(rewriter, loc, outType.getShape(), elem,
-                                rewriter.getFloatAttr(elem, 0));
+      Value init = filledTensor(
+          rewriter, loc, outType.getShape(), elem, rewriter.getFloatAttr(elem, 0),
+          mappedDynamicSizes(rewriter, loc, outType, adaptor.getA(),
+                             [&](int64_t) { return op.getTransA() ? 1 : 0; }));
       product = buildContraction(rewriter, loc, {adaptor.getA(), adaptor.getB()},
                                  init, {aMap, bMap, outMap}, 1);
     }

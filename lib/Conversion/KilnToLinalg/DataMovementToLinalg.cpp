@@ -7,6 +7,7 @@
 #include "Kiln/KilnOps.h"
 #include "kiln/Conversion/LoweringUtils.h"
 
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
@@ -14,6 +15,53 @@ using namespace mlir;
 
 namespace kiln {
 namespace {
+
+/// A reshape of a ranged (dynamic) tensor: the one dynamic result dim is
+/// the element count over the static ones. A pure collapse or expansion
+/// where the dims group; else through the flat 1-D form.
+Value dynamicReshape(OpBuilder &b, Location loc, Value value,
+                     RankedTensorType outType) {
+  auto inType = cast<RankedTensorType>(value.getType());
+  if (outType.getRank() < inType.getRank())
+    if (auto groups = getReassociationIndicesForCollapse(inType.getShape(),
+                                                         outType.getShape()))
+      return tensor::CollapseShapeOp::create(b, loc, outType, value, *groups);
+  // dynamic = (input dims' product) / (static result dims' product), as an
+  // affine map of the input's dynamic dims so that the arena planner can
+  // bound it.
+  int64_t known = 1, staticIn = 1;
+  for (int64_t d : outType.getShape())
+    if (!ShapedType::isDynamic(d))
+      known *= d;
+  AffineExpr total = b.getAffineConstantExpr(1);
+  SmallVector<Value> dims;
+  for (int64_t d = 0; d < inType.getRank(); ++d) {
+    if (!inType.isDynamicDim(d)) {
+      staticIn *= inType.getDimSize(d);
+      continue;
+    }
+    total = total * b.getAffineSymbolExpr(dims.size());
+    dims.push_back(tensor::DimOp::create(b, loc, value, d));
+  }
+  Value dynamic = affine::AffineApplyOp::create(
+      b, loc, AffineMap::get(0, dims.size(), (total * staticIn).floorDiv(known)), dims);
+  SmallVector<OpFoldResult> outSizes;
+  for (int64_t d : outType.getShape())
+    outSizes.push_back(ShapedType::isDynamic(d) ? OpFoldResult(dynamic)
+                                                : b.getIndexAttr(d));
+  if (inType.getRank() != 1) {
+    auto flat = RankedTensorType::get({ShapedType::kDynamic}, inType.getElementType());
+    value = tensor::CollapseShapeOp::create(
+        b, loc, flat, value,
+        SmallVector<ReassociationIndices>{
+            llvm::to_vector(llvm::seq<int64_t>(0, inType.getRank()))});
+  }
+  return tensor::ExpandShapeOp::create(
+      b, loc, outType, value,
+      SmallVector<ReassociationIndices>{
+          llvm::to_vector(llvm::seq<int64_t>(0, outType.getRank()))},
+      outSizes);
+}
 
 struct ReshapeLowering : OpConversionPattern<ReshapeOp> {
   using OpConversionPattern::OpConversionPattern;
@@ -24,6 +72,10 @@ struct ReshapeLowering : OpConversionPattern<ReshapeOp> {
     auto inType = cast<RankedTensorType>(adaptor.getInput().getType());
     auto outType = cast<RankedTensorType>(op.getType());
     Value value = adaptor.getInput();
+    if (!inType.hasStaticShape()) {
+      rewriter.replaceOp(op, dynamicReshape(rewriter, loc, value, outType));
+      return success();
+    }
     // Go through the flat 1-D form; rank 0 is the empty reassociation.
     if (inType.getRank() != 1 || outType.getRank() == 0) {
       auto flat = RankedTensorType::get(
@@ -56,8 +108,11 @@ struct TransposeLowering : OpConversionPattern<TransposeOp> {
   matchAndRewrite(TransposeOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     auto outType = cast<RankedTensorType>(op.getType());
-    Value init = emptyTensor(rewriter, op.getLoc(), outType.getShape(),
-                             outType.getElementType());
+    ArrayRef<int64_t> perm = op.getPerm();
+    Value init = emptyTensor(
+        rewriter, op.getLoc(), outType.getShape(), outType.getElementType(),
+        mappedDynamicSizes(rewriter, op.getLoc(), outType, adaptor.getInput(),
+                           [&](int64_t d) { return perm[d]; }));
     auto transpose = linalg::TransposeOp::create(
         rewriter, op.getLoc(), adaptor.getInput(), init, op.getPerm());
     rewriter.replaceOp(op, transpose.getResult());
@@ -73,16 +128,17 @@ struct ConcatLowering : OpConversionPattern<ConcatOp> {
     Location loc = op.getLoc();
     auto outType = cast<RankedTensorType>(op.getType());
     int64_t axis = op.getAxis();
-    Value result = emptyTensor(rewriter, loc, outType.getShape(),
-                               outType.getElementType());
+    Value result = emptyTensor(
+        rewriter, loc, outType.getShape(), outType.getElementType(),
+        mappedDynamicSizes(rewriter, loc, outType, adaptor.getInputs().front(),
+                           [](int64_t d) { return d; }));
     int64_t offset = 0;
     for (Value input : adaptor.getInputs()) {
       auto type = cast<RankedTensorType>(input.getType());
       SmallVector<OpFoldResult> offsets(type.getRank(), rewriter.getIndexAttr(0));
       offsets[axis] = rewriter.getIndexAttr(offset);
-      SmallVector<OpFoldResult> sizes, strides(type.getRank(), rewriter.getIndexAttr(1));
-      for (int64_t d : type.getShape())
-        sizes.push_back(rewriter.getIndexAttr(d));
+      SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(rewriter, loc, input),
+                                strides(type.getRank(), rewriter.getIndexAttr(1));
       result = tensor::InsertSliceOp::create(rewriter, loc, input, result,
                                              offsets, sizes, strides);
       offset += type.getDimSize(axis);
@@ -98,6 +154,23 @@ struct SliceLowering : OpConversionPattern<SliceOp> {
   matchAndRewrite(SliceOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     auto type = cast<RankedTensorType>(op.getType());
+    if (!type.hasStaticShape()) {
+      // Dynamic dims are taken whole (the verifier's rule).
+      SmallVector<OpFoldResult> offsets, sizes, strides;
+      for (int64_t d = 0; d < type.getRank(); ++d) {
+        offsets.push_back(rewriter.getIndexAttr(op.getOffsets()[d]));
+        strides.push_back(rewriter.getIndexAttr(op.getStrides()[d]));
+        sizes.push_back(type.isDynamicDim(d)
+                            ? OpFoldResult(tensor::DimOp::create(
+                                  rewriter, op.getLoc(), adaptor.getInput(), d).getResult())
+                            : rewriter.getIndexAttr(type.getDimSize(d)));
+      }
+      if (llvm::any_of(op.getStrides(), [](int64_t s) { return s < 0; }))
+        return rewriter.notifyMatchFailure(op, "backward slices of ranged tensors");
+      rewriter.replaceOpWithNewOp<tensor::ExtractSliceOp>(op, type, adaptor.getInput(),
+                                                          offsets, sizes, strides);
+      return success();
+    }
     if (type.getNumElements() == 0) {
       rewriter.replaceOp(op, emptyTensor(rewriter, op.getLoc(), type.getShape(),
                                          type.getElementType()));

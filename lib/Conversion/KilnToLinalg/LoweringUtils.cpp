@@ -25,6 +25,16 @@ Value emptyTensor(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
   return tensor::EmptyOp::create(b, loc, shape, elementType, dynamicSizes);
 }
 
+SmallVector<Value> mappedDynamicSizes(OpBuilder &b, Location loc,
+                                      RankedTensorType outType, Value source,
+                                      llvm::function_ref<int64_t(int64_t)> sourceDim) {
+  SmallVector<Value> sizes;
+  for (int64_t d = 0; d < outType.getRank(); ++d)
+    if (outType.isDynamicDim(d))
+      sizes.push_back(tensor::DimOp::create(b, loc, source, sourceDim(d)));
+  return sizes;
+}
+
 SmallVector<Value> broadcastDynamicSizes(OpBuilder &b, Location loc,
                                          RankedTensorType outType,
                                          ValueRange inputs) {
@@ -54,8 +64,8 @@ AffineMap axisLoopMap(MLIRContext *ctx, int64_t rank, int64_t axis, bool extraOn
 }
 
 Value filledTensor(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
-                   Type elementType, TypedAttr value) {
-  Value init = emptyTensor(b, loc, shape, elementType);
+                   Type elementType, TypedAttr value, ValueRange dynamicSizes) {
+  Value init = emptyTensor(b, loc, shape, elementType, dynamicSizes);
   Value scalar = arith::ConstantOp::create(b, loc, value);
   return linalg::FillOp::create(b, loc, scalar, init).getResult(0);
 }
@@ -247,7 +257,22 @@ Value expandReducedDims(OpBuilder &b, Location loc, Value reduced,
       reassoc.back().push_back(d);
     }
   }
-  return tensor::ExpandShapeOp::create(b, loc, outType, reduced, reassoc);
+  if (outType.hasStaticShape())
+    return tensor::ExpandShapeOp::create(b, loc, outType, reduced, reassoc);
+  // Dynamic dims (ranged inputs) are the reduced tensor's; kept dims are 1.
+  SmallVector<OpFoldResult> sizes;
+  int64_t next = 0;
+  for (int64_t d = 0; d < outType.getRank(); ++d) {
+    if (llvm::is_contained(axes, d)) {
+      sizes.push_back(b.getIndexAttr(1));
+      continue;
+    }
+    sizes.push_back(outType.isDynamicDim(d)
+                        ? OpFoldResult(tensor::DimOp::create(b, loc, reduced, next).getResult())
+                        : b.getIndexAttr(outType.getDimSize(d)));
+    ++next;
+  }
+  return tensor::ExpandShapeOp::create(b, loc, outType, reduced, reassoc, sizes);
 }
 
 } // namespace kiln

@@ -58,21 +58,41 @@ struct ReduceLowering : OpConversionPattern<Op> {
     SmallVector<int64_t> reducedShape;
     SmallVector<AffineExpr> outExprs;
     SmallVector<utils::IteratorType> iterators;
-    int64_t count = 1;
+    SmallVector<Value> dynamicSizes;
+    // The element count of a mean, from the run's sizes where dims are
+    // dynamic (ranged inputs).
+    Value count = inType.hasStaticShape() ? Value()
+                                          : floatConst(rewriter, loc, elem, 1);
+    int64_t staticCount = 1;
     for (int64_t d = 0; d < rank; ++d) {
       bool reduced = llvm::is_contained(axes, d);
       iterators.push_back(reduced ? utils::IteratorType::reduction
                                   : utils::IteratorType::parallel);
+      Value dim = inType.isDynamicDim(d)
+                      ? tensor::DimOp::create(rewriter, loc, adaptor.getInput(), d).getResult()
+                      : Value();
       if (reduced) {
-        count *= inType.getDimSize(d);
+        if (dim)
+          count = arith::MulFOp::create(
+              rewriter, loc, count,
+              arith::SIToFPOp::create(
+                  rewriter, loc, elem,
+                  arith::IndexCastOp::create(rewriter, loc, rewriter.getI64Type(), dim)));
+        else
+          staticCount *= inType.getDimSize(d);
         continue;
       }
+      if (dim)
+        dynamicSizes.push_back(dim);
       reducedShape.push_back(inType.getDimSize(d));
       outExprs.push_back(rewriter.getAffineDimExpr(d));
     }
+    if (!inType.hasStaticShape())
+      count = arith::MulFOp::create(rewriter, loc, count,
+                                    floatConst(rewriter, loc, elem, staticCount));
     auto reducedType = RankedTensorType::get(reducedShape, elem);
     Value acc = filledTensor(rewriter, loc, reducedShape, elem,
-                             rewriter.getFloatAttr(elem, reduceInit(kind)));
+                             rewriter.getFloatAttr(elem, reduceInit(kind)), dynamicSizes);
     Value result =
         linalg::GenericOp::create(
             rewriter, loc, reducedType, adaptor.getInput(), acc,
@@ -87,8 +107,9 @@ struct ReduceLowering : OpConversionPattern<Op> {
       result = buildElementwise(
           rewriter, loc, reducedType, {result},
           [&](OpBuilder &b, Location l, ValueRange a) {
-            yieldValue(b, l, arith::DivFOp::create(
-                                 b, l, a[0], floatConst(b, l, elem, count)));
+            Value n = inType.hasStaticShape() ? floatConst(b, l, elem, staticCount)
+                                              : count;
+            yieldValue(b, l, arith::DivFOp::create(b, l, a[0], n));
           });
     if (reducedType != outType)
       result = expandReducedDims(rewriter, loc, result, outType, axes);

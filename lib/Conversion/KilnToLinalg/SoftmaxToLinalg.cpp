@@ -37,9 +37,16 @@ struct SoftmaxLowering : OpConversionPattern<SoftmaxOp> {
     SmallVector<utils::IteratorType> parallel(rank,
                                               utils::IteratorType::parallel);
 
+    // Dynamic dims (ranged inputs) from the input.
+    Value input = adaptor.getInput();
+    SmallVector<Value> reducedSizes = mappedDynamicSizes(
+        rewriter, loc, reducedType, input,
+        [&](int64_t d) { return d < axis ? d : d + 1; });
+    SmallVector<Value> sizes = mappedDynamicSizes(rewriter, loc, type, input,
+                                                  [](int64_t d) { return d; });
     auto reduce = [&](Value input, double initValue, auto combine) {
       Value init = filledTensor(rewriter, loc, reducedShape, elem,
-                                rewriter.getFloatAttr(elem, initValue));
+                                rewriter.getFloatAttr(elem, initValue), reducedSizes);
       return linalg::GenericOp::create(
                  rewriter, loc, reducedType, input, init, {identity, dropAxis},
                  reduceIters,
@@ -49,7 +56,7 @@ struct SoftmaxLowering : OpConversionPattern<SoftmaxOp> {
           .getResult(0);
     };
     auto perElement = [&](Value x, Value r, auto fn) {
-      Value init = emptyTensor(rewriter, loc, type.getShape(), elem);
+      Value init = emptyTensor(rewriter, loc, type.getShape(), elem, sizes);
       return linalg::GenericOp::create(
                  rewriter, loc, type, ValueRange{x, r}, init,
                  {identity, dropAxis, identity}, parallel,

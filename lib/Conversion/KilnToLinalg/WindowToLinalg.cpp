@@ -25,6 +25,9 @@ Value buildDynamicConv(OpBuilder &b, Location loc, Value input, Value weight,
                        Value bias, ArrayRef<int64_t> strides,
                        ArrayRef<int64_t> pads, ArrayRef<int64_t> dilations,
                        int64_t group, RankedTensorType outType);
+template <typename PoolOp>
+FailureOr<Value> buildDynamicPool(OpBuilder &b, PoolOp op, Value input,
+                                  bool isMax);
 
 namespace {
 
@@ -497,6 +500,14 @@ struct MaxPoolLowering : OpConversionPattern<MaxPoolOp> {
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     auto outType = cast<RankedTensorType>(op.getType());
+    if (!outType.hasStaticShape()) {
+      FailureOr<Value> pooled =
+          buildDynamicPool(rewriter, op, adaptor.getInput(), /*isMax=*/true);
+      if (failed(pooled))
+        return failure();
+      rewriter.replaceOp(op, *pooled);
+      return success();
+    }
     auto inType = cast<RankedTensorType>(adaptor.getInput().getType());
     Type elem = outType.getElementType();
     size_t spatial = op.getKernelShape().size();
@@ -560,6 +571,14 @@ struct AveragePoolLowering : OpConversionPattern<AveragePoolOp> {
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     auto outType = cast<RankedTensorType>(op.getType());
+    if (!outType.hasStaticShape()) {
+      FailureOr<Value> pooled =
+          buildDynamicPool(rewriter, op, adaptor.getInput(), /*isMax=*/false);
+      if (failed(pooled))
+        return failure();
+      rewriter.replaceOp(op, *pooled);
+      return success();
+    }
     auto inType = cast<RankedTensorType>(adaptor.getInput().getType());
     Type elem = outType.getElementType();
     if (!elem.isF32())
@@ -606,8 +625,16 @@ struct GlobalAveragePoolLowering : OpConversionPattern<GlobalAveragePoolOp> {
     SmallVector<utils::IteratorType> iterators(rank,
                                                utils::IteratorType::reduction);
     iterators[0] = iterators[1] = utils::IteratorType::parallel;
-    double count = static_cast<double>(inType.getNumElements() /
-                                       (inType.getDimSize(0) * inType.getDimSize(1)));
+    // The number of pixels; from the run's sizes for a ranged input.
+    Value count;
+    if (!inType.hasStaticShape()) {
+      Value pixels = arith::ConstantIndexOp::create(rewriter, loc, 1);
+      for (int64_t d = 2; d < rank; ++d)
+        pixels = arith::MulIOp::create(
+            rewriter, loc, pixels, tensor::DimOp::create(rewriter, loc, adaptor.getInput(), d));
+      pixels = arith::IndexCastOp::create(rewriter, loc, rewriter.getI64Type(), pixels);
+      count = arith::SIToFPOp::create(rewriter, loc, elem, pixels);
+    }
     Value sum = linalg::GenericOp::create(
                     rewriter, loc, sumType, adaptor.getInput(), init,
                     {rewriter.getMultiDimIdentityMap(rank),
@@ -620,8 +647,12 @@ struct GlobalAveragePoolLowering : OpConversionPattern<GlobalAveragePoolOp> {
     Value mean = buildElementwise(
         rewriter, loc, sumType, {sum},
         [&](OpBuilder &b, Location l, ValueRange a) {
-          yieldValue(
-              b, l, arith::DivFOp::create(b, l, a[0], floatConst(b, l, elem, count)));
+          Value n = count ? count
+                          : floatConst(b, l, elem,
+                                       static_cast<double>(inType.getNumElements() /
+                                                           (inType.getDimSize(0) *
+                                                            inType.getDimSize(1))));
+          yieldValue(b, l, arith::DivFOp::create(b, l, a[0], n));
         });
     SmallVector<ReassociationIndices> reassoc = {{0}, {}};
     for (int64_t d = 1; d < rank; ++d)
@@ -734,6 +765,84 @@ Value buildDynamicConv(OpBuilder &b, Location loc, Value input, Value weight,
                            AffineMap::get(numDims, 0, wExprs, ctx),
                            AffineMap::get(numDims, 0, outExprs, ctx)},
                           1 + spatial);
+}
+
+/// Max or average pooling over dynamic spatial dims (ranged inputs): padding
+/// by tensor.pad (with -inf or 0), then one reduction generic over n, c,
+/// o..., t... . Averages divide by the window size, so padding must count
+/// (or be absent); ceil mode is refused.
+template <typename PoolOp>
+FailureOr<Value> buildDynamicPool(OpBuilder &b, PoolOp op, Value input,
+                                  bool isMax) {
+  Location loc = op.getLoc();
+  MLIRContext *ctx = b.getContext();
+  auto outType = cast<RankedTensorType>(op.getType());
+  Type elem = outType.getElementType();
+  int64_t rank = outType.getRank(), spatial = rank - 2;
+  ArrayRef<int64_t> kernel = op.getKernelShape(), strides = op.getStrides(),
+                    pads = op.getPads(), dilations = op.getDilations();
+  bool padded = llvm::any_of(pads, [](int64_t p) { return p != 0; });
+  if (op.getCeilMode())
+    return op.emitError("ceil_mode pooling over a ranged dim is not supported");
+  if (auto average = dyn_cast<AveragePoolOp>(op.getOperation()))
+    if (padded && !average.getCountIncludePad())
+      return op.emitError("average pooling over a ranged dim needs "
+                          "count_include_pad or no padding");
+  SmallVector<Value> outSizes;
+  for (int64_t i = 0; i < spatial; ++i)
+    if (outType.isDynamicDim(2 + i))
+      outSizes.push_back(dynamicWindowSize(b, loc, input, 2 + i, kernel[i], strides[i],
+                                           pads[i], pads[spatial + i], dilations[i]));
+  double lowest = -std::numeric_limits<double>::infinity();
+  Value init = floatConst(b, loc, elem, isMax ? lowest : 0.0);
+  if (padded) {
+    SmallVector<OpFoldResult> low(rank, b.getIndexAttr(0)), high(rank, b.getIndexAttr(0));
+    for (int64_t i = 0; i < spatial; ++i) {
+      low[2 + i] = b.getIndexAttr(pads[i]);
+      high[2 + i] = b.getIndexAttr(pads[spatial + i]);
+    }
+    input = tensor::PadOp::create(b, loc, RankedTensorType(), input, low, high, init);
+  }
+  Value acc = linalg::FillOp::create(
+                  b, loc, init, emptyTensor(b, loc, outType.getShape(), elem, outSizes))
+                  .getResult(0);
+  // Loops n, c, o_1..o_k, t_1..t_k.
+  unsigned numDims = 2 + 2 * spatial, tapBase = 2 + spatial;
+  SmallVector<AffineExpr> inExprs = {b.getAffineDimExpr(0), b.getAffineDimExpr(1)},
+                          outExprs;
+  llvm::append_range(inExprs, windowExprs(ctx, spatial, 2, tapBase, strides, dilations));
+  for (unsigned d = 0; d < 2 + spatial; ++d)
+    outExprs.push_back(b.getAffineDimExpr(d));
+  SmallVector<utils::IteratorType> iterators(numDims, utils::IteratorType::parallel);
+  for (unsigned d = tapBase; d < numDims; ++d)
+    iterators[d] = utils::IteratorType::reduction;
+  // The window's taps as a loop of its own (an empty tensor of its shape).
+  Value window = emptyTensor(b, loc, kernel, elem);
+  SmallVector<AffineExpr> tapExprs;
+  for (int64_t i = 0; i < spatial; ++i)
+    tapExprs.push_back(b.getAffineDimExpr(tapBase + i));
+  Value pooled =
+      linalg::GenericOp::create(
+          b, loc, outType, ValueRange{input, window}, acc,
+          {AffineMap::get(numDims, 0, inExprs, ctx), AffineMap::get(numDims, 0, tapExprs, ctx),
+           AffineMap::get(numDims, 0, outExprs, ctx)},
+          iterators,
+          [isMax](OpBuilder &nb, Location l, ValueRange a) {
+            Value r = isMax ? Value(arith::MaximumFOp::create(nb, l, a[2], a[0]))
+                            : Value(arith::AddFOp::create(nb, l, a[2], a[0]));
+            yieldValue(nb, l, r);
+          })
+          .getResult(0);
+  if (isMax)
+    return pooled;
+  int64_t taps = 1;
+  for (int64_t k : kernel)
+    taps *= k;
+  return buildElementwise(b, loc, outType, {pooled},
+                          [&](OpBuilder &nb, Location l, ValueRange a) {
+                            yieldValue(nb, l, arith::DivFOp::create(
+                                                  nb, l, a[0], floatConst(nb, l, elem, taps)));
+                          });
 }
 
 void populateWindowLoweringPatterns(RewritePatternSet &patterns) {

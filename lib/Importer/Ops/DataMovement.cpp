@@ -38,6 +38,10 @@ bool importReshape(GraphImporter &g) {
   else if (!g.constantInts(1, target, "the target shape"))
     return false;
   auto shape = resolveReshape(shapeOf(type), target, g.attrInt("allowzero", 0) != 0);
+  if (!shape && !type.hasStaticShape())
+    return g.fail("cannot reshape " + formatDims(shapeOf(type)) + " to " +
+                  formatDims(target) + ": with ranged dims, the result may have "
+                  "one dynamic dim only");
   if (!shape)
     return g.fail("cannot reshape " + std::to_string(type.getNumElements()) +
                   " elements to the requested shape");
@@ -55,8 +59,14 @@ bool importFlatten(GraphImporter &g) {
   if (axis < 0 || axis > rank)
     return g.fail("axis out of range");
   int64_t outer = 1, inner = 1;
-  for (int64_t i = 0; i < rank; ++i)
-    (i < axis ? outer : inner) *= type.getDimSize(i);
+  for (int64_t i = 0; i < rank; ++i) {
+    int64_t &part = i < axis ? outer : inner;
+    part = type.isDynamicDim(i) || ShapedType::isDynamic(part)
+               ? ShapedType::kDynamic
+               : part * type.getDimSize(i);
+  }
+  if (ShapedType::isDynamic(outer) && ShapedType::isDynamic(inner))
+    return g.fail("flattening ranged dims into both halves is not supported");
   return setReshaped(g, {outer, inner});
 }
 

@@ -199,8 +199,14 @@ std::optional<SoftmaxOperand> softmaxOperand(GraphImporter &g) {
     g.fail("axis out of range");
     return std::nullopt;
   }
-  if (g.opset >= 13)
+  // Before opset 13 the dims from `axis` on are normalized together; along
+  // the last dim that is the same as normalizing it alone.
+  if (g.opset >= 13 || *axis == rank - 1)
     return SoftmaxOperand{x, *axis, shape};
+  if (llvm::any_of(shape, [](int64_t d) { return d == kDynamicDim; })) {
+    g.fail("softmax over several dims of a ranged input is not supported");
+    return std::nullopt;
+  }
   int64_t outer = 1, inner = 1;
   for (int64_t i = 0; i < rank; ++i)
     (i < *axis ? outer : inner) *= shape[i];
