@@ -56,10 +56,19 @@ struct TilePlan {
   std::optional<unsigned> reuseBlock;
 };
 
-/// Static shapes over f32 values.
-bool isStaticF32(linalg::LinalgOp op) {
-  if (op.hasDynamicShape())
-    return false;
+/// Loop extents for planning tiles: a dynamic extent (a ranged input's
+/// dim) counts as larger than any tile.
+SmallVector<int64_t> planningBounds(linalg::LinalgOp op) {
+  SmallVector<int64_t> bounds = op.getStaticLoopRanges();
+  for (int64_t &b : bounds)
+    if (ShapedType::isDynamic(b))
+      b = int64_t{1} << 40;
+  return bounds;
+}
+
+/// Ops over f32 values (dynamic dims of ranged inputs included: their
+/// full tiles are static after peeling, the partial ones masked).
+bool isF32(linalg::LinalgOp op) {
   for (OpOperand &operand : op->getOpOperands()) {
     auto type = dyn_cast<RankedTensorType>(operand.get().getType());
     if (!type)
@@ -101,7 +110,7 @@ std::optional<TilePlan> planContraction(linalg::GenericOp op, int64_t lanes,
   std::optional<unsigned> vec = innermostLoop(outMap);
   if (!vec)
     return std::nullopt;
-  SmallVector<int64_t> bounds = op.getStaticLoopRanges();
+  SmallVector<int64_t> bounds = planningBounds(op);
   // The block loop: the innermost parallel loop (other than the lane loop)
   // that the lane-contiguous input does not depend on, so each of its R
   // steps reuses the same input vector; else the next-outer output loop.
@@ -170,7 +179,7 @@ std::optional<TilePlan> planElementwise(linalg::GenericOp op, int64_t lanes) {
         return map.isProjectedPermutation(/*allowZeroInResults=*/true);
       }))
     return std::nullopt;
-  SmallVector<int64_t> bounds = op.getStaticLoopRanges();
+  SmallVector<int64_t> bounds = planningBounds(op);
   TilePlan plan;
   plan.tileSizes.assign(bounds.size(), 1);
   SmallVector<unsigned> inner;
@@ -231,7 +240,7 @@ std::optional<TilePlan> planReduction(linalg::GenericOp op, int64_t lanes) {
       innermostLoop(op.getMatchingIndexingMap(op.getDpsInputOperand(0)));
   if (!inner || iterators[*inner] != utils::IteratorType::reduction)
     return std::nullopt;
-  SmallVector<int64_t> bounds = op.getStaticLoopRanges();
+  SmallVector<int64_t> bounds = planningBounds(op);
   TilePlan plan;
   plan.tileSizes.assign(bounds.size(), 0);
   plan.partialTiles.assign(bounds.size(), 0);
@@ -294,7 +303,7 @@ bool hasFusableInit(linalg::GenericOp op) {
   };
   return generic && generic.getNumReductionLoops() == 0 &&
          generic.getNumDpsInits() == 1 &&
-         (isStaticF32(generic) || isStaticI32(generic));
+         (isF32(generic) || isStaticI32(generic));
 }
 
 /// Tiles the parallel loops of contraction `op` with its init producer fused
@@ -396,9 +405,16 @@ int64_t stripLanesFor(linalg::GenericOp op, int64_t lanes) {
   return wide ? std::max<int64_t>(1, lanes / 2) : lanes;
 }
 
-/// The ops this pass cuts into register tiles.
+/// The ops this pass cuts into register tiles. With dynamic dims (ranged
+/// inputs) only ops whose reads follow the loops (elementwise, products,
+/// pointwise convs), whose partial tiles vectorize with masks.
 bool isTileable(linalg::GenericOp op) {
-  return isStaticF32(op) || isStaticIntegerContraction(op) ||
+  if (op.hasDynamicShape() &&
+      !llvm::all_of(op.getIndexingMapsArray(), [](AffineMap map) {
+        return map.isProjectedPermutation(/*allowZeroInResults=*/true);
+      }))
+    return false;
+  return isF32(op) || isStaticIntegerContraction(op) ||
          isStaticElementwise(op);
 }
 
@@ -480,7 +496,7 @@ struct KilnTileAndVectorizePass
           plan = planContraction(op, contractionLanes, rows);
         // The tall block where it divides the f32 block loop (no partial
         // block, which would cost what the taller block gains).
-        if (!packedTile && tallRows > 0 && isStaticF32(op)) {
+        if (!packedTile && tallRows > 0 && isF32(op)) {
           std::optional<TilePlan> tall =
               planContraction(op, contractionLanes, tallRows);
           if (tall && tall->reuseBlock &&
@@ -526,6 +542,28 @@ struct KilnTileAndVectorizePass
       auto tile = cast<TilingInterface>(tiled->tiledOps.back());
       if (failed(tileAndPeel(rewriter, tile, partial))) {
         op.emitError("kiln: reduction tiling failed");
+        return signalPassFailure();
+      }
+    }
+    if (failed(cleanup(func)))
+      return signalPassFailure();
+
+    // 1a. Partial tiles of a ranged dim (a run-time remainder below the
+    // tile size) go one step at a time along it, so that they are static.
+    SmallVector<linalg::LinalgOp> partial;
+    func.walk([&](linalg::LinalgOp tile) {
+      if (tile->getParentOfType<scf::ForOp>() && tile.hasDynamicShape())
+        partial.push_back(tile);
+    });
+    for (linalg::LinalgOp tile : partial) {
+      SmallVector<int64_t> sizes;
+      for (int64_t range : tile.getStaticLoopRanges())
+        sizes.push_back(ShapedType::isDynamic(range) ? 1 : 0);
+      scf::SCFTilingOptions unit;
+      unit.setTileSizes(getAsIndexOpFoldResult(ctx, sizes));
+      if (failed(tileAndPeel(rewriter, cast<TilingInterface>(tile.getOperation()),
+                             unit))) {
+        tile.emitError("kiln: tiling failed");
         return signalPassFailure();
       }
     }

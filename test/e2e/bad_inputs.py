@@ -155,6 +155,23 @@ def cases(work):
     yield "--shape wrong rank", [dyn_path, "--shape", "x=1x2x4"], "has rank 3"
     yield "--shape conflicts", [dyn_path, "--shape", "x=2x5"], \
         "sets dimension 1 to 5, but the model fixes it to 4"
+    yield "--shape bad range", [dyn_path, "--shape", "x=2x8..4"], "bad --shape 'x=2x8..4'"
+    yield "--shape range on a fixed dim", [dyn_path, "--shape", "x=2x1..8"], \
+        "sets dimension 1 to 1..8, but the model fixes it to 4"
+    wide = model([helper.make_node("Conv", ["x", "w"], ["y"], name="conv", kernel_shape=[1, 5])],
+                 [vi("x", [1, 1, 1, "W"])], [vi("y", None)],
+                 [numpy_helper.from_array(np.ones((1, 1, 1, 5), np.float32), "w")])
+    yield "range too small for a kernel", [write(work, "wide.onnx", wide),
+                                           "--shape", "x=1x1x1x2..16"], \
+        "at the smallest sizes of the ranges (x=1x1x1x2): "
+    ranged_resize = model([helper.make_node("Shape", ["x"], ["s"]),
+                           helper.make_node("Mul", ["s", "two"], ["t"]),
+                           helper.make_node("Reshape", ["x", "t"], ["y"], name="grow")],
+                          [vi("x", [1, "N"])], [vi("y", None)],
+                          [numpy_helper.from_array(np.array([1, 2], np.int64), "two")])
+    yield "ranged size in shape arithmetic", [write(work, "rs.onnx", ranged_resize),
+                                              "--shape", "x=1x2..8"], \
+        "the size of a ranged dim reaches shape arithmetic"
     yield "external data outside", [write(sub, "ext1.onnx", external_model("../outside.bin"))], \
         "external data location '../outside.bin' points outside the model's folder"
     yield "external data absolute", [write(sub, "ext2.onnx", external_model(str(work / "outside.bin")))], \

@@ -744,10 +744,33 @@ Value buildDynamicConv(OpBuilder &b, Location loc, Value input, Value weight,
     init = linalg::FillOp::create(b, loc, floatConst(b, loc, elem, 0), init).getResult(0);
   }
 
-  // Loops: n, m, o_1..o_k, c, t_1..t_k; input channel g * C/G + c with
-  // g = m / (M/G).
   int64_t filtersPerGroup = outType.getDimSize(1) / group;
   int64_t channelsPerGroup = wType.getDimSize(1);
+  bool pointwise =
+      group == 1 && !padded &&
+      llvm::all_of(wType.getShape().drop_front(2), [](int64_t k) { return k == 1; }) &&
+      llvm::all_of(strides, [](int64_t s) { return s == 1; });
+  if (pointwise) {
+    // Loops n, m, o..., c: a product whose reads follow the loops, which
+    // the register tiles take whatever the run's sizes.
+    unsigned numDims = 2 + spatial + 1;
+    AffineExpr c = b.getAffineDimExpr(numDims - 1);
+    SmallVector<AffineExpr> inExprs = {b.getAffineDimExpr(0), c}, wExprs = {b.getAffineDimExpr(1), c},
+                            outExprs;
+    for (int64_t i = 0; i < spatial; ++i) {
+      inExprs.push_back(b.getAffineDimExpr(2 + i));
+      wExprs.push_back(b.getAffineConstantExpr(0));
+    }
+    for (unsigned d = 0; d < 2 + spatial; ++d)
+      outExprs.push_back(b.getAffineDimExpr(d));
+    return buildContraction(b, loc, {input, weight}, init,
+                            {AffineMap::get(numDims, 0, inExprs, ctx),
+                             AffineMap::get(numDims, 0, wExprs, ctx),
+                             AffineMap::get(numDims, 0, outExprs, ctx)},
+                            1);
+  }
+  // Loops: n, m, o_1..o_k, c, t_1..t_k; input channel g * C/G + c with
+  // g = m / (M/G).
   unsigned numDims = 2 + spatial + 1 + spatial;
   unsigned outBase = 2, cDim = 2 + spatial, tapBase = 3 + spatial;
   AffineExpr m = b.getAffineDimExpr(1), c = b.getAffineDimExpr(cDim);
