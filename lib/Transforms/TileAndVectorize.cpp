@@ -34,6 +34,7 @@
 #include "mlir/Dialect/Tensor/Transforms/Transforms.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
+#include "mlir/Interfaces/ValueBoundsOpInterface.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "mlir/Transforms/LoopInvariantCodeMotionUtils.h"
 
@@ -210,6 +211,26 @@ std::optional<TilePlan> planElementwise(linalg::GenericOp op, int64_t lanes) {
       plan.interchange.push_back(d);
   plan.interchange.append(inner.begin(), inner.end());
   return plan;
+}
+
+/// The largest extent loop `d` of `op` may have at run time, from the
+/// operand dims it ranges over; none when nothing bounds it.
+std::optional<int64_t> loopUpperBound(linalg::LinalgOp op, unsigned d) {
+  for (OpOperand &operand : op->getOpOperands()) {
+    AffineMap map = op.getMatchingIndexingMap(&operand);
+    for (auto [r, expr] : llvm::enumerate(map.getResults())) {
+      auto dim = dyn_cast<AffineDimExpr>(expr);
+      if (!dim || dim.getPosition() != d)
+        continue;
+      FailureOr<int64_t> ub = ValueBoundsConstraintSet::computeConstantBound(
+          presburger::BoundType::UB,
+          ValueBoundsConstraintSet::Variable(operand.get(), r),
+          /*stopCondition=*/nullptr, /*closedUB=*/true);
+      if (succeeded(ub))
+        return *ub;
+    }
+  }
+  return std::nullopt;
 }
 
 /// Vector sizes for a tile whose lane extent is not a power of two (a
@@ -405,15 +426,8 @@ int64_t stripLanesFor(linalg::GenericOp op, int64_t lanes) {
   return wide ? std::max<int64_t>(1, lanes / 2) : lanes;
 }
 
-/// The ops this pass cuts into register tiles. With dynamic dims (ranged
-/// inputs) only ops whose reads follow the loops (elementwise, products,
-/// pointwise convs), whose partial tiles vectorize with masks.
+/// The ops this pass cuts into register tiles.
 bool isTileable(linalg::GenericOp op) {
-  if (op.hasDynamicShape() &&
-      !llvm::all_of(op.getIndexingMapsArray(), [](AffineMap map) {
-        return map.isProjectedPermutation(/*allowZeroInResults=*/true);
-      }))
-    return false;
   return isF32(op) || isStaticIntegerContraction(op) ||
          isStaticElementwise(op);
 }
@@ -549,26 +563,40 @@ struct KilnTileAndVectorizePass
       return signalPassFailure();
 
     // 1a. Partial tiles of a ranged dim (a run-time remainder below the
-    // tile size) go one step at a time along it, so that they are static.
-    SmallVector<linalg::LinalgOp> partial;
-    func.walk([&](linalg::LinalgOp tile) {
-      if (tile->getParentOfType<scf::ForOp>() && tile.hasDynamicShape())
-        partial.push_back(tile);
-    });
-    for (linalg::LinalgOp tile : partial) {
-      SmallVector<int64_t> sizes;
-      for (int64_t range : tile.getStaticLoopRanges())
-        sizes.push_back(ShapedType::isDynamic(range) ? 1 : 0);
-      scf::SCFTilingOptions unit;
-      unit.setTileSizes(getAsIndexOpFoldResult(ctx, sizes));
-      if (failed(tileAndPeel(rewriter, cast<TilingInterface>(tile.getOperation()),
-                             unit))) {
-        tile.emitError("kiln: tiling failed");
-        return signalPassFailure();
+    // tile size) take steps of 8 along it, then the last few columns one
+    // at a time, so that every tile is static. (Late layers of a short
+    // line are narrower than one tile: all remainder.)
+    for (int64_t step : {int64_t{8}, int64_t{1}}) {
+      SmallVector<linalg::LinalgOp> partial;
+      func.walk([&](linalg::LinalgOp tile) {
+        if (tile->getParentOfType<scf::ForOp>() && tile.hasDynamicShape())
+          partial.push_back(tile);
+      });
+      for (linalg::LinalgOp tile : partial) {
+        SmallVector<int64_t> sizes;
+        for (auto [d, range] : llvm::enumerate(tile.getStaticLoopRanges())) {
+          bool split = ShapedType::isDynamic(range);
+          // Steps of 8 only where the remainder may exceed them (the rows
+          // of a block are fewer already).
+          if (split && step > 1) {
+            std::optional<int64_t> bound = loopUpperBound(tile, d);
+            split = !bound || *bound > step;
+          }
+          sizes.push_back(split ? step : 0);
+        }
+        if (llvm::all_of(sizes, [](int64_t s) { return s == 0; }))
+          continue;
+        scf::SCFTilingOptions steps;
+        steps.setTileSizes(getAsIndexOpFoldResult(ctx, sizes));
+        if (failed(tileAndPeel(rewriter, cast<TilingInterface>(tile.getOperation()),
+                               steps))) {
+          tile.emitError("kiln: tiling failed");
+          return signalPassFailure();
+        }
       }
+      if (failed(cleanup(func)))
+        return signalPassFailure();
     }
-    if (failed(cleanup(func)))
-      return signalPassFailure();
 
     // 1b. Contraction tiles whose init was fused: now static, their
     // reduction loops step by one inside.

@@ -21,67 +21,46 @@ import tempfile
 
 import numpy as np
 import onnx
-from onnx import TensorProto, helper, numpy_helper
+
+import model_zoo
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 TOLERANCE = 1e-4
 
 
-class Builder:
-    def __init__(self, seed):
-        self.rng = np.random.default_rng(seed)
-        self.nodes, self.inits, self.count = [], [], 0
+class Builder(model_zoo.Builder):
+    """model_zoo's, with rectangular kernels and explicit pads."""
 
-    def name(self, prefix):
-        self.count += 1
-        return "%s_%d" % (prefix, self.count)
-
-    def weight(self, shape, scale=0.3):
-        name = self.name("w")
-        value = (self.rng.standard_normal(shape) * scale).astype(np.float32)
-        self.inits.append(numpy_helper.from_array(value, name))
-        return name
-
-    def op(self, op_type, inputs, **attrs):
-        out = self.name(op_type.lower())
-        self.nodes.append(helper.make_node(op_type, inputs, [out], name=out, **attrs))
-        return out
-
-    def conv(self, x, cin, cout, k, stride=(1, 1), group=1, pads=None):
+    def rect_conv(self, x, cin, cout, k, stride=(1, 1), group=1, pads=None):
         kh, kw = k
         if pads is None:
             pads = [kh // 2, kw // 2, kh // 2, kw // 2]
-        return self.op("Conv", [x, self.weight([cout, cin // group, kh, kw]),
+        return self.op("Conv", [x, self.weight([cout, cin // group, kh, kw], 0.3),
                                 self.weight([cout], 0.1)],
                        kernel_shape=[kh, kw], strides=list(stride), pads=pads, group=group)
-
-    def model(self, x_shape, out):
-        graph = helper.make_graph(
-            self.nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, x_shape)],
-            [helper.make_tensor_value_info(out, TensorProto.FLOAT, None)], self.inits)
-        return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 14)])
 
 
 def conv_net(b):
     """A recognizer's front: strided and depthwise convs over a ranged width."""
-    x = b.conv("x", 3, 8, (3, 3), stride=(2, 2))
+    x = b.rect_conv("x", 3, 8, (3, 3), stride=(2, 2))
     x = b.op("HardSwish", [x])
-    y = b.conv(x, 8, 8, (3, 3), group=8)
+    y = b.rect_conv(x, 8, 8, (3, 3), group=8)
     y = b.op("Relu", [y])
     x = b.op("Add", [x, y])
-    x = b.conv(x, 8, 8, (5, 5), stride=(2, 1), group=8)
-    x = b.op("Mul", [x, b.weight([8, 1, 1])])
-    x = b.conv(x, 8, 12, (1, 1))
-    x = b.conv(x, 12, 6, (1, 3), pads=[0, 0, 0, 2])
-    return b.model([1, 3, 12, "W"], b.op("Sigmoid", [x])), "1x3x12x%s", (5, 97), [5, 6, 33, 96, 97]
+    x = b.rect_conv(x, 8, 8, (5, 5), stride=(2, 1), group=8)
+    x = b.op("Mul", [x, b.weight([8, 1, 1], 0.3)])
+    x = b.rect_conv(x, 8, 12, (1, 1))
+    x = b.rect_conv(x, 12, 6, (1, 3), pads=[0, 0, 0, 2])
+    return (b.model([1, 3, 12, "W"], b.op("Sigmoid", [x]), opset=14), "1x3x12x%s", (5, 97),
+            [5, 6, 33, 96, 97])
 
 
 def elementwise(b):
     """Broadcasts of constants over a ranged last dim."""
-    x = b.op("Mul", ["x", b.weight([4, 1])])
+    x = b.op("Mul", ["x", b.weight([4, 1], 0.3)])
     x = b.op("Add", [x, "x"])
     x = b.op("Tanh", [x])
-    return b.model([2, 4, "N"], x), "2x4x%s", (1, 300), [1, 2, 17, 299, 300]
+    return b.model([2, 4, "N"], x, opset=14), "2x4x%s", (1, 300), [1, 2, 17, 299, 300]
 
 
 def paddleocr_rec(b):

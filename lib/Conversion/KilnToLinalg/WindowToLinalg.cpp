@@ -5,6 +5,7 @@
 // grouped convolution splits the channel dimensions into (group, per-group).
 //
 //===----------------------------------------------------------------------===//
+#include "Kiln/ConstantData.h"
 #include "Kiln/KilnOps.h"
 #include "kiln/Conversion/LoweringUtils.h"
 
@@ -22,7 +23,7 @@ Value dynamicWindowSize(OpBuilder &b, Location loc, Value input, int64_t d,
                         int64_t kernel, int64_t stride, int64_t padBegin,
                         int64_t padEnd, int64_t dilation);
 Value buildDynamicConv(OpBuilder &b, Location loc, Value input, Value weight,
-                       Value bias, ArrayRef<int64_t> strides,
+                       Value weightSource, Value bias, ArrayRef<int64_t> strides,
                        ArrayRef<int64_t> pads, ArrayRef<int64_t> dilations,
                        int64_t group, RankedTensorType outType);
 template <typename PoolOp>
@@ -30,6 +31,15 @@ FailureOr<Value> buildDynamicPool(OpBuilder &b, PoolOp op, Value input,
                                   bool isMax);
 
 namespace {
+template <typename PoolOp>
+LogicalResult replaceWithDynamicPool(ConversionPatternRewriter &rewriter, PoolOp op,
+                                     Value input, bool isMax) {
+  FailureOr<Value> pooled = buildDynamicPool(rewriter, op, input, isMax);
+  if (failed(pooled))
+    return failure();
+  rewriter.replaceOp(op, *pooled);
+  return success();
+}
 
 SmallVector<ReassociationIndices> splitDim(int64_t rank, int64_t dim) {
   SmallVector<ReassociationIndices> groups;
@@ -222,7 +232,8 @@ struct ConvLowering : OpConversionPattern<ConvOp> {
     ArrayRef<int64_t> pads = op.getPads();
     if (!outType.hasStaticShape()) {
       rewriter.replaceOp(op, buildDynamicConv(rewriter, loc, adaptor.getInput(),
-                                              adaptor.getWeight(), adaptor.getBias(),
+                                              adaptor.getWeight(), op.getWeight(),
+                                              adaptor.getBias(),
                                               op.getStrides(), pads, op.getDilations(),
                                               op.getGroup(), outType));
       return success();
@@ -500,14 +511,8 @@ struct MaxPoolLowering : OpConversionPattern<MaxPoolOp> {
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     auto outType = cast<RankedTensorType>(op.getType());
-    if (!outType.hasStaticShape()) {
-      FailureOr<Value> pooled =
-          buildDynamicPool(rewriter, op, adaptor.getInput(), /*isMax=*/true);
-      if (failed(pooled))
-        return failure();
-      rewriter.replaceOp(op, *pooled);
-      return success();
-    }
+    if (!outType.hasStaticShape())
+      return replaceWithDynamicPool(rewriter, op, adaptor.getInput(), /*isMax=*/true);
     auto inType = cast<RankedTensorType>(adaptor.getInput().getType());
     Type elem = outType.getElementType();
     size_t spatial = op.getKernelShape().size();
@@ -571,14 +576,8 @@ struct AveragePoolLowering : OpConversionPattern<AveragePoolOp> {
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     auto outType = cast<RankedTensorType>(op.getType());
-    if (!outType.hasStaticShape()) {
-      FailureOr<Value> pooled =
-          buildDynamicPool(rewriter, op, adaptor.getInput(), /*isMax=*/false);
-      if (failed(pooled))
-        return failure();
-      rewriter.replaceOp(op, *pooled);
-      return success();
-    }
+    if (!outType.hasStaticShape())
+      return replaceWithDynamicPool(rewriter, op, adaptor.getInput(), /*isMax=*/false);
     auto inType = cast<RankedTensorType>(adaptor.getInput().getType());
     Type elem = outType.getElementType();
     if (!elem.isF32())
@@ -707,7 +706,7 @@ Value dynamicWindowSize(OpBuilder &b, Location loc, Value input, int64_t d,
 /// by tensor.pad, then one generic over n, m, o..., c, t... from the bias
 /// broadcast (or zero). Loops with run-time trip counts, no register tiles.
 Value buildDynamicConv(OpBuilder &b, Location loc, Value input, Value weight,
-                       Value bias, ArrayRef<int64_t> strides,
+                       Value weightSource, Value bias, ArrayRef<int64_t> strides,
                        ArrayRef<int64_t> pads, ArrayRef<int64_t> dilations,
                        int64_t group, RankedTensorType outType) {
   MLIRContext *ctx = b.getContext();
@@ -752,15 +751,31 @@ Value buildDynamicConv(OpBuilder &b, Location loc, Value input, Value weight,
       llvm::all_of(strides, [](int64_t s) { return s == 1; });
   if (pointwise) {
     // Loops n, m, o..., c: a product whose reads follow the loops, which
-    // the register tiles take whatever the run's sizes.
+    // the register tiles take whatever the run's sizes. Constant weights
+    // are stored C x M, so that a tile narrower than a vector (the last
+    // columns of a run's width) reads a column of filters contiguously.
     unsigned numDims = 2 + spatial + 1;
-    AffineExpr c = b.getAffineDimExpr(numDims - 1);
-    SmallVector<AffineExpr> inExprs = {b.getAffineDimExpr(0), c}, wExprs = {b.getAffineDimExpr(1), c},
+    AffineExpr c = b.getAffineDimExpr(numDims - 1), m = b.getAffineDimExpr(1);
+    SmallVector<AffineExpr> inExprs = {b.getAffineDimExpr(0), c}, wExprs = {m, c},
                             outExprs;
-    for (int64_t i = 0; i < spatial; ++i) {
-      inExprs.push_back(b.getAffineDimExpr(2 + i));
-      wExprs.push_back(b.getAffineConstantExpr(0));
+    int64_t filters = wType.getDimSize(0), channels = wType.getDimSize(1);
+    std::optional<SmallVector<float>> values = readF32Constant(weightSource);
+    if (values && static_cast<int64_t>(values->size()) == filters * channels) {
+      SmallVector<float> transposed(values->size());
+      for (int64_t f = 0; f < filters; ++f)
+        for (int64_t ch = 0; ch < channels; ++ch)
+          transposed[ch * filters + f] = (*values)[f * channels + ch];
+      std::string name = packedName(weightSource, "_cm");
+      auto type = RankedTensorType::get({channels, filters}, elem);
+      weight = arith::ConstantOp::create(
+          b, loc, cast<TypedAttr>(makeF32Constant(type, transposed, name)));
+      wExprs = {c, m};
+    } else {
+      for (int64_t i = 0; i < spatial; ++i)
+        wExprs.push_back(b.getAffineConstantExpr(0));
     }
+    for (int64_t i = 0; i < spatial; ++i)
+      inExprs.push_back(b.getAffineDimExpr(2 + i));
     for (unsigned d = 0; d < 2 + spatial; ++d)
       outExprs.push_back(b.getAffineDimExpr(d));
     return buildContraction(b, loc, {input, weight}, init,
@@ -774,8 +789,9 @@ Value buildDynamicConv(OpBuilder &b, Location loc, Value input, Value weight,
   unsigned numDims = 2 + spatial + 1 + spatial;
   unsigned outBase = 2, cDim = 2 + spatial, tapBase = 3 + spatial;
   AffineExpr m = b.getAffineDimExpr(1), c = b.getAffineDimExpr(cDim);
-  SmallVector<AffineExpr> inExprs = {b.getAffineDimExpr(0),
-                                     m.floorDiv(filtersPerGroup) * channelsPerGroup + c};
+  AffineExpr channel =
+      group == 1 ? c : m.floorDiv(filtersPerGroup) * channelsPerGroup + c;
+  SmallVector<AffineExpr> inExprs = {b.getAffineDimExpr(0), channel};
   llvm::append_range(inExprs, windowExprs(ctx, spatial, outBase, tapBase, strides,
                                           dilations));
   SmallVector<AffineExpr> wExprs = {m, c}, outExprs;
