@@ -34,7 +34,6 @@
 #include "mlir/Dialect/Tensor/Transforms/Transforms.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
-#include "mlir/Interfaces/ValueBoundsOpInterface.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "mlir/Transforms/LoopInvariantCodeMotionUtils.h"
 
@@ -211,26 +210,6 @@ std::optional<TilePlan> planElementwise(linalg::GenericOp op, int64_t lanes) {
       plan.interchange.push_back(d);
   plan.interchange.append(inner.begin(), inner.end());
   return plan;
-}
-
-/// The largest extent loop `d` of `op` may have at run time, from the
-/// operand dims it ranges over; none when nothing bounds it.
-std::optional<int64_t> loopUpperBound(linalg::LinalgOp op, unsigned d) {
-  for (OpOperand &operand : op->getOpOperands()) {
-    AffineMap map = op.getMatchingIndexingMap(&operand);
-    for (auto [r, expr] : llvm::enumerate(map.getResults())) {
-      auto dim = dyn_cast<AffineDimExpr>(expr);
-      if (!dim || dim.getPosition() != d)
-        continue;
-      FailureOr<int64_t> ub = ValueBoundsConstraintSet::computeConstantBound(
-          presburger::BoundType::UB,
-          ValueBoundsConstraintSet::Variable(operand.get(), r),
-          /*stopCondition=*/nullptr, /*closedUB=*/true);
-      if (succeeded(ub))
-        return *ub;
-    }
-  }
-  return std::nullopt;
 }
 
 /// Vector sizes for a tile whose lane extent is not a power of two (a
@@ -563,40 +542,28 @@ struct KilnTileAndVectorizePass
       return signalPassFailure();
 
     // 1a. Partial tiles of a ranged dim (a run-time remainder below the
-    // tile size) take steps of 8 along it, then the last few columns one
-    // at a time, so that every tile is static. (Late layers of a short
-    // line are narrower than one tile: all remainder.)
-    for (int64_t step : {int64_t{8}, int64_t{1}}) {
-      SmallVector<linalg::LinalgOp> partial;
-      func.walk([&](linalg::LinalgOp tile) {
-        if (tile->getParentOfType<scf::ForOp>() && tile.hasDynamicShape())
-          partial.push_back(tile);
-      });
-      for (linalg::LinalgOp tile : partial) {
-        SmallVector<int64_t> sizes;
-        for (auto [d, range] : llvm::enumerate(tile.getStaticLoopRanges())) {
-          bool split = ShapedType::isDynamic(range);
-          // Steps of 8 only where the remainder may exceed them (the rows
-          // of a block are fewer already).
-          if (split && step > 1) {
-            std::optional<int64_t> bound = loopUpperBound(tile, d);
-            split = !bound || *bound > step;
-          }
-          sizes.push_back(split ? step : 0);
-        }
-        if (llvm::all_of(sizes, [](int64_t s) { return s == 0; }))
-          continue;
-        scf::SCFTilingOptions steps;
-        steps.setTileSizes(getAsIndexOpFoldResult(ctx, sizes));
-        if (failed(tileAndPeel(rewriter, cast<TilingInterface>(tile.getOperation()),
-                               steps))) {
-          tile.emitError("kiln: tiling failed");
-          return signalPassFailure();
-        }
-      }
-      if (failed(cleanup(func)))
+    // tile size) go one step at a time along it, so that they are static.
+    // (A step of 8 first does not help: the peeled 8-wide tiles keep a
+    // size that canonicalization does not bound, and end up stepping by 1.)
+    SmallVector<linalg::LinalgOp> partial;
+    func.walk([&](linalg::LinalgOp tile) {
+      if (tile->getParentOfType<scf::ForOp>() && tile.hasDynamicShape())
+        partial.push_back(tile);
+    });
+    for (linalg::LinalgOp tile : partial) {
+      SmallVector<int64_t> sizes;
+      for (int64_t range : tile.getStaticLoopRanges())
+        sizes.push_back(ShapedType::isDynamic(range) ? 1 : 0);
+      scf::SCFTilingOptions unit;
+      unit.setTileSizes(getAsIndexOpFoldResult(ctx, sizes));
+      if (failed(tileAndPeel(rewriter, cast<TilingInterface>(tile.getOperation()),
+                             unit))) {
+        tile.emitError("kiln: tiling failed");
         return signalPassFailure();
+      }
     }
+    if (failed(cleanup(func)))
+      return signalPassFailure();
 
     // 1b. Contraction tiles whose init was fused: now static, their
     // reduction loops step by one inside.
