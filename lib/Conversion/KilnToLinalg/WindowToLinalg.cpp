@@ -19,9 +19,6 @@ using namespace mlir;
 
 namespace kiln {
 
-Value dynamicWindowSize(OpBuilder &b, Location loc, Value input, int64_t d,
-                        int64_t kernel, int64_t stride, int64_t padBegin,
-                        int64_t padEnd, int64_t dilation);
 Value buildDynamicConv(OpBuilder &b, Location loc, Value input, Value weight,
                        Value weightSource, Value bias, ArrayRef<int64_t> strides,
                        ArrayRef<int64_t> pads, ArrayRef<int64_t> dilations,
@@ -689,17 +686,45 @@ Value buildConv(OpBuilder &b, Location loc, Value input, Value weight,
                      3 + spatial, outType);
 }
 
-/// The size of a window op's output along spatial dim `d` of `input` (N x
-/// C x S...), computed at run time: (S + pads - dilation (K - 1) - 1) / stride
-/// + 1.
-Value dynamicWindowSize(OpBuilder &b, Location loc, Value input, int64_t d,
-                        int64_t kernel, int64_t stride, int64_t padBegin,
-                        int64_t padEnd, int64_t dilation) {
+/// The dynamic spatial dims of a window op's output (`outType`, over `input`,
+/// N x C x S...), computed at run time: (S + pads - dilation (K - 1) - 1) /
+/// stride + 1 for each ranged S.
+static SmallVector<Value> dynamicWindowSizes(OpBuilder &b, Location loc, Value input,
+                                             RankedTensorType outType,
+                                             ArrayRef<int64_t> kernel,
+                                             ArrayRef<int64_t> strides,
+                                             ArrayRef<int64_t> pads,
+                                             ArrayRef<int64_t> dilations) {
+  int64_t spatial = outType.getRank() - 2;
+  SmallVector<Value> sizes;
   AffineExpr s0 = b.getAffineSymbolExpr(0);
-  AffineExpr size =
-      (s0 + (padBegin + padEnd - dilation * (kernel - 1) - 1)).floorDiv(stride) + 1;
-  Value in = tensor::DimOp::create(b, loc, input, d);
-  return affine::AffineApplyOp::create(b, loc, AffineMap::get(0, 1, size), in);
+  for (int64_t i = 0; i < spatial; ++i) {
+    if (!outType.isDynamicDim(2 + i))
+      continue;
+    AffineExpr size = (s0 + (pads[i] + pads[spatial + i] -
+                             dilations[i] * (kernel[i] - 1) - 1))
+                          .floorDiv(strides[i]) +
+                      1;
+    Value in = tensor::DimOp::create(b, loc, input, 2 + i);
+    sizes.push_back(
+        affine::AffineApplyOp::create(b, loc, AffineMap::get(0, 1, size), in));
+  }
+  return sizes;
+}
+
+/// `input` (N x C x S..., dynamic dims allowed) padded by `value` in its
+/// spatial dims (pads: begins, then ends); itself when nothing pads.
+static Value padSpatialDims(OpBuilder &b, Location loc, Value input,
+                            ArrayRef<int64_t> pads, Value value) {
+  if (llvm::all_of(pads, [](int64_t p) { return p == 0; }))
+    return input;
+  int64_t rank = cast<RankedTensorType>(input.getType()).getRank(), spatial = rank - 2;
+  SmallVector<OpFoldResult> low(rank, b.getIndexAttr(0)), high(rank, b.getIndexAttr(0));
+  for (int64_t i = 0; i < spatial; ++i) {
+    low[2 + i] = b.getIndexAttr(pads[i]);
+    high[2 + i] = b.getIndexAttr(pads[spatial + i]);
+  }
+  return tensor::PadOp::create(b, loc, RankedTensorType(), input, low, high, value);
 }
 
 /// A conv whose input has dynamic spatial dims (ranged inputs): zero padding
@@ -713,22 +738,10 @@ Value buildDynamicConv(OpBuilder &b, Location loc, Value input, Value weight,
   Type elem = outType.getElementType();
   int64_t rank = outType.getRank(), spatial = rank - 2;
   auto wType = cast<RankedTensorType>(weight.getType());
-  SmallVector<Value> outSizes;
-  for (int64_t i = 0; i < spatial; ++i)
-    if (outType.isDynamicDim(2 + i))
-      outSizes.push_back(dynamicWindowSize(b, loc, input, 2 + i,
-                                           wType.getDimSize(2 + i), strides[i],
-                                           pads[i], pads[spatial + i], dilations[i]));
-  SmallVector<OpFoldResult> low(rank, b.getIndexAttr(0)), high(rank, b.getIndexAttr(0));
-  bool padded = false;
-  for (int64_t i = 0; i < spatial; ++i) {
-    low[2 + i] = b.getIndexAttr(pads[i]);
-    high[2 + i] = b.getIndexAttr(pads[spatial + i]);
-    padded |= pads[i] || pads[spatial + i];
-  }
-  if (padded)
-    input = tensor::PadOp::create(b, loc, RankedTensorType(), input, low, high,
-                                  floatConst(b, loc, elem, 0));
+  SmallVector<Value> outSizes = dynamicWindowSizes(
+      b, loc, input, outType, wType.getShape().drop_front(2), strides, pads, dilations);
+  bool padded = llvm::any_of(pads, [](int64_t p) { return p != 0; });
+  input = padSpatialDims(b, loc, input, pads, floatConst(b, loc, elem, 0));
 
   Value init = emptyTensor(b, loc, outType.getShape(), elem, outSizes);
   AffineMap identity = b.getMultiDimIdentityMap(rank);
@@ -756,8 +769,7 @@ Value buildDynamicConv(OpBuilder &b, Location loc, Value input, Value weight,
     // columns of a run's width) reads a column of filters contiguously.
     unsigned numDims = 2 + spatial + 1;
     AffineExpr c = b.getAffineDimExpr(numDims - 1), m = b.getAffineDimExpr(1);
-    SmallVector<AffineExpr> inExprs = {b.getAffineDimExpr(0), c}, wExprs = {m, c},
-                            outExprs;
+    SmallVector<AffineExpr> inExprs = {b.getAffineDimExpr(0), c}, wExprs = {m, c};
     int64_t filters = wType.getDimSize(0), channels = wType.getDimSize(1);
     std::optional<SmallVector<float>> values = readF32Constant(weightSource);
     if (values && static_cast<int64_t>(values->size()) == filters * channels) {
@@ -776,12 +788,10 @@ Value buildDynamicConv(OpBuilder &b, Location loc, Value input, Value weight,
     }
     for (int64_t i = 0; i < spatial; ++i)
       inExprs.push_back(b.getAffineDimExpr(2 + i));
-    for (unsigned d = 0; d < 2 + spatial; ++d)
-      outExprs.push_back(b.getAffineDimExpr(d));
     return buildContraction(b, loc, {input, weight}, init,
                             {AffineMap::get(numDims, 0, inExprs, ctx),
                              AffineMap::get(numDims, 0, wExprs, ctx),
-                             AffineMap::get(numDims, 0, outExprs, ctx)},
+                             b.getMultiDimIdentityMap(numDims).getMajorSubMap(2 + spatial)},
                             1);
   }
   // Loops: n, m, o_1..o_k, c, t_1..t_k; input channel g * C/G + c with
@@ -794,15 +804,13 @@ Value buildDynamicConv(OpBuilder &b, Location loc, Value input, Value weight,
   SmallVector<AffineExpr> inExprs = {b.getAffineDimExpr(0), channel};
   llvm::append_range(inExprs, windowExprs(ctx, spatial, outBase, tapBase, strides,
                                           dilations));
-  SmallVector<AffineExpr> wExprs = {m, c}, outExprs;
+  SmallVector<AffineExpr> wExprs = {m, c};
   for (int64_t i = 0; i < spatial; ++i)
     wExprs.push_back(b.getAffineDimExpr(tapBase + i));
-  for (unsigned d = 0; d < 2 + spatial; ++d)
-    outExprs.push_back(b.getAffineDimExpr(d));
   return buildContraction(b, loc, {input, weight}, init,
                           {AffineMap::get(numDims, 0, inExprs, ctx),
                            AffineMap::get(numDims, 0, wExprs, ctx),
-                           AffineMap::get(numDims, 0, outExprs, ctx)},
+                           b.getMultiDimIdentityMap(numDims).getMajorSubMap(2 + spatial)},
                           1 + spatial);
 }
 
@@ -827,21 +835,11 @@ FailureOr<Value> buildDynamicPool(OpBuilder &b, PoolOp op, Value input,
     if (padded && !average.getCountIncludePad())
       return op.emitError("average pooling over a ranged dim needs "
                           "count_include_pad or no padding");
-  SmallVector<Value> outSizes;
-  for (int64_t i = 0; i < spatial; ++i)
-    if (outType.isDynamicDim(2 + i))
-      outSizes.push_back(dynamicWindowSize(b, loc, input, 2 + i, kernel[i], strides[i],
-                                           pads[i], pads[spatial + i], dilations[i]));
+  SmallVector<Value> outSizes =
+      dynamicWindowSizes(b, loc, input, outType, kernel, strides, pads, dilations);
   double lowest = -std::numeric_limits<double>::infinity();
   Value init = floatConst(b, loc, elem, isMax ? lowest : 0.0);
-  if (padded) {
-    SmallVector<OpFoldResult> low(rank, b.getIndexAttr(0)), high(rank, b.getIndexAttr(0));
-    for (int64_t i = 0; i < spatial; ++i) {
-      low[2 + i] = b.getIndexAttr(pads[i]);
-      high[2 + i] = b.getIndexAttr(pads[spatial + i]);
-    }
-    input = tensor::PadOp::create(b, loc, RankedTensorType(), input, low, high, init);
-  }
+  input = padSpatialDims(b, loc, input, pads, init);
   Value acc = linalg::FillOp::create(
                   b, loc, init, emptyTensor(b, loc, outType.getShape(), elem, outSizes))
                   .getResult(0);
